@@ -1,0 +1,24 @@
+"""Password hashing with argon2id."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 256  # hashing cost grows with length; bound it so a password cannot be a DoS.
+
+_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
+# Verified against when the email is unknown, so both failures take the same time.
+_DECOY_HASH = _hasher.hash("decoy password, never matches")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DECOY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

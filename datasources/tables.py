@@ -1,0 +1,200 @@
+"""The PostgreSQL schema as SQLAlchemy Core tables; Alembic migrations create it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _created_at() -> Column[object]:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+videos = Table(
+    "videos",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    # Where an imported title came from ("movielens:1"); makes imports idempotent.
+    Column("external_id", String(64), unique=True),
+    Column("title", Text, nullable=False),
+    Column("type", String(10), nullable=False),
+    Column("release_year", SmallInteger),
+    Column("duration_minutes", SmallInteger),
+    Column("rating", String(8), nullable=False),
+    Column("maturity_level", SmallInteger, nullable=False),
+    Column("genres", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("poster_url", Text),
+    Column("backdrop_url", Text),
+    Column("popularity", Float, nullable=False, server_default="0"),
+    Column(
+        "search_vector",
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+            "setweight(to_tsvector('english', coalesce(description, '')), 'B')",
+            persisted=True,
+        ),
+    ),
+    _created_at(),
+    CheckConstraint("type IN ('MOVIE', 'SERIES')", name="type"),
+    CheckConstraint("maturity_level BETWEEN 1 AND 5", name="maturity_level"),
+    Index("ix_videos_search_vector", "search_vector", postgresql_using="gin"),
+    Index(
+        "ix_videos_title_trgm",
+        "title",
+        postgresql_using="gin",
+        postgresql_ops={"title": "gin_trgm_ops"},
+    ),
+    Index("ix_videos_genres", "genres", postgresql_using="gin"),
+    Index("ix_videos_maturity_popularity", "maturity_level", text("popularity DESC"), "id"),
+)
+
+seasons = Table(
+    "seasons",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("video_id", BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
+    Column("season_number", SmallInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    UniqueConstraint("video_id", "season_number", name="uq_seasons_video_number"),
+)
+
+episodes = Table(
+    "episodes",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("season_id", BigInteger, ForeignKey("seasons.id", ondelete="CASCADE"), nullable=False),
+    Column("video_id", BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), nullable=False),
+    Column("episode_number", SmallInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("duration_minutes", SmallInteger),
+    Column("description", Text, nullable=False, server_default=""),
+    UniqueConstraint("season_id", "episode_number", name="uq_episodes_season_number"),
+    Index("ix_episodes_video_id", "video_id"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("email", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("plan", String(10), nullable=False),
+    _created_at(),
+    CheckConstraint("plan IN ('BASIC', 'STANDARD', 'PREMIUM')", name="plan"),
+    # Case-insensitive uniqueness: "A@x.com" and "a@x.com" are one account.
+    Index("uq_accounts_email_lower", func.lower(text("email")), unique=True),
+)
+
+account_roles = Table(
+    "account_roles",
+    metadata,
+    Column(
+        "account_id",
+        UUID(as_uuid=True),
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role", String(32), primary_key=True),
+    Column("granted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column(
+        "account_id",
+        UUID(as_uuid=True),
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(50), nullable=False),
+    Column("is_kids", Boolean, nullable=False, server_default="false"),
+    Column("maturity_level", SmallInteger, nullable=False, server_default="4"),
+    Column("language", String(16), nullable=False, server_default="en"),
+    Column("avatar_url", Text),
+    _created_at(),
+    CheckConstraint("maturity_level BETWEEN 1 AND 5", name="maturity_level"),
+    CheckConstraint("NOT is_kids OR maturity_level <= 2", name="kids_maturity"),
+    Index("uq_profiles_account_name", "account_id", func.lower(text("name")), unique=True),
+)
+
+my_list = Table(
+    "my_list",
+    metadata,
+    Column(
+        "profile_id",
+        UUID(as_uuid=True),
+        ForeignKey("profiles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("video_id", BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column(
+        "profile_id",
+        UUID(as_uuid=True),
+        ForeignKey("profiles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("video_id", BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True),
+    # +1 thumbs up, -1 thumbs down; "NONE" deletes the row.
+    Column("rating", SmallInteger, nullable=False),
+    Column("rated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("rating IN (-1, 1)", name="rating"),
+)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("status", String(10), nullable=False, server_default="DRAFT"),
+    Column("phase", Integer, nullable=False, server_default="1"),
+    Column("allocation_percent", Float, nullable=False, server_default="100"),
+    Column("variants", JSONB, nullable=False, server_default="[]"),
+    Column("targeting", JSONB, nullable=False, server_default="{}"),
+    Column("started_at", DateTime(timezone=True)),
+    Column("stopped_at", DateTime(timezone=True)),
+    _created_at(),
+    CheckConstraint("status IN ('DRAFT', 'RUNNING', 'STOPPED')", name="status"),
+    CheckConstraint("allocation_percent BETWEEN 0 AND 100", name="allocation_percent"),
+)
