@@ -1,1 +1,17 @@
+"""The ``flix`` command line: one module per command."""
 
+from __future__ import annotations
+
+import typer
+
+from server.cli import catalog, migrate, serve, users
+
+app = typer.Typer(help="Flix: the streaming platform's backend.", no_args_is_help=True)
+app.command()(serve.serve)
+app.command()(migrate.migrate)
+app.add_typer(users.app, name="users")
+app.add_typer(catalog.app, name="catalog")
+
+
+def main() -> None:
+    app()

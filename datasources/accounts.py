@@ -1,0 +1,80 @@
+"""Accounts and their stored roles."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources.records import Account
+from datasources.tables import account_roles, accounts
+
+_ACCOUNT_COLUMNS = [c for c in accounts.c if c.name != "password_hash"]
+
+
+async def create_account(
+    engine: AsyncEngine, *, email: str, password_hash: str, country: str, plan: str
+) -> Account | None:
+    """The new account, or None when the email (in any letter case) is taken."""
+    statement = (
+        insert(accounts)
+        .values(email=email, password_hash=password_hash, country=country, plan=plan)
+        .on_conflict_do_nothing()
+        .returning(*_ACCOUNT_COLUMNS)
+    )
+    async with engine.begin() as connection:
+        row = (await connection.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        await connection.execute(
+            insert(account_roles).values(account_id=row.id, role="account_owner")
+        )
+        return Account(**row._mapping)
+
+
+async def credentials_by_email(engine: AsyncEngine, email: str) -> tuple[Account, str] | None:
+    query = select(*_ACCOUNT_COLUMNS, accounts.c.password_hash).where(
+        func.lower(accounts.c.email) == email.lower()
+    )
+    async with engine.connect() as connection:
+        row = (await connection.execute(query)).one_or_none()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    password_hash = values.pop("password_hash")
+    return Account(**values), password_hash
+
+
+async def accounts_by_id(engine: AsyncEngine, ids: Sequence[UUID]) -> dict[UUID, Account]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.id.in_(ids)))
+        return {row.id: Account(**row._mapping) for row in rows}
+
+
+async def roles_by_account(engine: AsyncEngine, ids: Sequence[UUID]) -> dict[UUID, set[str]]:
+    query = select(account_roles.c.account_id, account_roles.c.role).where(
+        account_roles.c.account_id.in_(ids)
+    )
+    grouped: dict[UUID, set[str]] = defaultdict(set)
+    async with engine.connect() as connection:
+        for account_id, role in await connection.execute(query):
+            grouped[account_id].add(role)
+    return grouped
+
+
+async def grant_role(engine: AsyncEngine, email: str, role: str) -> bool:
+    """Grant a role by email; False when no such account exists. Granting twice is harmless."""
+    async with engine.begin() as connection:
+        account_id = await connection.scalar(
+            select(accounts.c.id).where(func.lower(accounts.c.email) == email.lower())
+        )
+        if account_id is None:
+            return False
+        await connection.execute(
+            insert(account_roles).values(account_id=account_id, role=role).on_conflict_do_nothing()
+        )
+        return True

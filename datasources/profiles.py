@@ -1,0 +1,101 @@
+"""Profiles: the people who share an account."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources.errors import Conflict
+from datasources.records import Profile
+from datasources.tables import profiles
+
+_PROFILE_COLUMNS = [c for c in profiles.c if c.name != "created_at"]
+_DUPLICATE_NAME = "A profile with this name already exists on the account."
+
+
+def _is_duplicate_name(error: IntegrityError) -> bool:
+    return "uq_profiles_account_name" in str(error.orig)
+
+
+async def profiles_by_account(
+    engine: AsyncEngine, account_ids: Sequence[UUID]
+) -> dict[UUID, list[Profile]]:
+    query = (
+        select(*_PROFILE_COLUMNS)
+        .where(profiles.c.account_id.in_(account_ids))
+        .order_by(profiles.c.account_id, profiles.c.created_at, profiles.c.id)
+    )
+    grouped: dict[UUID, list[Profile]] = defaultdict(list)
+    async with engine.connect() as connection:
+        for row in await connection.execute(query):
+            grouped[row.account_id].append(Profile(**row._mapping))
+    return grouped
+
+
+async def profiles_by_id(engine: AsyncEngine, ids: Sequence[UUID]) -> dict[UUID, Profile]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(*_PROFILE_COLUMNS).where(profiles.c.id.in_(ids)))
+        return {row.id: Profile(**row._mapping) for row in rows}
+
+
+async def create_profile(
+    engine: AsyncEngine, account_id: UUID, values: Mapping[str, Any], *, limit: int
+) -> Profile | None:
+    """The new profile, or None when the account already has ``limit`` profiles."""
+    async with engine.begin() as connection:
+        # Lock the account's profiles so two concurrent creates cannot both pass the limit.
+        existing = await connection.scalars(
+            select(profiles.c.id).where(profiles.c.account_id == account_id).with_for_update()
+        )
+        if len(existing.all()) >= limit:
+            return None
+        statement = (
+            insert(profiles).values(account_id=account_id, **values).returning(*_PROFILE_COLUMNS)
+        )
+        try:
+            row = (await connection.execute(statement)).one()
+        except IntegrityError as error:
+            if _is_duplicate_name(error):
+                raise Conflict(_DUPLICATE_NAME) from None
+            raise
+        return Profile(**row._mapping)
+
+
+async def update_profile(
+    engine: AsyncEngine, account_id: UUID, profile_id: UUID, values: Mapping[str, Any]
+) -> Profile | None:
+    statement = (
+        update(profiles)
+        .where(profiles.c.id == profile_id, profiles.c.account_id == account_id)
+        .values(**values)
+        .returning(*_PROFILE_COLUMNS)
+    )
+    try:
+        async with engine.begin() as connection:
+            row = (await connection.execute(statement)).one_or_none()
+    except IntegrityError as error:
+        if _is_duplicate_name(error):
+            raise Conflict(_DUPLICATE_NAME) from None
+        raise
+    return Profile(**row._mapping) if row else None
+
+
+async def delete_profile(engine: AsyncEngine, account_id: UUID, profile_id: UUID) -> bool:
+    statement = delete(profiles).where(
+        profiles.c.id == profile_id, profiles.c.account_id == account_id
+    )
+    async with engine.begin() as connection:
+        return (await connection.execute(statement)).rowcount > 0
+
+
+async def count_profiles(engine: AsyncEngine, account_id: UUID) -> int:
+    query = select(func.count()).where(profiles.c.account_id == account_id)
+    async with engine.connect() as connection:
+        return int(await connection.scalar(query) or 0)

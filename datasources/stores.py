@@ -1,0 +1,69 @@
+"""Connections to the stores, opened once per process and shared by every request."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import nats
+from nats.aio.client import Client as NATS
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+@dataclass(frozen=True)
+class Stores:
+    engine: AsyncEngine
+    redis: Redis
+    nats: NATS
+
+
+@asynccontextmanager
+async def open_stores(database_url: str, redis_url: str, nats_url: str) -> AsyncIterator[Stores]:
+    engine = create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    # Keep reconnecting for ever: a broker outage must not take the API down with it.
+    broker = await nats.connect(
+        nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=5
+    )
+    try:
+        yield Stores(engine=engine, redis=redis, nats=broker)
+    finally:
+        await broker.drain()
+        await redis.aclose()
+        await engine.dispose()
+
+
+async def _postgres_ready(stores: Stores) -> bool:
+    async with stores.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return True
+
+
+async def _redis_ready(stores: Stores) -> bool:
+    return bool(await stores.redis.ping())
+
+
+async def _nats_ready(stores: Stores) -> bool:
+    await stores.nats.flush(timeout=2)
+    return bool(stores.nats.is_connected)
+
+
+_CHECK_SECONDS = 3.0
+_CHECKS = {"postgres": _postgres_ready, "redis": _redis_ready, "nats": _nats_ready}
+
+
+async def check_ready(stores: Stores) -> dict[str, bool]:
+    """Whether each store answers right now (in parallel, each bounded); /readyz reports it."""
+
+    async def probe(check: Callable[[Stores], Awaitable[bool]]) -> bool:
+        try:
+            return await asyncio.wait_for(check(stores), _CHECK_SECONDS)
+        except Exception:
+            return False
+
+    results = await asyncio.gather(*(probe(check) for check in _CHECKS.values()))
+    return dict(zip(_CHECKS, results, strict=True))

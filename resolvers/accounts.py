@@ -1,0 +1,109 @@
+"""Identity: register, sign in and out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auth import passwords
+from auth.roles import effective_roles
+from auth.sessions import Session
+from datasources import accounts
+from datasources.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
+from datasources.records import Account, Profile
+from resolvers.context import Context
+
+PLANS = ("BASIC", "STANDARD", "PREMIUM")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_SIGN_IN_FAILED = "Wrong email or password."
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    session: Session
+
+
+def _valid_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise BadUserInput("That does not look like an email address.")
+    return email
+
+
+def _valid_password(password: str) -> str:
+    if len(password) < passwords.MIN_LENGTH:
+        raise BadUserInput(f"Passwords need at least {passwords.MIN_LENGTH} characters.")
+    if len(password) > passwords.MAX_LENGTH:
+        raise BadUserInput(f"Passwords can be at most {passwords.MAX_LENGTH} characters.")
+    return password
+
+
+async def _start_session(ctx: Context, account: Account) -> SignedIn:
+    if ctx.viewer.session is not None:  # never carry a session id across a sign-in
+        await ctx.sessions.delete(ctx.viewer.session.token)
+    session = await ctx.sessions.create(account.id)
+    ctx.set_session_cookie(session.token)
+    return SignedIn(account, session)
+
+
+async def register(ctx: Context, email: str, password: str, country: str, plan: str) -> SignedIn:
+    email = _valid_email(email)
+    _valid_password(password)
+    country = country.strip().upper()
+    if not _COUNTRY.match(country):
+        raise BadUserInput("`country` must be a two-letter ISO 3166 code, like US.")
+    if plan not in PLANS:
+        raise BadUserInput(f"`plan` must be one of {', '.join(PLANS)}.")
+    account = await accounts.create_account(
+        ctx.engine,
+        email=email,
+        password_hash=passwords.hash_password(password),
+        country=country,
+        plan=plan,
+    )
+    if account is None:
+        raise Conflict("An account with this email already exists.")
+    return await _start_session(ctx, account)
+
+
+async def login(ctx: Context, email: str, password: str) -> SignedIn:
+    # Count the attempt before checking anything, so every alias of a batch is counted too.
+    limits = ctx.login_limits
+    for limiter, subject in (
+        (limits.per_account, email.strip().lower()),
+        (limits.per_ip, ctx.client_ip),
+    ):
+        if retry_after := await limiter.hit(subject):
+            raise RateLimited(
+                f"Too many sign-in attempts. Try again in {retry_after} seconds.", retry_after
+            )
+    found = await accounts.credentials_by_email(ctx.engine, email.strip())
+    # Unknown email and wrong password look the same, and take the same time.
+    if not passwords.verify_password(found[1] if found else None, password) or found is None:
+        raise Unauthenticated(_SIGN_IN_FAILED)
+    return await _start_session(ctx, found[0])
+
+
+async def logout(ctx: Context) -> bool:
+    session = ctx.viewer.session
+    if session is None:
+        return False
+    await ctx.sessions.delete(session.token)
+    ctx.set_session_cookie(None)
+    return True
+
+
+def _is_viewer(ctx: Context, account: Account) -> bool:
+    return ctx.viewer.account is not None and ctx.viewer.account.id == account.id
+
+
+def active_profile(ctx: Context, account: Account) -> Profile | None:
+    return ctx.viewer.profile if _is_viewer(ctx, account) else None
+
+
+async def roles(ctx: Context, account: Account) -> frozenset[str]:
+    """Stored roles, narrowed or widened by the profile this session is watching as."""
+    stored = await ctx.loaders.roles.load(account.id)
+    return effective_roles(stored, active_profile(ctx, account))

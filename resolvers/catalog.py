@@ -1,0 +1,129 @@
+"""Catalog: browsing, search and the staff edits. Maturity is enforced in every read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auth import maturity
+from datasources import catalog
+from datasources.errors import BadUserInput, NotFound
+from datasources.records import Episode, Page, Season, Video
+from resolvers.context import Context
+from resolvers.ids import parse_int_id
+from resolvers.pagination import PageRequest
+
+MAX_QUERY_LENGTH = 200
+VIDEO_TYPES = ("MOVIE", "SERIES")
+
+
+@dataclass(frozen=True)
+class VideoPage:
+    page: Page[Video]
+    request: PageRequest
+
+
+async def video(ctx: Context, video_id: str) -> Video | None:
+    """The title, or None when it does not exist or is above the active profile's maturity."""
+    profile = ctx.viewer.require_profile()
+    found = await ctx.loaders.video.load(parse_int_id(video_id, "video"))
+    if found is None or not maturity.allows(profile.maturity_level, found.maturity_level):
+        return None
+    return found
+
+
+async def videos(
+    ctx: Context, first: int | None, after: str | None, genre: str | None
+) -> VideoPage:
+    profile = ctx.viewer.require_profile()
+    request = PageRequest.parse(first, after)
+    page = await catalog.list_videos(
+        ctx.engine,
+        max_maturity=profile.maturity_level,
+        genre=genre,
+        offset=request.offset,
+        limit=request.limit,
+    )
+    return VideoPage(page, request)
+
+
+async def search(ctx: Context, query: str, first: int | None, after: str | None) -> VideoPage:
+    profile = ctx.viewer.require_profile()
+    text = " ".join(query.split())
+    if not text:
+        raise BadUserInput("Type something to search for.")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise BadUserInput(f"A search can be at most {MAX_QUERY_LENGTH} characters.")
+    request = PageRequest.parse(first, after)
+    page = await catalog.search_videos(
+        ctx.engine,
+        text=text,
+        max_maturity=profile.maturity_level,
+        offset=request.offset,
+        limit=request.limit,
+    )
+    return VideoPage(page, request)
+
+
+async def genres(ctx: Context) -> list[str]:
+    profile = ctx.viewer.require_profile()
+    return await catalog.genres(ctx.engine, max_maturity=profile.maturity_level)
+
+
+async def seasons(ctx: Context, video: Video) -> list[Season]:
+    return await ctx.loaders.seasons.load(video.id)
+
+
+async def episodes(ctx: Context, season: Season) -> list[Episode]:
+    return await ctx.loaders.episodes.load(season.id)
+
+
+# Staff edits. Role checks sit in the directive layer; these validate and write.
+
+
+def video_values(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validated column values from a create or update input (absent keys left out)."""
+    values = {key: value for key, value in fields.items() if value is not None}
+    if creating:
+        for required in ("title", "type", "rating"):
+            if required not in values:
+                raise BadUserInput(f"`{required}` is required.")
+    if "title" in values:
+        values["title"] = values["title"].strip()
+        if not 1 <= len(values["title"]) <= 300:
+            raise BadUserInput("`title` must be 1 to 300 characters.")
+    if "type" in values and values["type"] not in VIDEO_TYPES:
+        raise BadUserInput("`type` must be MOVIE or SERIES.")
+    if "rating" in values:
+        level = maturity.RATING_LEVELS.get(values["rating"])
+        if level is None:
+            known = ", ".join(maturity.RATING_LEVELS)
+            raise BadUserInput(f"`rating` must be one of {known}.")
+        values["maturity_level"] = level
+    if "release_year" in values and not 1870 <= values["release_year"] <= 2100:
+        raise BadUserInput("`releaseYear` must be between 1870 and 2100.")
+    if "duration_minutes" in values and not 1 <= values["duration_minutes"] <= 1000:
+        raise BadUserInput("`durationMinutes` must be between 1 and 1000.")
+    if "genres" in values:
+        values["genres"] = sorted({genre.strip() for genre in values["genres"] if genre.strip()})
+    return values
+
+
+async def create_video(ctx: Context, fields: dict[str, Any]) -> Video:
+    return await catalog.create_video(ctx.engine, video_values(fields, creating=True))
+
+
+async def update_video(ctx: Context, video_id: str, fields: dict[str, Any]) -> Video:
+    values = video_values(fields, creating=False)
+    if not values:
+        raise BadUserInput("Nothing to update.")
+    updated = await catalog.update_video(ctx.engine, parse_int_id(video_id, "video"), values)
+    if updated is None:
+        raise NotFound("No such video.")
+    return updated
+
+
+async def delete_video(ctx: Context, video_id: str) -> bool:
+    if not await catalog.delete_video(ctx.engine, parse_int_id(video_id, "video")):
+        raise NotFound("No such video.")
+    return True

@@ -1,0 +1,34 @@
+"""What every resolver gets: the stores, this request's loaders and the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.rate_limit import RateLimiter
+from auth.sessions import SessionStore
+from auth.viewer import Viewer
+from datasources.loaders import Loaders
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    per_account: RateLimiter
+    per_ip: RateLimiter
+
+
+@dataclass
+class Context:
+    engine: AsyncEngine
+    redis: Redis
+    loaders: Loaders
+    sessions: SessionStore
+    login_limits: LoginLimits
+    viewer: Viewer
+    request_id: str
+    client_ip: str
+    # Called with a token to set the session cookie, with None to clear it.
+    set_session_cookie: Callable[[str | None], None]

@@ -1,0 +1,65 @@
+"""The merged BFF schema: every domain's queries and mutations, plus the limits and caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import strawberry
+from graphql.error import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from schema.catalog.mutations import CatalogMutation
+from schema.catalog.queries import CatalogQuery
+from schema.errors import ErrorCodes
+from schema.identity.mutations import IdentityMutation
+from schema.identity.queries import IdentityQuery
+from schema.profiles.mutations import ProfilesMutation
+from schema.profiles.queries import ProfilesQuery
+
+
+@strawberry.type
+class Query(IdentityQuery, ProfilesQuery, CatalogQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(IdentityMutation, ProfilesMutation, CatalogMutation):
+    pass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+
+
+class FlixSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """ErrorCodes has already logged what deserves it; expected errors are not news."""
+
+
+def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
+    return FlixSchema(
+        query=Query,
+        mutation=Mutation,
+        # Factories, not instances: each operation gets its own extension objects.
+        extensions=[
+            ErrorCodes,
+            partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+            partial(QueryDepthLimiter, max_depth=limits.max_depth),
+            partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+            partial(ParserCache, maxsize=1024),
+            partial(ValidationCache, maxsize=1024),
+        ],
+    )

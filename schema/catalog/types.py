@@ -1,0 +1,102 @@
+"""Catalog types: Video, Season, Episode."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from datasources import records
+from resolvers import catalog
+from schema.context import Info
+from schema.relay import Connection
+
+
+@strawberry.enum
+class VideoType(Enum):
+    MOVIE = "MOVIE"
+    SERIES = "SERIES"
+
+
+@strawberry.type
+class Episode:
+    id: strawberry.ID
+    episode_number: int
+    title: str
+    duration_minutes: int | None
+    description: str
+
+    @classmethod
+    def from_record(cls, episode: records.Episode) -> Episode:
+        return cls(
+            id=strawberry.ID(str(episode.id)),
+            episode_number=episode.episode_number,
+            title=episode.title,
+            duration_minutes=episode.duration_minutes,
+            description=episode.description,
+        )
+
+
+@strawberry.type
+class Season:
+    id: strawberry.ID
+    season_number: int
+    title: str
+    record: strawberry.Private[records.Season]
+
+    @strawberry.field
+    async def episodes(self, info: Info) -> list[Episode]:
+        return [Episode.from_record(e) for e in await catalog.episodes(info.context, self.record)]
+
+    @classmethod
+    def from_record(cls, season: records.Season) -> Season:
+        return cls(
+            id=strawberry.ID(str(season.id)),
+            season_number=season.season_number,
+            title=season.title,
+            record=season,
+        )
+
+
+@strawberry.type
+class Video:
+    id: strawberry.ID
+    title: str
+    type: VideoType
+    release_year: int | None
+    duration_minutes: int | None
+    rating: str = strawberry.field(description="Display rating, such as PG-13 or TV-MA.")
+    maturity_level: int = strawberry.field(description="1 (all ages) to 5 (adults only).")
+    genres: list[str]
+    description: str
+    poster_url: str | None
+    backdrop_url: str | None
+    record: strawberry.Private[records.Video]
+
+    @strawberry.field(description="Seasons of a series, in order; empty for a movie.")
+    async def seasons(self, info: Info) -> list[Season]:
+        return [Season.from_record(s) for s in await catalog.seasons(info.context, self.record)]
+
+    @classmethod
+    def from_record(cls, video: records.Video) -> Video:
+        return cls(
+            id=strawberry.ID(str(video.id)),
+            title=video.title,
+            type=VideoType(video.type),
+            release_year=video.release_year,
+            duration_minutes=video.duration_minutes,
+            rating=video.rating,
+            maturity_level=video.maturity_level,
+            genres=list(video.genres),
+            description=video.description,
+            poster_url=video.poster_url,
+            backdrop_url=video.backdrop_url,
+            record=video,
+        )
+
+
+VideoConnection = Connection[Video]
+
+
+def video_connection(result: catalog.VideoPage) -> Connection[Video]:
+    return Connection.of(result.page, result.request, Video.from_record)

@@ -1,0 +1,114 @@
+"""The directive layer: ``@auth`` and ``@maturity`` in the SDL, a field extension behind each.
+
+Use ``field(...)`` / ``mutation(...)`` from here instead of strawberry's, so a field's
+declared guard and its enforcement can never drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.schema_directive import Location
+
+from auth import maturity as maturity_rules
+from datasources.errors import Forbidden
+from resolvers.context import Context
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="auth",
+    description="Only a signed-in viewer with one of `roles` (any, when empty) may resolve this.",
+)
+class Auth:
+    roles: list[str]
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="maturity",
+    description="Titles above the active profile's maturity level are removed from the result.",
+)
+class Maturity:
+    pass
+
+
+class AuthExtension(FieldExtension):
+    def __init__(self, roles: Sequence[str]) -> None:
+        self.roles = frozenset(roles)
+
+    def check(self, info: strawberry.Info[Context, None]) -> None:
+        viewer = info.context.viewer
+        viewer.require_account()
+        if self.roles and not self.roles & viewer.roles:
+            raise Forbidden("You are not allowed to do this.")
+
+    async def resolve_async(
+        self,
+        next_: Callable[..., Awaitable[Any]],
+        source: Any,
+        info: strawberry.Info[Context, None],
+        **kwargs: Any,
+    ) -> Any:
+        self.check(info)
+        return await next_(source, info, **kwargs)
+
+
+def _above(level: int, item: Any) -> bool:
+    return not maturity_rules.allows(level, item.maturity_level)
+
+
+def strip_above(level: int, value: Any) -> Any:
+    """The value without titles above ``level``: a title, a list of them, or a connection."""
+    if value is None:
+        return None
+    if hasattr(value, "maturity_level"):
+        return None if _above(level, value) else value
+    if hasattr(value, "edges"):
+        value.edges = [edge for edge in value.edges if not _above(level, edge.node)]
+        return value
+    if isinstance(value, list):
+        return [item for item in value if item is not None and not _above(level, item)]
+    raise TypeError(f"@maturity cannot filter a {type(value).__name__}")
+
+
+class MaturityExtension(FieldExtension):
+    """Second line of defence: resolvers filter in SQL; this catches any path that forgot."""
+
+    async def resolve_async(
+        self,
+        next_: Callable[..., Awaitable[Any]],
+        source: Any,
+        info: strawberry.Info[Context, None],
+        **kwargs: Any,
+    ) -> Any:
+        profile = info.context.viewer.require_profile()
+        return strip_above(profile.maturity_level, await next_(source, info, **kwargs))
+
+
+def _guards(
+    roles: Iterable[str] | None, maturity: bool
+) -> tuple[list[object], list[FieldExtension]]:
+    directives: list[object] = []
+    extensions: list[FieldExtension] = []
+    if roles is not None:
+        directives.append(Auth(roles=list(roles)))
+        extensions.append(AuthExtension(list(roles)))
+    if maturity:
+        directives.append(Maturity())
+        extensions.append(MaturityExtension())
+    return directives, extensions
+
+
+def field(*, roles: Iterable[str] | None = None, maturity: bool = False, **kwargs: Any) -> Any:
+    """A strawberry field; ``roles`` adds ``@auth`` (``[]``: any signed-in viewer)."""
+    directives, extensions = _guards(roles, maturity)
+    return strawberry.field(directives=directives, extensions=extensions, **kwargs)
+
+
+def mutation(*, roles: Iterable[str] | None = None, **kwargs: Any) -> Any:
+    directives, extensions = _guards(roles, maturity=False)
+    return strawberry.mutation(directives=directives, extensions=extensions, **kwargs)

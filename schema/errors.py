@@ -1,0 +1,54 @@
+"""Every GraphQL error leaves with ``extensions.code``; unexpected ones are masked and logged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from datasources.errors import FlixError, RateLimited
+
+log = structlog.get_logger("flix.graphql")
+
+
+def _with_code(error: GraphQLError, code: str, **more: Any) -> GraphQLError:
+    error.extensions = {**(error.extensions or {}), "code": code, **more}
+    return error
+
+
+def classify(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, RateLimited):
+        return _with_code(error, original.code, retryAfterSeconds=original.retry_after_seconds)
+    if isinstance(original, FlixError):
+        return _with_code(error, original.code)
+    if original is None:
+        # Parse, validation and limit errors: the document itself is wrong.
+        return _with_code(error, "BAD_USER_INPUT")
+    log.error(
+        "unexpected error",
+        request_id=request_id,
+        path=error.path,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    masked = GraphQLError(
+        f"Internal error. Quote request id {request_id} when reporting it.",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+    )
+    return _with_code(masked, "INTERNAL", requestId=request_id)
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        request_id = getattr(self.execution_context.context, "request_id", "-")
+        result.errors = [classify(error, request_id) for error in result.errors]

@@ -1,0 +1,33 @@
+"""Identity mutations: register, login, logout."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import accounts
+from schema.context import Info
+from schema.identity.types import Account, AuthPayload, RegisterInput
+
+
+def _payload(signed_in: accounts.SignedIn) -> AuthPayload:
+    return AuthPayload(
+        account=Account.from_record(signed_in.account), token=signed_in.session.token
+    )
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="Create an account and sign in to it.")
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        signed_in = await accounts.register(
+            info.context, input.email, input.password, input.country, input.plan.value
+        )
+        return _payload(signed_in)
+
+    @strawberry.mutation(description="Sign in: sets the session cookie and returns the token.")
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        return _payload(await accounts.login(info.context, email, password))
+
+    @strawberry.mutation(description="Sign out and end the session everywhere it is used.")
+    async def logout(self, info: Info) -> bool:
+        return await accounts.logout(info.context)

@@ -1,0 +1,66 @@
+"""Identity types: Account and the sign-in payload."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from datasources import records
+from resolvers import accounts, profiles
+from schema.context import Info
+from schema.profiles.types import Profile
+
+
+@strawberry.enum
+class Plan(Enum):
+    BASIC = "BASIC"
+    STANDARD = "STANDARD"
+    PREMIUM = "PREMIUM"
+
+
+@strawberry.type
+class Account:
+    id: strawberry.ID
+    email: str
+    country: str
+    plan: Plan
+    record: strawberry.Private[records.Account]
+
+    @strawberry.field(description="Stored roles plus the one the active profile implies.")
+    async def roles(self, info: Info) -> list[str]:
+        return sorted(await accounts.roles(info.context, self.record))
+
+    @strawberry.field
+    async def profiles(self, info: Info) -> list[Profile]:
+        found = await profiles.account_profiles(info.context, self.record)
+        return [Profile.from_record(profile) for profile in found]
+
+    @strawberry.field(description="The profile this session is watching as, if any.")
+    def active_profile(self, info: Info) -> Profile | None:
+        profile = accounts.active_profile(info.context, self.record)
+        return Profile.from_record(profile) if profile else None
+
+    @classmethod
+    def from_record(cls, account: records.Account) -> Account:
+        return cls(
+            id=strawberry.ID(str(account.id)),
+            email=account.email,
+            country=account.country,
+            plan=Plan(account.plan),
+            record=account,
+        )
+
+
+@strawberry.type
+class AuthPayload:
+    account: Account
+    token: str = strawberry.field(description="The session token, for `Authorization: Bearer`.")
+
+
+@strawberry.input
+class RegisterInput:
+    email: str
+    password: str
+    country: str = strawberry.field(description="ISO 3166 two-letter country code.")
+    plan: Plan

@@ -1,0 +1,72 @@
+"""The ASGI application: GraphQL at /graphql, health probes, and the stores' lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from datasources.stores import check_ready, open_stores
+from schema.assembly import Limits, build_schema
+from server.graphql_view import FlixGraphQL
+from server.logging import configure_logging
+from server.middleware import BodySizeLimit, RequestContext
+from server.settings import Settings
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    stores = await check_ready(request.app.state.stores)
+    ready = all(stores.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "stores": stores},
+        status_code=200 if ready else 503,
+    )
+
+
+async def index(request: Request) -> Response:
+    return RedirectResponse("/graphql")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    configure_logging(settings.debug)
+    if not (settings.database_url and settings.redis_url and settings.nats_url):
+        raise RuntimeError(
+            "FLIX_DATABASE_URL, FLIX_REDIS_URL and FLIX_NATS_URL must be set "
+            "(`flix serve` starts embedded servers and sets them for you)."
+        )
+    schema = build_schema(
+        Limits(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+    )
+    database_url, redis_url, nats_url = settings.database_url, settings.redis_url, settings.nats_url
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_stores(database_url, redis_url, nats_url) as stores:
+            app.state.stores = stores
+            yield
+
+    graphql = FlixGraphQL(schema, settings=settings)
+    return Starlette(
+        debug=settings.debug,
+        routes=[
+            Route("/", index),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )

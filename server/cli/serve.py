@@ -1,0 +1,84 @@
+"""``flix serve``: the API, on given stores or on embedded ones started here first."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+import uvicorn
+from rich.console import Console
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from datasources.catalog import count_videos
+from datasources.migrations import upgrade
+from server.cli.catalog import import_demo_catalog
+from server.embedded import DataFolderInUse, EmbeddedServerError, embedded_services
+from server.settings import Settings
+
+console = Console(stderr=True)
+_URL_VARIABLES = ("FLIX_DATABASE_URL", "FLIX_REDIS_URL", "FLIX_NATS_URL")
+
+
+@contextmanager
+def _stores(settings: Settings, data_dir: Path) -> Iterator[Settings]:
+    """Settings whose URLs point at running stores: the given ones, or embedded ones."""
+    given = [settings.database_url, settings.redis_url, settings.nats_url]
+    if all(given):
+        yield settings
+        return
+    if any(given):
+        console.print(f"[red]Set all of {', '.join(_URL_VARIABLES)}, or none of them.")
+        raise typer.Exit(2)
+    try:
+        with embedded_services(data_dir, progress=console.print) as urls:
+            # Environment, not arguments: uvicorn's worker processes read their settings anew.
+            os.environ["FLIX_DATABASE_URL"] = urls.database_url
+            os.environ["FLIX_REDIS_URL"] = urls.redis_url
+            os.environ["FLIX_NATS_URL"] = urls.nats_url
+            yield Settings()
+    except DataFolderInUse as error:
+        console.print(f"[red]{error}")
+        raise typer.Exit(1) from None
+    except EmbeddedServerError as error:
+        console.print(f"[red]could not start the embedded servers: {error}")
+        raise typer.Exit(1) from None
+
+
+async def _catalog_is_empty(database_url: str) -> bool:
+    engine = create_async_engine(database_url)
+    try:
+        return await count_videos(engine) == 0
+    finally:
+        await engine.dispose()
+
+
+def serve(
+    demo: bool = typer.Option(False, help="Load the demo catalog and accounts if empty."),
+    host: str | None = typer.Option(None, help="Interface to listen on [FLIX_HOST]."),
+    port: int | None = typer.Option(None, help="Port to listen on [FLIX_PORT]."),
+    workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
+    data_dir: Path | None = typer.Option(None, help="Embedded servers' data [FLIX_DATA_DIR]."),
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql)."""
+    settings = Settings()
+    data_dir = (data_dir or settings.data_dir).resolve()
+    with _stores(settings, data_dir) as ready:
+        assert ready.database_url is not None
+        console.print("applying migrations…")
+        upgrade(ready.database_url)
+        if demo and asyncio.run(_catalog_is_empty(ready.database_url)):
+            asyncio.run(import_demo_catalog(ready.database_url, data_dir))
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=host or ready.host,
+            port=port or ready.port,
+            workers=workers,
+            proxy_headers=True,
+            log_level="warning",
+        )
+        console.print("stopping…")

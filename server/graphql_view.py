@@ -1,0 +1,94 @@
+"""The /graphql endpoint: strawberry's ASGI view with Flix's per-request context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from auth.rate_limit import RateLimiter
+from auth.sessions import SessionStore
+from auth.viewer import resolve_viewer
+from datasources.loaders import Loaders
+from datasources.stores import Stores
+from resolvers.context import Context, LoginLimits
+from server.middleware import error_body
+from server.settings import Settings
+
+SESSION_COOKIE = "flix_session"
+
+
+def _bearer_token(request: Request | WebSocket) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class FlixGraphQL(GraphQL[Context, None]):
+    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = settings
+
+    def _login_limiter(self, stores: Stores, name: str) -> RateLimiter:
+        return RateLimiter(
+            stores.redis,
+            name=name,
+            limit=self.settings.login_attempts,
+            window_seconds=self.settings.login_window_seconds,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:  # unparsable body, wrong method: answer in GraphQL's shape
+            response = JSONResponse(
+                error_body(error.reason, "BAD_USER_INPUT"), status_code=error.status_code
+            )
+        await response(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        stores: Stores = request.app.state.stores
+        sessions = SessionStore(stores.redis, self.settings.session_ttl_seconds)
+        token = _bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+        session = await sessions.get(token) if token else None
+        loaders = Loaders(stores.engine)
+        secure = request.url.scheme in ("https", "wss")
+
+        def set_session_cookie(token: str | None) -> None:
+            if not isinstance(response, Response):
+                return
+            if token is None:
+                response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+            else:
+                response.set_cookie(
+                    SESSION_COOKIE,
+                    token,
+                    max_age=self.settings.session_ttl_seconds,
+                    httponly=True,
+                    samesite="lax",
+                    secure=secure,
+                )
+
+        return Context(
+            engine=stores.engine,
+            redis=stores.redis,
+            loaders=loaders,
+            sessions=sessions,
+            login_limits=LoginLimits(
+                per_account=self._login_limiter(stores, "login:account"),
+                per_ip=self._login_limiter(stores, "login:ip"),
+            ),
+            viewer=await resolve_viewer(session, loaders),
+            request_id=request.scope.get("state", {}).get("request_id", "-"),
+            client_ip=request.client.host if request.client else "unknown",
+            set_session_cookie=set_session_cookie,
+        )

@@ -1,0 +1,119 @@
+"""The embedded PostgreSQL, Redis and NATS that `flix serve` starts without URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import nats
+import pytest
+import redis
+
+from server import embedded
+from server.embedded import DataFolderInUse, EmbeddedServerError, EmbeddedUrls, embedded_services
+
+pytestmark = pytest.mark.embedded
+
+
+def _ports(urls: EmbeddedUrls) -> list[int]:
+    ports = [urlsplit(url).port for url in (urls.database_url, urls.redis_url, urls.nats_url)]
+    return [port for port in ports if port is not None]
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+    except OSError:
+        return False
+    return True
+
+
+async def _postgres(url: str, *statements: str) -> list[asyncpg.Record]:
+    """Run statements in order; return the rows of the last one."""
+    connection = await asyncpg.connect(url.replace("+asyncpg", "", 1))
+    try:
+        rows: list[asyncpg.Record] = []
+        for statement in statements:
+            rows = await connection.fetch(statement)
+        return rows
+    finally:
+        await connection.close()
+
+
+async def _jetstream_add_stream(url: str) -> None:
+    client = await nats.connect(url)
+    try:
+        info = await client.jetstream().add_stream(name="EMBEDDED_TEST", subjects=["embedded.>"])
+        assert info.config.name == "EMBEDDED_TEST"
+    finally:
+        await client.close()
+
+
+def test_starts_working_servers_and_stops_them(tmp_path: Path) -> None:
+    messages: list[str] = []
+    with embedded_services(tmp_path, progress=messages.append) as urls:
+        assert urls.database_url.startswith("postgresql+asyncpg://postgres@127.0.0.1:")
+        assert urls.database_url.endswith("/flix")
+        rows = asyncio.run(
+            _postgres(urls.database_url, "CREATE EXTENSION IF NOT EXISTS pg_trgm", "SELECT 1")
+        )
+        assert rows[0][0] == 1
+        client = redis.Redis.from_url(urls.redis_url)
+        try:
+            assert client.ping()
+        finally:
+            client.close()
+        asyncio.run(_jetstream_add_stream(urls.nats_url))
+        ports = _ports(urls)
+        assert len(ports) == 3
+
+    assert not [port for port in ports if _accepts(port)]
+    assert any("PostgreSQL" in message for message in messages)
+    assert (tmp_path / "postgres.log").stat().st_size > 0
+
+
+def test_folder_in_use_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with embedded_services(tmp_path):
+
+        def no_spawn(*args: object) -> None:
+            raise AssertionError("a server was started on a folder in use")
+
+        monkeypatch.setattr(embedded, "_spawn", no_spawn)
+        with pytest.raises(DataFolderInUse, match="in use") as raised, embedded_services(tmp_path):
+            pass
+        assert str(tmp_path) in str(raised.value)
+        assert f"pid {os.getpid()}" in str(raised.value)
+
+
+def test_data_persists_across_runs(tmp_path: Path) -> None:
+    with embedded_services(tmp_path) as first:
+        asyncio.run(_postgres(first.database_url, "CREATE TABLE kept (id int)"))
+    with embedded_services(tmp_path) as second:
+        rows = asyncio.run(_postgres(second.database_url, "SELECT to_regclass('kept')::text"))
+        assert rows[0][0] == "kept"
+
+
+def test_failed_start_stops_the_rest_and_unlocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picked: list[int] = []
+    free_port = embedded._free_port
+
+    def recording_free_port() -> int:
+        picked.append(free_port())
+        return picked[-1]
+
+    monkeypatch.setattr(embedded, "_free_port", recording_free_port)
+    monkeypatch.setattr(embedded, "_nats_server", lambda: "/bin/false")
+    with pytest.raises(EmbeddedServerError, match="NATS exited"), embedded_services(tmp_path):
+        pass
+
+    assert len(picked) == 3
+    assert not [port for port in picked if _accepts(port)]
+    with (tmp_path / "flix.lock").open("rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if still held
