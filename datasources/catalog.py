@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, delete, func, insert, literal, select, update
+from sqlalchemy import Select, Text, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.records import Episode, Page, Season, Video
@@ -51,14 +51,16 @@ async def search_videos(
     """Full-text matches and near spellings ("toy stroy"), best first."""
     tsquery = func.websearch_to_tsquery("english", text)
     # `%`: the whole title is close; `<%`: the query is close to some words of the title.
-    fuzzy = videos.c.title.op("%")(text) | literal(text, Text).op("<%")(videos.c.title)
+    close_title = videos.c.title.op("%", is_comparison=True)(text)
+    close_words = literal(text, Text).op("<%", is_comparison=True)(videos.c.title)
+    matches_words = videos.c.search_vector.op("@@", is_comparison=True)(tsquery)
     relevance = func.ts_rank(videos.c.search_vector, tsquery) + func.word_similarity(
         text, videos.c.title
     )
     query = (
         select(*_VIDEO_COLUMNS)
         .where(videos.c.maturity_level <= max_maturity)
-        .where(videos.c.search_vector.op("@@")(tsquery) | fuzzy)
+        .where(or_(matches_words, close_title, close_words))
         .order_by(relevance.desc(), videos.c.popularity.desc(), videos.c.id)
     )
     return await _page(engine, query, offset, limit)

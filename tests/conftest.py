@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import asyncpg
+import httpx2 as httpx
 import pytest
 import redis
+from starlette.testclient import TestClient
 
 from datasources.migrations import upgrade
 from datasources.tables import metadata
+from server.app import create_app
+from server.settings import Settings
 
 ADMIN_URL = os.environ.get("FLIX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("FLIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -60,3 +65,96 @@ def clean_redis() -> Iterator[str]:
     client.flushdb()
     client.close()
     yield REDIS_URL
+
+
+# The API, served in-process over its real stores.
+
+
+class Api:
+    """A GraphQL client for tests: ``api.gql(query)`` returns the decoded response body."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.token: str | None = None
+
+    def post(self, body: object, **kwargs: Any) -> httpx.Response:
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        return self.client.post("/graphql", json=body, headers=headers, **kwargs)
+
+    def gql(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = self.post({"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The data of a request that must succeed."""
+        body = self.gql(query, **variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def error_code(self, query: str, **variables: Any) -> str:
+        """The code of the single error a request must fail with."""
+        body = self.gql(query, **variables)
+        assert body.get("errors"), body
+        code: str = body["errors"][0]["extensions"]["code"]
+        return code
+
+    def forget_session(self) -> None:
+        """Drop the bearer token and the cookie, as a fresh browser would."""
+        self.token = None
+        self.client.cookies.clear()
+
+    # Common journeys.
+
+    def register(self, email: str, password: str = "correct horse battery", **extra: Any) -> str:
+        registration = {"email": email, "password": password, "country": "US", "plan": "PREMIUM"}
+        data = self.data(
+            "mutation($input: RegisterInput!) { register(input: $input) { token } }",
+            input={**registration, **extra},
+        )
+        self.token = data["register"]["token"]
+        return self.token
+
+    def create_profile(self, name: str, **extra: Any) -> str:
+        data = self.data(
+            "mutation($input: CreateProfileInput!) { createProfile(input: $input) { id } }",
+            input={"name": name, **extra},
+        )
+        profile_id: str = data["createProfile"]["id"]
+        return profile_id
+
+    def select_profile(self, profile_id: str) -> None:
+        self.data("mutation($id: ID!) { selectProfile(id: $id) { id } }", id=profile_id)
+
+    def viewer_with_profile(self, email: str, **profile: Any) -> str:
+        """Register, create a profile and select it; returns the profile id."""
+        self.register(email)
+        profile_id = self.create_profile(profile.pop("name", "Me"), **profile)
+        self.select_profile(profile_id)
+        return profile_id
+
+
+def _settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:
+    return Settings(database_url=database_url, redis_url=redis_url, nats_url=NATS_URL, **overrides)
+
+
+@pytest.fixture
+def make_api(clean_database: str, clean_redis: str) -> Iterator[Callable[..., Api]]:
+    """Build an API client; keyword arguments override settings (limits, say)."""
+    clients: list[TestClient] = []
+
+    def make(**overrides: Any) -> Api:
+        client = TestClient(create_app(_settings(clean_database, clean_redis, **overrides)))
+        clients.append(client.__enter__())
+        return Api(client)
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    return make_api()

@@ -24,8 +24,10 @@ class IdentityMutation:
         )
         return _payload(signed_in)
 
+    # Nullable so that a failed alias nulls only itself: every alias in a batched document
+    # is then attempted, and counted by the rate limiter, like separate requests would be.
     @strawberry.mutation(description="Sign in: sets the session cookie and returns the token.")
-    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload | None:
         return _payload(await accounts.login(info.context, email, password))
 
     @strawberry.mutation(description="Sign out and end the session everywhere it is used.")

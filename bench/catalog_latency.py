@@ -1,0 +1,371 @@
+"""Catalog latency: the Flix API against the floor any server must pay for the same data.
+
+What is measured, per scenario, with the same ids/queries, request count and concurrency:
+
+* ``flix``: GraphQL over HTTP/1.1 keep-alive on loopback (httpx), signed in as the demo
+  viewer with the adult profile "Alex" selected, to a ``flix serve`` started here;
+* ``floor``: the same rows read with plain asyncpg (a pool of as many connections as the
+  concurrency) and serialized with ``json.dumps``: no HTTP, no GraphQL, no sessions.
+
+Scenarios: ``video`` (``video(id:)`` cycling over real ids) and ``search`` (``search(query:,
+first: 10)`` cycling over ~20 queries, some misspelled). Each reports p50/p99 latency, throughput
+and errors (a non-200 or a body with ``errors``); ``ratio`` is flix/floor for latency and
+floor/flix for throughput, so 1.0 is the floor and larger is slower. Ratios, not absolute times,
+are the point: run on a shared machine, both sides are measured back to back in the same run.
+
+It needs a local PostgreSQL, Redis and NATS (defaults 127.0.0.1:5432 user postgres, :6379, :4222;
+override with FLIX_BENCH_POSTGRES (admin libpq URL), FLIX_BENCH_REDIS_URL, FLIX_BENCH_NATS_URL).
+It creates the database ``flix_bench`` (dropped first and at the end), migrates it and imports
+the demo catalog (MovieLens-100k, cached under .flix/cache). Run from the repository root::
+
+    .venv/bin/python bench/catalog_latency.py [--quick] [--requests N] [--concurrency C]
+
+One JSON document goes to stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import itertools
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+
+from datasources.migrations import upgrade
+from server.cli.catalog import import_demo_catalog
+
+BENCH_DB = "flix_bench"
+WARMUP = 50
+SCENARIO_SECONDS = 180.0  # a ceiling on each measurement, whatever --requests says
+READY_SECONDS = 30.0
+VIDEO_QUERY = (
+    "query($id: ID!) { video(id: $id) { id title releaseYear rating genres description } }"
+)
+SEARCH_QUERY = (
+    "query($q: String!) { search(query: $q, first: 10) "
+    "{ totalCount edges { node { id title rating genres } } } }"
+)
+SEARCHES = [
+    "toy story", "toy stroy", "godfather", "godfater", "star wars", "babe", "twelve monkeys",
+    "pulp fiction", "fargo", "braveheart", "the lion king", "jurassic prak", "casablanca",
+    "silence of the lambs", "terminator", "batman", "apollo 13", "titanic", "love", "alien",
+]  # fmt: skip
+FLOOR_VIDEO_SQL = (
+    "SELECT id, title, release_year, rating, genres, description FROM videos "
+    "WHERE id = $1 AND maturity_level <= $2"
+)
+# datasources.catalog.search_videos, first page of 10, with the API's whole ORDER BY.
+FLOOR_SEARCH_SQL = """
+SELECT id, title, rating, genres, count(*) OVER () AS total FROM videos
+WHERE maturity_level <= $2
+  AND (search_vector @@ websearch_to_tsquery('english', $1) OR title % $1 OR $1 <% title)
+ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', $1)) + word_similarity($1, title)
+         DESC, popularity DESC, id
+LIMIT 10
+"""
+
+Call = Callable[[int], Awaitable[str | None]]  # the i-th request; an error message or None
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def require_loopback(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+        raise SystemExit(f"refusing a non-loopback address: {url}")
+    return url
+
+
+def with_database(url: str, name: str, scheme: str | None = None) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme=scheme or parts.scheme, path=f"/{name}"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentile(sorted_ms: list[float], fraction: float) -> float:
+    index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
+    return sorted_ms[index]
+
+
+async def measure(call: Call, requests: int, concurrency: int) -> dict[str, Any]:
+    """``requests`` calls, ``concurrency`` at a time (bounded by SCENARIO_SECONDS too)."""
+    counter = itertools.count()
+    latencies: list[float] = []
+    errors: list[str] = []
+    deadline = time.monotonic() + SCENARIO_SECONDS
+
+    async def worker() -> None:
+        while (i := next(counter)) < requests and time.monotonic() < deadline:
+            started = time.perf_counter()
+            error = await call(i)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if error is not None:
+                errors.append(error)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    result: dict[str, Any] = {
+        "p50_ms": round(percentile(latencies, 0.50), 3),
+        "p99_ms": round(percentile(latencies, 0.99), 3),
+        "rps": round(len(latencies) / elapsed, 1),
+        "errors": len(errors),
+    }
+    if len(latencies) < requests:
+        result["completed"] = len(latencies)  # the time ceiling cut it short
+    if errors:
+        result["first_error"] = errors[0]
+    return result
+
+
+async def graphql(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> Any:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"HTTP {response.status_code}: {json.dumps(body.get('errors'))}")
+    return body["data"]
+
+
+def flix_call(client: httpx.AsyncClient, query: str, variables: list[dict[str, Any]]) -> Call:
+    async def call(i: int) -> str | None:
+        try:
+            await graphql(client, query, variables[i % len(variables)])
+        except (RuntimeError, httpx.HTTPError, ValueError) as error:
+            return f"{type(error).__name__}: {error}"
+        return None
+
+    return call
+
+
+def floor_video(pool: asyncpg.Pool, ids: list[int], maturity: int) -> Call:
+    async def call(i: int) -> str | None:
+        async with pool.acquire() as connection:
+            row = await connection.fetchrow(FLOOR_VIDEO_SQL, ids[i % len(ids)], maturity)
+        json.dumps({"data": {"video": dict(row) if row else None}}).encode()
+        return None if row else "no row"
+
+    return call
+
+
+async def floor_search_page(connection: asyncpg.Connection, text: str, maturity: int) -> Any:
+    rows = await connection.fetch(FLOOR_SEARCH_SQL, text, maturity)
+    edges = [{"node": {k: row[k] for k in ("id", "title", "rating", "genres")}} for row in rows]
+    return {"totalCount": rows[0]["total"] if rows else 0, "edges": edges}
+
+
+def floor_search(pool: asyncpg.Pool, maturity: int) -> Call:
+    async def call(i: int) -> str | None:
+        async with pool.acquire() as connection:
+            page = await floor_search_page(connection, SEARCHES[i % len(SEARCHES)], maturity)
+        json.dumps({"data": {"search": page}}).encode()
+        return None
+
+    return call
+
+
+async def same_answers(client: httpx.AsyncClient, pool: asyncpg.Pool, maturity: int) -> list[str]:
+    """The floor must read what the API reads: compare every search's total and ids once."""
+    differences = []
+    async with pool.acquire() as connection:
+        for text in SEARCHES:
+            api = (await graphql(client, SEARCH_QUERY, {"q": text}))["search"]
+            floor = await floor_search_page(connection, text, maturity)
+            api_ids = [int(edge["node"]["id"]) for edge in api["edges"]]
+            floor_ids = [edge["node"]["id"] for edge in floor["edges"]]
+            if (api["totalCount"], api_ids) != (floor["totalCount"], floor_ids):
+                differences.append(text)
+    return differences
+
+
+async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with status {server.returncode}")
+        try:
+            if (await client.get("/readyz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"/readyz was not 200 within {READY_SECONDS:.0f} s")
+
+
+async def sign_in(client: httpx.AsyncClient) -> int:
+    """Log in as the demo viewer and pick "Alex"; returns that profile's maturity level."""
+    login = await graphql(
+        client,
+        'mutation { login(email: "viewer@flix.test", password: "flix-demo-password") '
+        "{ token account { profiles { id name maturityLevel } } } }",
+        {},
+    )
+    client.headers["Authorization"] = f"Bearer {login['login']['token']}"
+    alex = next(p for p in login["login"]["account"]["profiles"] if p["name"] == "Alex")
+    await graphql(
+        client, "mutation($id: ID!) { selectProfile(id: $id) { id } }", {"id": alex["id"]}
+    )
+    return int(alex["maturityLevel"])
+
+
+@contextmanager
+def flix_server(database_url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``flix serve`` on 127.0.0.1:port, stopped on the way out; its log shown if this fails."""
+    env = os.environ | {
+        "FLIX_DATABASE_URL": database_url,
+        "FLIX_REDIS_URL": require_loopback(
+            os.environ.get("FLIX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+        ),
+        "FLIX_NATS_URL": require_loopback(
+            os.environ.get("FLIX_BENCH_NATS_URL", "nats://127.0.0.1:4222")
+        ),
+        "FLIX_LOGIN_ATTEMPTS": "1000",  # the bench signs in on every run
+    }
+    command = [str(Path(sys.executable).with_name("flix")), "serve", "--port", str(port)]
+    log(f"starting {' '.join(command)}")
+    with tempfile.TemporaryFile() as server_log:
+        server = subprocess.Popen(command, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+        try:
+            yield server
+        except BaseException:
+            server_log.seek(0)
+            tail = server_log.read().decode(errors="replace")[-4000:]
+            log(f"failed; the server's log ends with:\n{tail}")
+            raise
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
+
+
+def ratio(flix: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
+    return {
+        "p50": round(flix["p50_ms"] / floor["p50_ms"], 2),
+        "p99": round(flix["p99_ms"] / floor["p99_ms"], 2),
+        "rps": round(floor["rps"] / flix["rps"], 2),
+    }
+
+
+async def bench(
+    args: argparse.Namespace, database_url: str, port: int, server: subprocess.Popen[bytes]
+) -> dict[str, Any]:
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    async with (
+        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client,
+        asyncpg.create_pool(
+            database_url, min_size=args.concurrency, max_size=args.concurrency
+        ) as pool,
+    ):
+        await wait_ready(client, server)
+        maturity = await sign_in(client)
+        visible = "SELECT id FROM videos WHERE maturity_level <= $1 ORDER BY id"
+        ids = [row["id"] for row in await pool.fetch(visible, maturity)]
+        log(f"signed in as Alex (maturity {maturity}); {len(ids)} visible videos")
+        differences = await same_answers(client, pool, maturity)
+        if differences:
+            log(f"the floor and the API disagree on: {differences}")
+        plans: dict[str, tuple[Call, Call]] = {
+            "video": (
+                flix_call(client, VIDEO_QUERY, [{"id": str(i)} for i in ids]),
+                floor_video(pool, ids, maturity),
+            ),
+            "search": (
+                flix_call(client, SEARCH_QUERY, [{"q": q} for q in SEARCHES]),
+                floor_search(pool, maturity),
+            ),
+        }
+        scenarios: dict[str, Any] = {}
+        for name, (flix_side, floor_side) in plans.items():
+            results = {}
+            for side, call in (("flix", flix_side), ("floor", floor_side)):
+                await measure(call, WARMUP, args.concurrency)
+                results[side] = await measure(call, args.requests, args.concurrency)
+                log(f"{name}/{side}: {results[side]}")
+            scenarios[name] = results | {"ratio": ratio(results["flix"], results["floor"])}
+    return {"scenarios": scenarios, "floor_mismatches": differences}
+
+
+async def recreate_database(admin_url: str, drop_only: bool = False) -> None:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        if not drop_only:
+            await connection.execute(f"CREATE DATABASE {BENCH_DB}")
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument("--quick", action="store_true", help="200 requests per measurement")
+    args = parser.parse_args()
+    if args.quick:
+        args.requests = 200
+    if not (1 <= args.concurrency <= 256 and 1 <= args.requests <= 1_000_000):
+        parser.error("--concurrency must be 1..256 and --requests 1..1000000")
+    admin_url = require_loopback(
+        os.environ.get("FLIX_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    database_url = with_database(admin_url, BENCH_DB)
+    asyncio.run(recreate_database(admin_url))
+    try:
+        log("migrating and importing the demo catalog…")
+        upgrade(with_database(admin_url, BENCH_DB, "postgresql+asyncpg"))
+        asyncio.run(
+            import_demo_catalog(
+                with_database(admin_url, BENCH_DB, "postgresql+asyncpg"),
+                data_dir=Path(".flix"),
+                show_progress=False,
+            )
+        )
+        port = free_port()
+        with flix_server(with_database(admin_url, BENCH_DB, "postgresql+asyncpg"), port) as server:
+            result = asyncio.run(bench(args, database_url, port, server))
+    finally:
+        asyncio.run(recreate_database(admin_url, drop_only=True))
+    report = {
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0)),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        **result,
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Catalog: maturity on every path, search, paging, staff edits and the statement budget."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert
+from sqlalchemy.ext.asyncio import create_async_engine
+from typer.testing import CliRunner
+
+from datasources.tables import episodes, seasons, videos
+from server.cli import app as cli
+from tests.conftest import Api
+
+RATED = [("G", 1), ("PG", 2), ("PG-13", 3), ("R", 4), ("NC-17", 5)]
+TITLES = ["Toy Story", "Babe", "Twelve Monkeys", "The Godfather", "Crash"]
+VIDEO = "query($id: ID!) { video(id: $id) { id title rating } }"
+VIDEOS = "query($first: Int, $after: String, $genre: String) { videos(first: $first, after: $after, genre: $genre) { totalCount edges { cursor node { id title rating } } pageInfo { hasNextPage endCursor } } }"  # noqa: E501
+SEARCH = "query($q: String!) { search(query: $q, first: 10) { totalCount edges { node { title rating } } } }"  # noqa: E501
+
+
+async def _seed(database_url: str) -> dict[str, int]:
+    engine = create_async_engine(database_url)
+    ids: dict[str, int] = {}
+    async with engine.begin() as connection:
+        for index, (title, (rating, level)) in enumerate(zip(TITLES, RATED, strict=True)):
+            ids[title] = await connection.scalar(
+                insert(videos)
+                .values(
+                    title=title,
+                    type="MOVIE",
+                    rating=rating,
+                    maturity_level=level,
+                    genres=["Drama"] if level > 1 else ["Animation", "Drama"],
+                    popularity=100 - index,
+                    release_year=1995,
+                )
+                .returning(videos.c.id)
+            )
+        for n in range(30):  # enough filler to page through
+            await connection.execute(
+                insert(videos).values(
+                    title=f"Filler {n}",
+                    type="MOVIE",
+                    rating="PG",
+                    maturity_level=2,
+                    genres=["Comedy"],
+                    popularity=0,
+                )
+            )
+        series = await connection.scalar(
+            insert(videos)
+            .values(
+                title="Harbour Nights",
+                type="SERIES",
+                rating="TV-MA",
+                maturity_level=5,
+                genres=["Drama"],
+                popularity=1000,  # first on every page, so each page loads seasons
+            )
+            .returning(videos.c.id)
+        )
+        ids["Harbour Nights"] = series
+        for number in (1, 2):
+            season = await connection.scalar(
+                insert(seasons)
+                .values(video_id=series, season_number=number, title=f"Season {number}")
+                .returning(seasons.c.id)
+            )
+            await connection.execute(
+                insert(episodes),
+                [
+                    {
+                        "season_id": season,
+                        "video_id": series,
+                        "episode_number": e,
+                        "title": f"S{number}E{e}",
+                        "duration_minutes": 45,
+                    }
+                    for e in (1, 2, 3)
+                ],
+            )
+    await engine.dispose()
+    return ids
+
+
+@pytest.fixture
+def catalog(clean_database: str) -> dict[str, int]:
+    return asyncio.run(_seed(clean_database))
+
+
+def _ratings(connection: dict[str, Any]) -> set[str]:
+    return {edge["node"]["rating"] for edge in connection["edges"]}
+
+
+def test_scripted_session_kids_then_adult(api: Api, catalog: dict[str, int]) -> None:
+    api.register("family@example.com")
+    adult = api.create_profile("Parent")
+    kid = api.create_profile("Kid", isKids=True)
+    api.select_profile(kid)
+    assert _ratings(api.data(VIDEOS, first=100)["videos"]) <= {"G", "PG"}
+    assert _ratings(api.data(SEARCH, q="the")["search"]) <= {"G", "PG"}
+    r_title = str(catalog["The Godfather"])
+    assert api.data(VIDEO, id=r_title) == {"video": None}
+    api.select_profile(adult)
+    assert api.data(VIDEO, id=r_title)["video"]["title"] == "The Godfather"
+
+
+def test_each_maturity_level_sees_exactly_its_titles(api: Api, catalog: dict[str, int]) -> None:
+    api.register("ada@example.com")
+    for level in range(1, 6):
+        profile = api.create_profile(f"L{level}", maturityLevel=level)
+        api.select_profile(profile)
+        allowed = {rating for rating, lvl in RATED if lvl <= level}
+        seen = _ratings(api.data(VIDEOS, first=100)["videos"]) - {"TV-MA"}
+        assert seen == allowed
+        for title, (_, title_level) in zip(TITLES, RATED, strict=True):
+            visible = api.data(VIDEO, id=str(catalog[title]))["video"] is not None
+            assert visible == (title_level <= level), (title, level)
+        shown = api.data(SEARCH, q="harbour nights")["search"]["totalCount"]
+        assert shown == (1 if level == 5 else 0)
+
+
+def test_search_forgives_typos(api: Api, catalog: dict[str, int]) -> None:
+    api.viewer_with_profile("ada@example.com")
+    titles = [e["node"]["title"] for e in api.data(SEARCH, q="toy stroy")["search"]["edges"]]
+    assert titles[0] == "Toy Story"
+    titles = [e["node"]["title"] for e in api.data(SEARCH, q="godfater")["search"]["edges"]]
+    assert titles[0] == "The Godfather"
+
+
+def test_paging_walks_every_title_once(api: Api, catalog: dict[str, int]) -> None:
+    api.viewer_with_profile("ada@example.com", maturityLevel=5)
+    seen: list[str] = []
+    after = None
+    while True:
+        page = api.data(VIDEOS, first=7, after=after)["videos"]
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == page["totalCount"] == 36
+
+
+def test_genre_filter(api: Api, catalog: dict[str, int]) -> None:
+    api.viewer_with_profile("ada@example.com")
+    page = api.data(VIDEOS, first=100, genre="Animation")["videos"]
+    assert [edge["node"]["title"] for edge in page["edges"]] == ["Toy Story"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "query"),
+    [
+        ({"first": 0}, VIDEOS),
+        ({"first": 101}, VIDEOS),
+        ({"first": 5, "after": "garbage"}, VIDEOS),
+        ({"id": "12abc"}, VIDEO),
+        ({"q": "   "}, SEARCH),
+        ({"q": "x" * 201}, SEARCH),
+    ],
+)
+def test_bad_catalog_arguments(
+    api: Api, catalog: dict[str, int], variables: dict[str, Any], query: str
+) -> None:
+    api.viewer_with_profile("ada@example.com")
+    assert api.error_code(query, **variables) == "BAD_USER_INPUT"
+
+
+def test_catalog_needs_sign_in_then_a_profile(api: Api, catalog: dict[str, int]) -> None:
+    assert api.error_code(VIDEOS, first=5) == "UNAUTHENTICATED"
+    api.register("ada@example.com")
+    assert api.error_code(VIDEOS, first=5) == "PROFILE_REQUIRED"
+    assert api.error_code(VIDEO, id="1") == "PROFILE_REQUIRED"
+
+
+# Staff edits.
+
+CREATE = 'mutation { createVideo(input: {title: "New", type: MOVIE, rating: "PG"}) { id maturityLevel } }'  # noqa: E501
+UPDATE_V = 'mutation($id: ID!) { updateVideo(id: $id, input: {title: "Renamed"}) { title } }'
+DELETE_V = "mutation($id: ID!) { deleteVideo(id: $id) }"
+
+
+def _grant(database_url: str, email: str, role: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["users", "grant", email, role], env={"FLIX_DATABASE_URL": database_url}
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("role", ["content_admin", "admin"])
+def test_staff_mutations_accepted_for_catalog_roles(
+    api: Api, catalog: dict[str, int], clean_database: str, role: str
+) -> None:
+    api.register("staff@example.com")
+    _grant(clean_database, "staff@example.com", role)
+    created = api.data(CREATE)["createVideo"]
+    assert created["maturityLevel"] == 2
+    assert api.data(UPDATE_V, id=created["id"]) == {"updateVideo": {"title": "Renamed"}}
+    assert api.data(DELETE_V, id=created["id"]) == {"deleteVideo": True}
+    assert api.error_code(DELETE_V, id=created["id"]) == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("role", [None, "experiment_admin"])
+def test_staff_mutations_refused_for_others(
+    api: Api, catalog: dict[str, int], clean_database: str, role: str | None
+) -> None:
+    api.viewer_with_profile("viewer@example.com")
+    if role:
+        _grant(clean_database, "viewer@example.com", role)
+    target = str(catalog["Babe"])
+    assert api.error_code(CREATE) == "FORBIDDEN"
+    assert api.error_code(UPDATE_V, id=target) == "FORBIDDEN"
+    assert api.error_code(DELETE_V, id=target) == "FORBIDDEN"
+    api.forget_session()
+    assert api.error_code(DELETE_V, id=target) == "UNAUTHENTICATED"
+
+
+def test_bad_video_input_is_refused(api: Api, catalog: dict[str, int], clean_database: str) -> None:
+    api.register("staff@example.com")
+    _grant(clean_database, "staff@example.com", "content_admin")
+    bad = 'mutation { createVideo(input: {title: "X", type: MOVIE, rating: "XXX"}) { id } }'
+    assert api.error_code(bad) == "BAD_USER_INPUT"
+    assert api.error_code('mutation { createVideo(input: {title: "X"}) { id } }') == (
+        "BAD_USER_INPUT"
+    )
+
+
+def test_grant_refuses_unknown_roles_and_accounts(clean_database: str) -> None:
+    env = {"FLIX_DATABASE_URL": clean_database}
+    assert CliRunner().invoke(cli, ["users", "grant", "a@b.c", "root"], env=env).exit_code == 2
+    assert CliRunner().invoke(cli, ["users", "grant", "a@b.c", "admin"], env=env).exit_code == 1
+
+
+# The statement budget: DataLoaders make a page cost the same whatever its size.
+
+DEEP = "query($first: Int) { videos(first: $first) { edges { node { id title genres seasons { seasonNumber episodes { title } } } } } }"  # noqa: E501
+
+
+@pytest.fixture
+def count_statements(api: Api) -> Iterator[Callable[[], int]]:
+    engine = api.client.app.state.stores.engine.sync_engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield lambda: len(statements)
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_page_size_does_not_change_the_statement_count(
+    api: Api, catalog: dict[str, int], count_statements: Callable[[], int]
+) -> None:
+    api.viewer_with_profile("ada@example.com", maturityLevel=5)
+    costs = {}
+    for first in (5, 100):
+        before = count_statements()
+        data = api.data(DEEP, first=first)
+        costs[first] = count_statements() - before
+        assert len(data["videos"]["edges"]) == min(first, 36)
+    assert costs[5] == costs[100]
+    assert costs[100] <= 6  # viewer (account, roles, profile), page, seasons, episodes
