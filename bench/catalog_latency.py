@@ -109,8 +109,20 @@ def percentile(sorted_ms: list[float], fraction: float) -> float:
     return sorted_ms[index]
 
 
-async def measure(call: Call, requests: int, concurrency: int) -> dict[str, Any]:
-    """``requests`` calls, ``concurrency`` at a time (bounded by SCENARIO_SECONDS too)."""
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(
+    call: Call, requests: int, concurrency: int, server_pid: int | None = None
+) -> dict[str, Any]:
+    """``requests`` calls, ``concurrency`` at a time (bounded by SCENARIO_SECONDS too), with
+    the CPU this process (and the server, if given) spent per request."""
     counter = itertools.count()
     latencies: list[float] = []
     errors: list[str] = []
@@ -124,18 +136,24 @@ async def measure(call: Call, requests: int, concurrency: int) -> dict[str, Any]
             if error is not None:
                 errors.append(error)
 
-    started = time.perf_counter()
+    server_cpu = process_cpu_seconds(server_pid) if server_pid else 0.0
+    client_cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
+    elapsed, done = time.perf_counter() - started, len(latencies)
+    client_cpu = time.process_time() - client_cpu
     latencies.sort()
     result: dict[str, Any] = {
         "p50_ms": round(percentile(latencies, 0.50), 3),
         "p99_ms": round(percentile(latencies, 0.99), 3),
-        "rps": round(len(latencies) / elapsed, 1),
+        "rps": round(done / elapsed, 1),
         "errors": len(errors),
+        "bench_cpu_ms_per_request": round(client_cpu * 1000 / done, 3),
     }
+    if server_pid:
+        server_cpu = process_cpu_seconds(server_pid) - server_cpu
+        result["server_cpu_ms_per_request"] = round(server_cpu * 1000 / done, 3)
     if len(latencies) < requests:
-        result["completed"] = len(latencies)  # the time ceiling cut it short
+        result["completed"] = done  # the time ceiling cut it short
     if errors:
         result["first_error"] = errors[0]
     return result
@@ -263,6 +281,13 @@ def flix_server(database_url: str, port: int) -> Iterator[subprocess.Popen[bytes
                 server.wait(timeout=5)
 
 
+async def pg_sessions(pool: asyncpg.Pool) -> int:
+    """Connections ever opened to the bench database: a pool that churns shows here."""
+    await asyncio.sleep(1.0)  # other backends' counters reach the shared stats within ~1 s
+    query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+    return int(await pool.fetchval(query))
+
+
 def ratio(flix: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
     return {
         "p50": round(flix["p50_ms"] / floor["p50_ms"], 2),
@@ -305,9 +330,11 @@ async def bench(
         scenarios: dict[str, Any] = {}
         for name, (flix_side, floor_side) in plans.items():
             results = {}
-            for side, call in (("flix", flix_side), ("floor", floor_side)):
+            for side, call, pid in (("flix", flix_side, server.pid), ("floor", floor_side, None)):
                 await measure(call, WARMUP, args.concurrency)
-                results[side] = await measure(call, args.requests, args.concurrency)
+                sessions = await pg_sessions(pool)
+                results[side] = await measure(call, args.requests, args.concurrency, pid)
+                results[side]["pg_sessions_opened"] = await pg_sessions(pool) - sessions
                 log(f"{name}/{side}: {results[side]}")
             scenarios[name] = results | {"ratio": ratio(results["flix"], results["floor"])}
     return {"scenarios": scenarios, "floor_mismatches": differences}

@@ -18,7 +18,6 @@ from strawberry.types import ExecutionContext
 
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
-from schema.errors import ErrorCodes
 from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
 from schema.profiles.mutations import ProfilesMutation
@@ -46,7 +45,7 @@ class FlixSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """ErrorCodes has already logged what deserves it; expected errors are not news."""
+        """The HTTP view's ``classify`` logs what deserves it; expected errors are not news."""
 
 
 def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
@@ -55,7 +54,6 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
         mutation=Mutation,
         # Factories, not instances: each operation gets its own extension objects.
         extensions=[
-            ErrorCodes,
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
             partial(QueryDepthLimiter, max_depth=limits.max_depth),
             partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),

@@ -1,13 +1,15 @@
-"""Every GraphQL error leaves with ``extensions.code``; unexpected ones are masked and logged."""
+"""Every GraphQL error leaves with ``extensions.code``; unexpected ones are masked and logged.
+
+The HTTP view applies ``classify`` to every result, because parse and validation failures
+never reach a schema extension's operation hook with a result to rewrite.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import structlog
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from datasources.errors import FlixError, RateLimited
 
@@ -25,8 +27,8 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         return _with_code(error, original.code, retryAfterSeconds=original.retry_after_seconds)
     if isinstance(original, FlixError):
         return _with_code(error, original.code)
-    if original is None:
-        # Parse, validation and limit errors: the document itself is wrong.
+    if original is None or isinstance(original, GraphQLError):
+        # Parse, validation, limit and variable errors: the request itself is wrong.
         return _with_code(error, "BAD_USER_INPUT")
     log.error(
         "unexpected error",
@@ -42,13 +44,3 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         path=error.path,
     )
     return _with_code(masked, "INTERNAL", requestId=request_id)
-
-
-class ErrorCodes(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        request_id = getattr(self.execution_context.context, "request_id", "-")
-        result.errors = [classify(error, request_id) for error in result.errors]

@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from auth.rate_limit import RateLimiter
 from auth.sessions import SessionStore
@@ -17,6 +19,7 @@ from auth.viewer import resolve_viewer
 from datasources.loaders import Loaders
 from datasources.stores import Stores
 from resolvers.context import Context, LoginLimits
+from schema.errors import classify
 from server.middleware import error_body
 from server.settings import Settings
 
@@ -52,6 +55,14 @@ class FlixGraphQL(GraphQL[Context, None]):
                 error_body(error.reason, "BAD_USER_INPUT"), status_code=error.status_code
             )
         await response(scope, receive, send)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            request_id = request.scope.get("state", {}).get("request_id", "-")
+            result.errors = [classify(error, request_id) for error in result.errors]
+        return await super().process_result(request, result)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

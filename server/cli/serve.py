@@ -19,7 +19,7 @@ from server.cli.catalog import import_demo_catalog
 from server.embedded import DataFolderInUse, EmbeddedServerError, embedded_services
 from server.settings import Settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # never break a path or a message mid-line
 _URL_VARIABLES = ("FLIX_DATABASE_URL", "FLIX_REDIS_URL", "FLIX_NATS_URL")
 
 

@@ -1,0 +1,93 @@
+"""`flix serve` with no URLs: embedded stores, a real query, a clear error for a busy folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+pytestmark = pytest.mark.embedded
+FLIX = [sys.executable, "-c", "from server.cli import main; main()"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _environment() -> dict[str, str]:
+    """This environment minus any store URL, so serve must start its own."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("FLIX_")}
+
+
+def _wait_ready(port: int, process: subprocess.Popen[str], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("flix serve did not become ready in time")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*FLIX, "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_ready(port, process)
+        yield port, tmp_path, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_embedded_default_answers_queries_and_stops_cleanly(
+    served: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
+    port, _, process = served
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/graphql", json={"query": "{ me { id } }"}, timeout=10
+    )
+    assert response.json() == {"data": {"me": None}}
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    assert process.wait(30) == 0
+
+
+def test_second_serve_on_the_same_folder_says_it_is_in_use(
+    served: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
+    _, data_dir, _ = served
+    second = subprocess.run(
+        [*FLIX, "serve", "--port", str(_free_port()), "--data-dir", str(data_dir)],
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "in use" in second.stderr
