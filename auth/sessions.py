@@ -44,7 +44,7 @@ class SessionStore:
             return None
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hgetall(_key(token))
-            pipe.expire(_key(token), self._ttl, xx=True)
+            pipe.expire(_key(token), self._ttl)  # no-op when absent; XX needs Redis 7
             fields, _ = await pipe.execute()
         if not fields:
             return None

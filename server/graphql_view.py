@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,6 +25,7 @@ from server.middleware import error_body
 from server.settings import Settings
 
 SESSION_COOKIE = "flix_session"
+log = structlog.get_logger("flix.graphql")
 
 
 def _bearer_token(request: Request | WebSocket) -> str | None:
@@ -54,6 +56,11 @@ class FlixGraphQL(GraphQL[Context, None]):
             response = JSONResponse(
                 error_body(error.reason, "BAD_USER_INPUT"), status_code=error.status_code
             )
+        except Exception:  # building the context failed: a store is down, most likely
+            request_id = scope.get("state", {}).get("request_id", "-")
+            log.exception("request failed before execution", request_id=request_id)
+            message = f"Service unavailable. Quote request id {request_id} when reporting it."
+            response = JSONResponse(error_body(message, "INTERNAL"), status_code=503)
         await response(scope, receive, send)
 
     async def process_result(

@@ -70,10 +70,14 @@ def test_embedded_default_answers_queries_and_stops_cleanly(
     served: tuple[int, Path, subprocess.Popen[str]],
 ) -> None:
     port, _, process = served
-    response = httpx.post(
-        f"http://127.0.0.1:{port}/graphql", json={"query": "{ me { id } }"}, timeout=10
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    register = (
+        'mutation { register(input: {email: "e@example.com", password: "long enough",'
+        ' country: "US", plan: BASIC}) { token } }'
     )
-    assert response.json() == {"data": {"me": None}}
+    assert "errors" not in client.post("/graphql", json={"query": register}).json()
+    me = client.post("/graphql", json={"query": "{ me { email } }"}).json()  # session cookie
+    assert me == {"data": {"me": {"email": "e@example.com"}}}
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert process.wait(30) == 0
 
