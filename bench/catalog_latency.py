@@ -11,7 +11,9 @@ Scenarios: ``video`` (``video(id:)`` cycling over real ids) and ``search`` (``se
 first: 10)`` cycling over ~20 queries, some misspelled). Each reports p50/p99 latency, throughput
 and errors (a non-200 or a body with ``errors``); ``ratio`` is flix/floor for latency and
 floor/flix for throughput, so 1.0 is the floor and larger is slower. Ratios, not absolute times,
-are the point: run on a shared machine, both sides are measured back to back in the same run.
+are the point: on a shared machine, the two sides alternate in batches within one run. Also
+reported: the CPU the bench and the server spend per request, and how many PostgreSQL
+connections the server opened meanwhile (a well-kept pool opens none).
 
 It needs a local PostgreSQL, Redis and NATS (defaults 127.0.0.1:5432 user postgres, :6379, :4222;
 override with FLIX_BENCH_POSTGRES (admin libpq URL), FLIX_BENCH_REDIS_URL, FLIX_BENCH_NATS_URL).
@@ -28,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
-import itertools
 import json
 import os
 import platform
@@ -39,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -51,7 +53,8 @@ from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench"
 WARMUP = 50
-SCENARIO_SECONDS = 180.0  # a ceiling on each measurement, whatever --requests says
+ROUNDS = 4  # each side's requests run in this many batches, alternating with the other's
+BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
 READY_SECONDS = 30.0
 VIDEO_QUERY = (
     "query($id: ID!) { video(id: $id) { id title releaseYear rating genres description } }"
@@ -118,45 +121,81 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(
-    call: Call, requests: int, concurrency: int, server_pid: int | None = None
-) -> dict[str, Any]:
-    """``requests`` calls, ``concurrency`` at a time (bounded by SCENARIO_SECONDS too), with
-    the CPU this process (and the server, if given) spent per request."""
-    counter = itertools.count()
-    latencies: list[float] = []
-    errors: list[str] = []
-    deadline = time.monotonic() + SCENARIO_SECONDS
+@dataclass
+class Tally:
+    """What the batches of one side of a scenario add up to."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    bench_cpu: float = 0.0
+    server_cpu: float | None = None
+
+    def summary(self, planned: int) -> dict[str, Any]:
+        done, ordered = len(self.latencies_ms), sorted(self.latencies_ms)
+        result: dict[str, Any] = {
+            "p50_ms": round(percentile(ordered, 0.50), 3),
+            "p99_ms": round(percentile(ordered, 0.99), 3),
+            "rps": round(done / self.seconds, 1),
+            "errors": len(self.errors),
+            "bench_cpu_ms_per_request": round(self.bench_cpu * 1000 / done, 3),
+        }
+        if self.server_cpu is not None:
+            result["server_cpu_ms_per_request"] = round(self.server_cpu * 1000 / done, 3)
+        if done < planned:
+            result["completed"] = done  # the time ceiling cut it short
+        if self.errors:
+            result["first_error"] = self.errors[0]
+        return result
+
+
+async def run_batch(
+    call: Call, indexes: range, concurrency: int, tally: Tally, server_pid: int | None = None
+) -> None:
+    """Calls ``call(i)`` for each i, ``concurrency`` at a time, within BATCH_SECONDS."""
+    pending = iter(indexes)
+    deadline = time.monotonic() + BATCH_SECONDS
 
     async def worker() -> None:
-        while (i := next(counter)) < requests and time.monotonic() < deadline:
+        for i in pending:
+            if time.monotonic() > deadline:
+                return
             started = time.perf_counter()
             error = await call(i)
-            latencies.append((time.perf_counter() - started) * 1000)
+            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
             if error is not None:
-                errors.append(error)
+                tally.errors.append(error)
 
     server_cpu = process_cpu_seconds(server_pid) if server_pid else 0.0
-    client_cpu, started = time.process_time(), time.perf_counter()
+    bench_cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed, done = time.perf_counter() - started, len(latencies)
-    client_cpu = time.process_time() - client_cpu
-    latencies.sort()
-    result: dict[str, Any] = {
-        "p50_ms": round(percentile(latencies, 0.50), 3),
-        "p99_ms": round(percentile(latencies, 0.99), 3),
-        "rps": round(done / elapsed, 1),
-        "errors": len(errors),
-        "bench_cpu_ms_per_request": round(client_cpu * 1000 / done, 3),
-    }
+    tally.seconds += time.perf_counter() - started
+    tally.bench_cpu += time.process_time() - bench_cpu
     if server_pid:
-        server_cpu = process_cpu_seconds(server_pid) - server_cpu
-        result["server_cpu_ms_per_request"] = round(server_cpu * 1000 / done, 3)
-    if len(latencies) < requests:
-        result["completed"] = done  # the time ceiling cut it short
-    if errors:
-        result["first_error"] = errors[0]
-    return result
+        spent = process_cpu_seconds(server_pid) - server_cpu
+        tally.server_cpu = (tally.server_cpu or 0.0) + spent
+
+
+async def compare(
+    flix: Call, floor: Call, args: argparse.Namespace, server_pid: int
+) -> dict[str, Any]:
+    """Warm both sides up, then alternate them in ROUNDS batches, so that a neighbour's
+    burst of load on a shared machine falls on both rather than on one."""
+    await run_batch(flix, range(WARMUP), args.concurrency, Tally())
+    await run_batch(floor, range(WARMUP), args.concurrency, Tally())
+    tallies = {"flix": Tally(), "floor": Tally()}
+    step = -(-args.requests // ROUNDS)
+    for first in range(0, args.requests, step):
+        indexes = range(first, min(first + step, args.requests))
+        await run_batch(flix, indexes, args.concurrency, tallies["flix"], server_pid)
+        await run_batch(floor, indexes, args.concurrency, tallies["floor"])
+    flix_r, floor_r = (tallies[side].summary(args.requests) for side in ("flix", "floor"))
+    ratio = {
+        "p50": round(flix_r["p50_ms"] / floor_r["p50_ms"], 2),
+        "p99": round(flix_r["p99_ms"] / floor_r["p99_ms"], 2),
+        "rps": round(floor_r["rps"] / flix_r["rps"], 2),
+    }
+    return {"flix": flix_r, "floor": floor_r, "ratio": ratio}
 
 
 async def graphql(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> Any:
@@ -288,14 +327,6 @@ async def pg_sessions(pool: asyncpg.Pool) -> int:
     return int(await pool.fetchval(query))
 
 
-def ratio(flix: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
-    return {
-        "p50": round(flix["p50_ms"] / floor["p50_ms"], 2),
-        "p99": round(flix["p99_ms"] / floor["p99_ms"], 2),
-        "rps": round(floor["rps"] / flix["rps"], 2),
-    }
-
-
 async def bench(
     args: argparse.Namespace, database_url: str, port: int, server: subprocess.Popen[bytes]
 ) -> dict[str, Any]:
@@ -329,14 +360,11 @@ async def bench(
         }
         scenarios: dict[str, Any] = {}
         for name, (flix_side, floor_side) in plans.items():
-            results = {}
-            for side, call, pid in (("flix", flix_side, server.pid), ("floor", floor_side, None)):
-                await measure(call, WARMUP, args.concurrency)
-                sessions = await pg_sessions(pool)
-                results[side] = await measure(call, args.requests, args.concurrency, pid)
-                results[side]["pg_sessions_opened"] = await pg_sessions(pool) - sessions
-                log(f"{name}/{side}: {results[side]}")
-            scenarios[name] = results | {"ratio": ratio(results["flix"], results["floor"])}
+            sessions = await pg_sessions(pool)
+            scenarios[name] = await compare(flix_side, floor_side, args, server.pid)
+            # The floor's pool is opened once, full: every new session is the server's.
+            scenarios[name]["flix"]["pg_connections_opened"] = await pg_sessions(pool) - sessions
+            log(f"{name}: {json.dumps(scenarios[name])}")
     return {"scenarios": scenarios, "floor_mismatches": differences}
 
 
@@ -364,19 +392,14 @@ def main() -> None:
         os.environ.get("FLIX_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     database_url = with_database(admin_url, BENCH_DB)
+    sqlalchemy_url = with_database(admin_url, BENCH_DB, "postgresql+asyncpg")
     asyncio.run(recreate_database(admin_url))
     try:
         log("migrating and importing the demo catalog…")
-        upgrade(with_database(admin_url, BENCH_DB, "postgresql+asyncpg"))
-        asyncio.run(
-            import_demo_catalog(
-                with_database(admin_url, BENCH_DB, "postgresql+asyncpg"),
-                data_dir=Path(".flix"),
-                show_progress=False,
-            )
-        )
+        upgrade(sqlalchemy_url)
+        asyncio.run(import_demo_catalog(sqlalchemy_url, Path(".flix"), show_progress=False))
         port = free_port()
-        with flix_server(with_database(admin_url, BENCH_DB, "postgresql+asyncpg"), port) as server:
+        with flix_server(sqlalchemy_url, port) as server:
             result = asyncio.run(bench(args, database_url, port, server))
     finally:
         asyncio.run(recreate_database(admin_url, drop_only=True))

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -93,9 +93,3 @@ async def delete_profile(engine: AsyncEngine, account_id: UUID, profile_id: UUID
     )
     async with engine.begin() as connection:
         return (await connection.execute(statement)).rowcount > 0
-
-
-async def count_profiles(engine: AsyncEngine, account_id: UUID) -> int:
-    query = select(func.count()).where(profiles.c.account_id == account_id)
-    async with engine.connect() as connection:
-        return int(await connection.scalar(query) or 0)

@@ -141,3 +141,16 @@ def test_attempts_are_limited_per_ip_across_accounts(api: Api) -> None:
     for i in range(5):
         api.gql(LOGIN, email=f"user{i}@example.com", password="whatever")
     assert api.error_code(LOGIN, email="fresh@example.com", password="whatever") == ("RATE_LIMITED")
+
+
+def test_cookie_is_secure_over_https(api: Api) -> None:
+    api.register("ada@example.com")
+    api.forget_session()
+    response = api.client.post(
+        "https://testserver/graphql",
+        json={
+            "query": LOGIN,
+            "variables": {"email": "ada@example.com", "password": "correct horse battery"},
+        },
+    )
+    assert "Secure" in response.headers["set-cookie"]
