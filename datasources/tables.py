@@ -198,3 +198,59 @@ experiments = Table(
     CheckConstraint("status IN ('DRAFT', 'RUNNING', 'STOPPED')", name="status"),
     CheckConstraint("allocation_percent BETWEEN 0 AND 100", name="allocation_percent"),
 )
+
+
+# Viewing (the PostgreSQL adapter of the ViewingStore; Cassandra has its own CQL schema).
+
+viewing_progress = Table(
+    "viewing_progress",
+    metadata,
+    Column(
+        "profile_id",
+        UUID(as_uuid=True),
+        ForeignKey("profiles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("video_id", BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True),
+    # 0 for a movie, so the key is never NULL.
+    Column("episode_id", BigInteger, primary_key=True, server_default="0"),
+    Column("position_seconds", Float, nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    Column("client_timestamp", DateTime(timezone=True), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+viewing_titles = Table(
+    "viewing_titles",
+    metadata,
+    Column(
+        "profile_id",
+        UUID(as_uuid=True),
+        ForeignKey("profiles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("video_id", BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True),
+    # Where the title stands as a whole: for a series, the episode to resume or start next.
+    Column("episode_id", BigInteger),
+    Column("position_seconds", Float, nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("client_timestamp", DateTime(timezone=True), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    # Hidden from Continue Watching while hidden_at is later than the newest update.
+    Column("hidden_at", DateTime(timezone=True)),
+    CheckConstraint("state IN ('NOT_STARTED', 'IN_PROGRESS', 'COMPLETED')", name="state"),
+    Index("ix_viewing_titles_recent", "profile_id", text("client_timestamp DESC")),
+)
+
+event_outbox = Table(
+    "event_outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("subject", String(200), nullable=False),
+    Column("message_id", String(100), nullable=False, unique=True),
+    Column("payload", JSONB, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    _created_at(),
+)
