@@ -18,7 +18,7 @@ connections the server opened meanwhile (a well-kept pool opens none).
 It needs a local PostgreSQL, Redis and NATS (defaults 127.0.0.1:5432 user postgres, :6379, :4222;
 override with FLIX_BENCH_POSTGRES (admin libpq URL), FLIX_BENCH_REDIS_URL, FLIX_BENCH_NATS_URL).
 It creates the database ``flix_bench`` (dropped first and at the end), migrates it and imports
-the demo catalog (MovieLens-100k, cached under .flix/cache). Run from the repository root::
+the demo catalog (MovieLens-100k, cached under .flix/cache). Run it from the repository root::
 
     .venv/bin/python bench/catalog_latency.py [--quick] [--requests N] [--concurrency C]
 
@@ -52,6 +52,7 @@ from datasources.migrations import upgrade
 from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench"
+DATA_DIR = Path(__file__).resolve().parents[1] / ".flix"  # the MovieLens download is cached here
 WARMUP = 50
 ROUNDS = 4  # each side's requests run in this many batches, alternating with the other's
 BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
@@ -397,7 +398,7 @@ def main() -> None:
     try:
         log("migrating and importing the demo catalog…")
         upgrade(sqlalchemy_url)
-        asyncio.run(import_demo_catalog(sqlalchemy_url, Path(".flix"), show_progress=False))
+        asyncio.run(import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False))
         port = free_port()
         with flix_server(sqlalchemy_url, port) as server:
             result = asyncio.run(bench(args, database_url, port, server))

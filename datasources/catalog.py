@@ -135,3 +135,9 @@ async def delete_video(engine: AsyncEngine, video_id: int) -> bool:
 async def count_videos(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return int(await connection.scalar(select(func.count()).select_from(videos)) or 0)
+
+
+async def episodes_by_id(engine: AsyncEngine, ids: Sequence[int]) -> dict[int, Episode]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(episodes).where(episodes.c.id.in_(ids)))
+        return {row.id: Episode(**row._mapping) for row in rows}

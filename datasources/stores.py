@@ -13,25 +13,55 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from datasources.events import EventLog
+from datasources.viewing.postgres import PostgresViewingStore
+from datasources.viewing.store import ViewingStore
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    database_url: str
+    redis_url: str
+    nats_url: str
+    viewing_store: str = "postgres"
+    cassandra_hosts: tuple[str, ...] = ()
+    cassandra_keyspace: str = "flix"
+    events_prefix: str = ""
+
 
 @dataclass(frozen=True)
 class Stores:
     engine: AsyncEngine
     redis: Redis
     nats: NATS
+    events: EventLog
+    viewing: ViewingStore
+
+
+def _viewing_store(config: StoreConfig, engine: AsyncEngine) -> ViewingStore:
+    if config.viewing_store == "cassandra":
+        from datasources.viewing.cassandra import CassandraViewingStore  # optional at scale
+
+        return CassandraViewingStore(config.cassandra_hosts, config.cassandra_keyspace)
+    return PostgresViewingStore(engine)
 
 
 @asynccontextmanager
-async def open_stores(database_url: str, redis_url: str, nats_url: str) -> AsyncIterator[Stores]:
-    engine = create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-    redis = Redis.from_url(redis_url, decode_responses=True)
+async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
+    engine = create_async_engine(
+        config.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True
+    )
+    redis = Redis.from_url(config.redis_url, decode_responses=True)
     # Keep reconnecting for ever: a broker outage must not take the API down with it.
     broker = await nats.connect(
-        nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=5
+        config.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=5
     )
+    events = EventLog(broker, engine, config.events_prefix)
+    viewing = _viewing_store(config, engine)
     try:
-        yield Stores(engine=engine, redis=redis, nats=broker)
+        yield Stores(engine=engine, redis=redis, nats=broker, events=events, viewing=viewing)
     finally:
+        await viewing.close()
         await broker.drain()
         await redis.aclose()
         await engine.dispose()

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth.rate_limit import RateLimiter
 from auth.sessions import SessionStore
 from auth.viewer import Viewer
+from datasources.events import EventLog
 from datasources.loaders import Loaders
+from datasources.viewing.store import ViewingStore
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class LoginLimits:
 class Context:
     engine: AsyncEngine
     redis: Redis
+    viewing: ViewingStore
+    events: EventLog
     loaders: Loaders
     sessions: SessionStore
     login_limits: LoginLimits

@@ -22,15 +22,17 @@ from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
 from schema.profiles.mutations import ProfilesMutation
 from schema.profiles.queries import ProfilesQuery
+from schema.viewing.mutations import ViewingMutation
+from schema.viewing.queries import ViewingQuery
 
 
 @strawberry.type
-class Query(IdentityQuery, ProfilesQuery, CatalogQuery):
+class Query(IdentityQuery, ProfilesQuery, CatalogQuery, ViewingQuery):
     pass
 
 
 @strawberry.type
-class Mutation(IdentityMutation, ProfilesMutation, CatalogMutation):
+class Mutation(IdentityMutation, ProfilesMutation, CatalogMutation, ViewingMutation):
     pass
 
 

@@ -58,14 +58,16 @@ class AuthExtension(FieldExtension):
 
 
 def _above(level: int, item: Any) -> bool:
-    return not maturity_rules.allows(level, item.maturity_level)
+    """Whether a title, or an item about one (it has a ``video``), is above ``level``."""
+    title = item if hasattr(item, "maturity_level") else item.video
+    return not maturity_rules.allows(level, title.maturity_level)
 
 
 def strip_above(level: int, value: Any) -> Any:
     """The value without titles above ``level``: a title, a list of them, or a connection."""
     if value is None:
         return None
-    if hasattr(value, "maturity_level"):
+    if hasattr(value, "maturity_level") or hasattr(value, "video"):
         return None if _above(level, value) else value
     if hasattr(value, "edges"):
         value.edges = [edge for edge in value.edges if not _above(level, edge.node)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,21 +41,23 @@ async def index(request: Request) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     configure_logging(settings.debug)
-    if not (settings.database_url and settings.redis_url and settings.nats_url):
-        raise RuntimeError(
-            "FLIX_DATABASE_URL, FLIX_REDIS_URL and FLIX_NATS_URL must be set "
-            "(`flix serve` starts embedded servers and sets them for you)."
-        )
+    store_config = settings.store_config()
     schema = build_schema(
         Limits(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
     )
-    database_url, redis_url, nats_url = settings.database_url, settings.redis_url, settings.nats_url
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_stores(database_url, redis_url, nats_url) as stores:
+        async with open_stores(store_config) as stores:
+            await stores.events.ensure_streams()
             app.state.stores = stores
-            yield
+            relay = asyncio.create_task(stores.events.run_relay())
+            try:
+                yield
+            finally:
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay
 
     graphql = FlixGraphQL(schema, settings=settings)
     return Starlette(

@@ -21,7 +21,7 @@ from datasources.loaders import Loaders
 from datasources.stores import Stores
 from resolvers.context import Context, LoginLimits
 from schema.errors import classify
-from server.middleware import error_body
+from server.middleware import BodyTooLarge, error_body
 from server.settings import Settings
 
 SESSION_COOKIE = "flix_session"
@@ -56,6 +56,8 @@ class FlixGraphQL(GraphQL[Context, None]):
             response = JSONResponse(
                 error_body(error.reason, "BAD_USER_INPUT"), status_code=error.status_code
             )
+        except BodyTooLarge:
+            raise  # BodySizeLimit answers it
         except Exception:  # building the context failed: a store is down, most likely
             request_id = scope.get("state", {}).get("request_id", "-")
             log.exception("request failed before execution", request_id=request_id)
@@ -78,7 +80,7 @@ class FlixGraphQL(GraphQL[Context, None]):
         sessions = SessionStore(stores.redis, self.settings.session_ttl_seconds)
         token = _bearer_token(request) or request.cookies.get(SESSION_COOKIE)
         session = await sessions.get(token) if token else None
-        loaders = Loaders(stores.engine)
+        loaders = Loaders(stores.engine, stores.viewing)
         secure = request.url.scheme in ("https", "wss")
 
         def set_session_cookie(token: str | None) -> None:
@@ -99,6 +101,8 @@ class FlixGraphQL(GraphQL[Context, None]):
         return Context(
             engine=stores.engine,
             redis=stores.redis,
+            viewing=stores.viewing,
+            events=stores.events,
             loaders=loaders,
             sessions=sessions,
             login_limits=LoginLimits(

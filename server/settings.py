@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from datasources.stores import StoreConfig
 
 
 class Settings(BaseSettings):
@@ -16,6 +19,11 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     nats_url: str | None = None
     data_dir: Path = Path(".flix")
+    viewing_store: Literal["postgres", "cassandra"] = "postgres"
+    cassandra_hosts: str = ""  # comma-separated; needed when viewing_store is cassandra
+    cassandra_keyspace: str = "flix"
+    # Prefix for stream names and subjects: separate event logs on one broker.
+    events_prefix: str = ""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -31,6 +39,22 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = 30 * 24 * 3600
     login_attempts: int = 5
     login_window_seconds: int = 300
+
+    def store_config(self) -> StoreConfig:
+        if not (self.database_url and self.redis_url and self.nats_url):
+            raise RuntimeError(
+                "FLIX_DATABASE_URL, FLIX_REDIS_URL and FLIX_NATS_URL must be set "
+                "(`flix serve` starts embedded servers and sets them for you)."
+            )
+        return StoreConfig(
+            database_url=self.database_url,
+            redis_url=self.redis_url,
+            nats_url=self.nats_url,
+            viewing_store=self.viewing_store,
+            cassandra_hosts=tuple(h.strip() for h in self.cassandra_hosts.split(",") if h.strip()),
+            cassandra_keyspace=self.cassandra_keyspace,
+            events_prefix=self.events_prefix,
+        )
 
     @property
     def sync_database_url(self) -> str:

@@ -152,6 +152,8 @@ def make_api(clean_database: str, clean_redis: str) -> Iterator[Callable[..., Ap
 
     yield make
     for client in clients:
+        stores = client.app.state.stores  # type: ignore[attr-defined]
+        client.portal.call(stores.events.delete_streams)  # type: ignore[union-attr]
         client.__exit__(None, None, None)
 
 

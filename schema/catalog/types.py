@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from datasources import records
-from resolvers import catalog
+from resolvers import catalog, progress
 from schema.context import Info
 from schema.relay import Connection
+
+if TYPE_CHECKING:
+    from schema.viewing.types import Progress
+
+# Viewing builds on the catalog, so the catalog names its types lazily to avoid a cycle.
+ProgressType = Annotated["Progress", strawberry.lazy("schema.viewing.types")]
+
+
+def _progress_type() -> type[Progress]:
+    from schema.viewing.types import Progress
+
+    return Progress
 
 
 @strawberry.enum
@@ -26,6 +39,13 @@ class Episode:
     duration_minutes: int | None
     description: str
 
+    record: strawberry.Private[records.Episode]
+
+    @strawberry.field(description="The active profile's progress in this episode.")
+    async def progress(self, info: Info) -> ProgressType | None:
+        found = await progress.episode_progress(info.context, self.record)
+        return _progress_type().of(found) if found else None
+
     @classmethod
     def from_record(cls, episode: records.Episode) -> Episode:
         return cls(
@@ -34,6 +54,7 @@ class Episode:
             title=episode.title,
             duration_minutes=episode.duration_minutes,
             description=episode.description,
+            record=episode,
         )
 
 
@@ -76,6 +97,11 @@ class Video:
     @strawberry.field(description="Seasons of a series, in order; empty for a movie.")
     async def seasons(self, info: Info) -> list[Season]:
         return [Season.from_record(s) for s in await catalog.seasons(info.context, self.record)]
+
+    @strawberry.field(description="The active profile's standing with this title.")
+    async def progress(self, info: Info) -> ProgressType | None:
+        found = await progress.title_progress(info.context, self.record)
+        return _progress_type().of(found) if found else None
 
     @classmethod
     def from_record(cls, video: records.Video) -> Video:

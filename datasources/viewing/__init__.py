@@ -1,0 +1,1 @@
+"""Viewing progress: one ViewingStore contract, a PostgreSQL and a Cassandra adapter."""

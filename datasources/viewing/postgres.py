@@ -1,0 +1,127 @@
+"""The ViewingStore on PostgreSQL: conditional upserts decide last-write-wins in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Table, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources.tables import viewing_progress, viewing_titles
+from datasources.viewing.records import Progress, ProgressUpdate, TitleState, TitleStateKind
+
+
+def _last_write_wins(table: Table, row: dict[str, Any], key: list[str]) -> Any:
+    """Insert, or overwrite only when the row sorts after the stored one by
+    (client time, device, position); RETURNING yields a row only when something landed."""
+    statement = insert(table).values(row)
+    order = ("client_timestamp", "device_id", "position_seconds")
+    newer = tuple_(*(statement.excluded[c] for c in order)) > tuple_(*(table.c[c] for c in order))
+    return statement.on_conflict_do_update(index_elements=key, set_=row, where=newer).returning(
+        table.c.video_id
+    )
+
+
+def _title(row: Any) -> TitleState:
+    return TitleState(
+        video_id=row.video_id,
+        episode_id=row.episode_id,
+        position_seconds=row.position_seconds,
+        duration_seconds=row.duration_seconds,
+        state=TitleStateKind(row.state),
+        client_timestamp=row.client_timestamp,
+        device_id=row.device_id,
+        hidden_at=row.hidden_at,
+    )
+
+
+class PostgresViewingStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def apply(self, update: ProgressUpdate, title: TitleState) -> bool:
+        progress_row = {
+            "profile_id": update.profile_id,
+            "video_id": update.video_id,
+            "episode_id": update.episode_id,
+            "position_seconds": update.position_seconds,
+            "duration_seconds": update.duration_seconds,
+            "client_timestamp": update.client_timestamp,
+            "device_id": update.device_id,
+        }
+        title_row = {
+            "profile_id": update.profile_id,
+            "video_id": title.video_id,
+            "episode_id": title.episode_id,
+            "position_seconds": title.position_seconds,
+            "duration_seconds": title.duration_seconds,
+            "state": title.state.value,
+            "client_timestamp": title.client_timestamp,
+            "device_id": title.device_id,
+        }
+        progress = _last_write_wins(
+            viewing_progress,
+            {**progress_row, "updated_at": func.now()},
+            ["profile_id", "video_id", "episode_id"],
+        )
+        standing = _last_write_wins(viewing_titles, title_row, ["profile_id", "video_id"])
+        async with self._engine.begin() as connection:
+            landed = (await connection.execute(progress)).first() is not None
+            moved = (await connection.execute(standing)).first() is not None
+        return landed or moved
+
+    async def progress(
+        self, profile_id: UUID, keys: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], Progress]:
+        if not keys:
+            return {}
+        query = select(viewing_progress).where(
+            viewing_progress.c.profile_id == profile_id,
+            tuple_(viewing_progress.c.video_id, viewing_progress.c.episode_id).in_(keys),
+        )
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(query)
+            return {
+                (row.video_id, row.episode_id): Progress(
+                    video_id=row.video_id,
+                    episode_id=row.episode_id,
+                    position_seconds=row.position_seconds,
+                    duration_seconds=row.duration_seconds,
+                    client_timestamp=row.client_timestamp,
+                    device_id=row.device_id,
+                )
+                for row in rows
+            }
+
+    async def titles(self, profile_id: UUID, video_ids: Sequence[int]) -> dict[int, TitleState]:
+        query = select(viewing_titles).where(
+            viewing_titles.c.profile_id == profile_id, viewing_titles.c.video_id.in_(video_ids)
+        )
+        async with self._engine.connect() as connection:
+            return {row.video_id: _title(row) for row in await connection.execute(query)}
+
+    async def recent_titles(self, profile_id: UUID, limit: int) -> list[TitleState]:
+        query = (
+            select(viewing_titles)
+            .where(viewing_titles.c.profile_id == profile_id)
+            .order_by(viewing_titles.c.client_timestamp.desc(), viewing_titles.c.video_id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            return [_title(row) for row in await connection.execute(query)]
+
+    async def hide(self, profile_id: UUID, video_id: int, at: datetime) -> bool:
+        statement = (
+            update(viewing_titles)
+            .where(viewing_titles.c.profile_id == profile_id, viewing_titles.c.video_id == video_id)
+            .values(hidden_at=func.greatest(func.coalesce(viewing_titles.c.hidden_at, at), at))
+        )
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount > 0
+
+    async def close(self) -> None:
+        """The engine is shared with the rest of the app, which disposes of it."""

@@ -1,0 +1,131 @@
+"""Recording progress: work out the title's standing, store both, tell the event log.
+
+The request path and the replay path both come through here, so a replayed event lands
+exactly as the original request did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources.events import EventLog, Stream, message_id
+from datasources.records import Episode
+from datasources.tables import episodes, seasons
+from datasources.viewing.records import ProgressUpdate
+from datasources.viewing.rules import EpisodeSlot, title_state_after
+from datasources.viewing.store import ViewingStore
+
+
+def slots_of(by_season: Sequence[Sequence[Episode]]) -> list[EpisodeSlot]:
+    """Episodes in viewing order, from each season's episodes with the seasons in order."""
+    return [
+        EpisodeSlot(episode.id, float((episode.duration_minutes or 0) * 60))
+        for season_episodes in by_season
+        for episode in season_episodes
+    ]
+
+
+async def series_slots(engine: AsyncEngine, video_id: int) -> list[EpisodeSlot]:
+    query = (
+        select(episodes.c.id, episodes.c.duration_minutes)
+        .join(seasons, seasons.c.id == episodes.c.season_id)
+        .where(episodes.c.video_id == video_id)
+        .order_by(seasons.c.season_number, episodes.c.episode_number)
+    )
+    async with engine.connect() as connection:
+        rows = await connection.execute(query)
+        return [EpisodeSlot(row.id, float((row.duration_minutes or 0) * 60)) for row in rows]
+
+
+def progress_event(update: ProgressUpdate, country: str) -> dict[str, Any]:
+    return {
+        "kind": "progress",
+        "profile_id": str(update.profile_id),
+        "country": country,
+        "video_id": update.video_id,
+        "episode_id": update.episode_id,
+        "position_seconds": update.position_seconds,
+        "duration_seconds": update.duration_seconds,
+        "client_timestamp": update.client_timestamp.isoformat(),
+        "device_id": update.device_id,
+    }
+
+
+def update_from_event(payload: dict[str, Any]) -> ProgressUpdate:
+    return ProgressUpdate(
+        profile_id=UUID(payload["profile_id"]),
+        video_id=int(payload["video_id"]),
+        episode_id=int(payload["episode_id"]),
+        position_seconds=float(payload["position_seconds"]),
+        duration_seconds=float(payload["duration_seconds"]),
+        client_timestamp=datetime.fromisoformat(payload["client_timestamp"]),
+        device_id=str(payload["device_id"]),
+    )
+
+
+async def record(
+    store: ViewingStore,
+    update: ProgressUpdate,
+    slots: Sequence[EpisodeSlot],
+    events: EventLog | None = None,
+    country: str = "",
+) -> bool:
+    """Store the update (last write wins); publish it if it changed anything."""
+    landed = await store.apply(update, title_state_after(update, slots))
+    if landed and events is not None:
+        payload = progress_event(update, country)
+        await events.publish(Stream.VIEWING, "progress", payload, message_id(*payload.values()))
+    return landed
+
+
+async def hide(
+    store: ViewingStore,
+    profile_id: UUID,
+    video_id: int,
+    at: datetime,
+    events: EventLog | None = None,
+) -> bool:
+    hidden = await store.hide(profile_id, video_id, at)
+    if hidden and events is not None:
+        payload = {
+            "kind": "hide",
+            "profile_id": str(profile_id),
+            "video_id": video_id,
+            "at": at.isoformat(),
+        }
+        await events.publish(Stream.VIEWING, "hide", payload, message_id(*payload.values()))
+    return hidden
+
+
+async def replay(
+    store: ViewingStore,
+    engine: AsyncEngine,
+    events: EventLog,
+    *,
+    since: datetime | None = None,
+    from_sequence: int | None = None,
+) -> int:
+    """Re-apply VIEWING events to the store; idempotent, since every write is last-write-wins."""
+    slots_by_series: dict[int, list[EpisodeSlot]] = {}
+    applied = 0
+    async for event in events.read(Stream.VIEWING, since=since, from_sequence=from_sequence):
+        payload = event.payload
+        if payload.get("kind") == "progress":
+            update = update_from_event(payload)
+            slots: list[EpisodeSlot] = []
+            if update.episode_id:
+                if update.video_id not in slots_by_series:
+                    slots_by_series[update.video_id] = await series_slots(engine, update.video_id)
+                slots = slots_by_series[update.video_id]
+            await record(store, update, slots)
+        elif payload.get("kind") == "hide":
+            at = datetime.fromisoformat(payload["at"])
+            await hide(store, UUID(payload["profile_id"]), int(payload["video_id"]), at)
+        applied += 1
+    return applied

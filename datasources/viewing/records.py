@@ -1,0 +1,71 @@
+"""What the viewing store keeps: per-episode progress and each title's standing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+MOVIE = 0  # the episode id of a movie's progress: keys are never NULL
+
+
+class TitleStateKind(StrEnum):
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressUpdate:
+    """One heartbeat from a player, as accepted (already validated)."""
+
+    profile_id: UUID
+    video_id: int
+    episode_id: int  # MOVIE for movies
+    position_seconds: float
+    duration_seconds: float
+    client_timestamp: datetime
+    device_id: str
+
+    def order_key(self) -> tuple[datetime, str, float]:
+        """Last write wins by client time; device and position break ties deterministically."""
+        return (self.client_timestamp, self.device_id, self.position_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    video_id: int
+    episode_id: int
+    position_seconds: float
+    duration_seconds: float
+    client_timestamp: datetime
+    device_id: str
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.position_seconds / self.duration_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class TitleState:
+    """Where a profile stands with a title; a series points at the episode to play."""
+
+    video_id: int
+    episode_id: int  # MOVIE for movies
+    position_seconds: float
+    duration_seconds: float
+    state: TitleStateKind
+    client_timestamp: datetime
+    device_id: str
+    hidden_at: datetime | None = None
+
+    @property
+    def fraction(self) -> float:
+        if self.duration_seconds <= 0:
+            return 0.0
+        return min(1.0, self.position_seconds / self.duration_seconds)
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None and self.hidden_at >= self.client_timestamp

@@ -1,0 +1,59 @@
+"""The rules of watching: when a title counts as started or completed, what plays next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from datasources.viewing.records import MOVIE, ProgressUpdate, TitleState, TitleStateKind
+
+COMPLETED_ABOVE = 0.95
+STARTED_FROM = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSlot:
+    """An episode in viewing order (season, then episode number)."""
+
+    episode_id: int
+    duration_seconds: float
+
+
+def _kind(fraction: float) -> TitleStateKind:
+    if fraction > COMPLETED_ABOVE:
+        return TitleStateKind.COMPLETED
+    if fraction >= STARTED_FROM:
+        return TitleStateKind.IN_PROGRESS
+    return TitleStateKind.NOT_STARTED
+
+
+def title_state_after(update: ProgressUpdate, episodes: Sequence[EpisodeSlot]) -> TitleState:
+    """The title's standing once ``update`` is the newest news about it.
+
+    A movie is simply where its progress is. A series stands at the episode being watched;
+    finishing an episode moves it to the next one (across seasons) at 0:00, and finishing the
+    last one completes the series.
+    """
+    fraction = min(1.0, update.position_seconds / update.duration_seconds)
+    here = (update.episode_id, update.position_seconds, update.duration_seconds)
+    kind = _kind(fraction)
+    if update.episode_id != MOVIE:
+        order = [slot.episode_id for slot in episodes]
+        # An episode since removed from the series has no neighbours: it stands alone.
+        index = order.index(update.episode_id) if update.episode_id in order else len(order)
+        if kind is TitleStateKind.COMPLETED and index + 1 < len(order):
+            following = episodes[index + 1]
+            here = (following.episode_id, 0.0, following.duration_seconds)
+            kind = TitleStateKind.IN_PROGRESS
+        elif kind is TitleStateKind.NOT_STARTED and 0 < index < len(order):
+            kind = TitleStateKind.IN_PROGRESS  # a series is under way past its first episode
+    episode_id, position, duration = here
+    return TitleState(
+        video_id=update.video_id,
+        episode_id=episode_id,
+        position_seconds=position,
+        duration_seconds=duration,
+        state=kind,
+        client_timestamp=update.client_timestamp,
+        device_id=update.device_id,
+    )

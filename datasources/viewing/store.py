@@ -1,0 +1,38 @@
+"""The ViewingStore contract both adapters (PostgreSQL, Cassandra) honour.
+
+Writes are conditional: an update lands only if it is newer (``ProgressUpdate.order_key``)
+than what is stored, so replays, retries and out-of-order heartbeats are all harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from datasources.viewing.records import Progress, ProgressUpdate, TitleState
+
+
+class ViewingStore(Protocol):
+    async def apply(self, update: ProgressUpdate, title: TitleState) -> bool:
+        """Store the update and the title's new standing where newer; True if either landed."""
+        ...
+
+    async def progress(
+        self, profile_id: UUID, keys: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], Progress]:
+        """Progress by (video_id, episode_id); absent keys have none."""
+        ...
+
+    async def titles(self, profile_id: UUID, video_ids: Sequence[int]) -> dict[int, TitleState]: ...
+
+    async def recent_titles(self, profile_id: UUID, limit: int) -> list[TitleState]:
+        """The profile's titles, most recently watched first."""
+        ...
+
+    async def hide(self, profile_id: UUID, video_id: int, at: datetime) -> bool:
+        """Hide the title from Continue Watching until an update newer than ``at``."""
+        ...
+
+    async def close(self) -> None: ...
