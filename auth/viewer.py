@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.roles import effective_roles
 from auth.sessions import Session
+from datasources.accounts import session_identity
 from datasources.errors import ProfileRequired, Unauthenticated
-from datasources.loaders import Loaders
 from datasources.records import Account, Profile
 
 
@@ -39,21 +40,12 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
-async def resolve_viewer(session: Session | None, loaders: Loaders) -> Viewer:
+async def resolve_viewer(session: Session | None, engine: AsyncEngine) -> Viewer:
     if session is None:
         return ANONYMOUS
-    account, stored_roles, profile = await asyncio.gather(
-        loaders.account.load(session.account_id),
-        loaders.roles.load(session.account_id),
-        loaders.profile.load(session.profile_id) if session.profile_id else _no_profile(),
-    )
-    if account is None:  # the account was deleted under a live session
+    identity = await session_identity(engine, session.account_id, session.profile_id)
+    if identity is None:  # the account was deleted under a live session
         return ANONYMOUS
-    # A profile deleted meanwhile, or (never) one of another account, is simply not active.
-    if profile is not None and profile.account_id != account.id:
-        profile = None
+    # A profile deleted meanwhile, or one of another account, is simply not active.
+    account, stored_roles, profile = identity
     return Viewer(session, account, profile, effective_roles(stored_roles, profile))
-
-
-async def _no_profile() -> None:
-    return None

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.records import Account
-from datasources.tables import account_roles, accounts
+from datasources.records import Account, Profile
+from datasources.tables import account_roles, accounts, profiles
 
 _ACCOUNT_COLUMNS = [c for c in accounts.c if c.name != "password_hash"]
 
@@ -78,3 +78,43 @@ async def grant_role(engine: AsyncEngine, email: str, role: str) -> bool:
             insert(account_roles).values(account_id=account_id, role=role).on_conflict_do_nothing()
         )
         return True
+
+
+async def session_identity(
+    engine: AsyncEngine, account_id: UUID, profile_id: UUID | None
+) -> tuple[Account, set[str], Profile | None] | None:
+    """The account, its stored roles and (if it is the account's) the profile, in one query.
+
+    Every authenticated request starts here, so it is one round trip, not three.
+    """
+    roles = (
+        select(func.coalesce(func.array_agg(account_roles.c.role), []))
+        .where(account_roles.c.account_id == accounts.c.id)
+        .scalar_subquery()
+    )
+    profile = profiles.alias("profile")
+    query = (
+        select(
+            *_ACCOUNT_COLUMNS,
+            roles.label("roles"),
+            *[column.label(f"profile_{column.name}") for column in profile.c],
+        )
+        .select_from(
+            accounts.outerjoin(
+                profile, (profile.c.id == profile_id) & (profile.c.account_id == accounts.c.id)
+            )
+        )
+        .where(accounts.c.id == account_id)
+    )
+    async with engine.connect() as connection:
+        row = (await connection.execute(query)).one_or_none()
+    if row is None:
+        return None
+    values = row._mapping
+    account = Account(**{c.name: values[c.name] for c in _ACCOUNT_COLUMNS})
+    active = None
+    if values["profile_id"] is not None:
+        active = Profile(
+            **{field: values[f"profile_{field}"] for field in Profile.__dataclass_fields__}
+        )
+    return account, set(values["roles"]), active

@@ -8,6 +8,7 @@ from functools import partial
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -51,14 +52,19 @@ class FlixSchema(strawberry.Schema):
 
 
 def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
+    # The limiters' rule classes are made once: the validation cache keys on the rules, so
+    # fresh classes per request (what passing the limiters as factories does) never hit it.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return FlixSchema(
         query=Query,
         mutation=Mutation,
         # Factories, not instances: each operation gets its own extension objects.
         extensions=[
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-            partial(QueryDepthLimiter, max_depth=limits.max_depth),
-            partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+            partial(AddValidationRules, limit_rules),
             partial(ParserCache, maxsize=1024),
             partial(ValidationCache, maxsize=1024),
         ],

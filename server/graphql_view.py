@@ -109,7 +109,7 @@ class FlixGraphQL(GraphQL[Context, None]):
                 per_account=self._login_limiter(stores, "login:account"),
                 per_ip=self._login_limiter(stores, "login:ip"),
             ),
-            viewer=await resolve_viewer(session, loaders),
+            viewer=await resolve_viewer(session, stores.engine),
             request_id=request.scope.get("state", {}).get("request_id", "-"),
             client_ip=request.client.host if request.client else "unknown",
             set_session_cookie=set_session_cookie,

@@ -263,4 +263,4 @@ def test_page_size_does_not_change_the_statement_count(
         costs[first] = count_statements() - before
         assert len(data["videos"]["edges"]) == min(first, 36)
     assert costs[5] == costs[100]
-    assert costs[100] <= 6  # viewer (account, roles, profile), page, seasons, episodes
+    assert costs[100] <= 4  # the viewer, the page, its seasons, their episodes
