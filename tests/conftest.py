@@ -11,10 +11,12 @@ import asyncpg
 import httpx2 as httpx
 import pytest
 import redis
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.testclient import TestClient
 
 from datasources.migrations import upgrade
-from datasources.tables import metadata
+from datasources.tables import episodes, metadata, seasons, videos
 from server.app import create_app
 from server.settings import Settings
 
@@ -65,6 +67,83 @@ def clean_redis() -> Iterator[str]:
     client.flushdb()
     client.close()
     yield REDIS_URL
+
+
+# A small catalog: one title per maturity level, filler to page through, a mature series.
+
+RATED = [("G", 1), ("PG", 2), ("PG-13", 3), ("R", 4), ("NC-17", 5)]
+TITLES = ["Toy Story", "Babe", "Twelve Monkeys", "The Godfather", "Crash"]
+
+
+async def _seed(database_url: str) -> dict[str, int]:
+    engine = create_async_engine(database_url)
+    ids: dict[str, int] = {}
+    async with engine.begin() as connection:
+        for index, (title, (rating, level)) in enumerate(zip(TITLES, RATED, strict=True)):
+            ids[title] = await connection.scalar(
+                insert(videos)
+                .values(
+                    title=title,
+                    type="MOVIE",
+                    rating=rating,
+                    maturity_level=level,
+                    genres=["Drama"] if level > 1 else ["Animation", "Drama"],
+                    popularity=100 - index,
+                    release_year=1995,
+                )
+                .returning(videos.c.id)
+            )
+        for n in range(30):  # enough filler to page through
+            await connection.execute(
+                insert(videos).values(
+                    title=f"Filler {n}",
+                    type="MOVIE",
+                    rating="PG",
+                    maturity_level=2,
+                    genres=["Comedy"],
+                    popularity=0,
+                )
+            )
+        series = await connection.scalar(
+            insert(videos)
+            .values(
+                title="Harbour Nights",
+                type="SERIES",
+                rating="TV-MA",
+                maturity_level=5,
+                genres=["Drama"],
+                popularity=1000,  # first on every page, so each page loads seasons
+            )
+            .returning(videos.c.id)
+        )
+        ids["Harbour Nights"] = series
+        for number in (1, 2):
+            season = await connection.scalar(
+                insert(seasons)
+                .values(video_id=series, season_number=number, title=f"Season {number}")
+                .returning(seasons.c.id)
+            )
+            await connection.execute(
+                insert(episodes),
+                [
+                    {
+                        "season_id": season,
+                        "video_id": series,
+                        "episode_number": e,
+                        "title": f"S{number}E{e}",
+                        "duration_minutes": 45,
+                    }
+                    for e in (1, 2, 3)
+                ],
+            )
+    await engine.dispose()
+    return ids
+
+
+@pytest.fixture
+def catalog(clean_database: str) -> dict[str, int]:
+    """Title -> video id; "Harbour Nights" is a TV-MA series of 2 seasons x 3 episodes."""
+    return asyncio.run(_seed(clean_database))
 
 
 # The API, served in-process over its real stores.
