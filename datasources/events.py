@@ -69,6 +69,10 @@ class EventLog:
         # A prefix gives tests (or tenants) their own streams on a shared broker.
         self._prefix = prefix
 
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
     def stream_name(self, stream: Stream) -> str:
         return f"{self._prefix.upper()}{stream.value}"
 

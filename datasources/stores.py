@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -62,7 +63,10 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
         yield Stores(engine=engine, redis=redis, nats=broker, events=events, viewing=viewing)
     finally:
         await viewing.close()
-        await broker.drain()
+        # Shutting down during a broker outage must still release everything else.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(broker.drain(), 5)
+        await broker.close()
         await redis.aclose()
         await engine.dispose()
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import asyncpg
 import httpx2 as httpx
+import nats
 import pytest
 import redis
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.testclient import TestClient
 
+from datasources.events import EventLog
 from datasources.migrations import upgrade
 from datasources.tables import episodes, metadata, seasons, videos
 from server.app import create_app
@@ -216,7 +219,23 @@ class Api:
 
 
 def _settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=database_url, redis_url=redis_url, nats_url=NATS_URL, **overrides)
+    defaults = {
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "nats_url": NATS_URL,
+        # Each test gets streams of its own on the shared broker.
+        "events_prefix": f"t{uuid.uuid4().hex[:10]}_",
+    }
+    return Settings(**{**defaults, **overrides})
+
+
+async def _delete_streams(prefix: str) -> None:
+    """Over a connection of our own: the app's may run through a proxy that is gone."""
+    broker = await nats.connect(NATS_URL)
+    try:
+        await EventLog(broker, None, prefix).delete_streams()  # type: ignore[arg-type]
+    finally:
+        await broker.close()
 
 
 @pytest.fixture
@@ -231,9 +250,9 @@ def make_api(clean_database: str, clean_redis: str) -> Iterator[Callable[..., Ap
 
     yield make
     for client in clients:
-        stores = client.app.state.stores  # type: ignore[attr-defined]
-        client.portal.call(stores.events.delete_streams)  # type: ignore[union-attr]
+        prefix = client.app.state.stores.events.prefix  # type: ignore[attr-defined]
         client.__exit__(None, None, None)
+        asyncio.run(_delete_streams(prefix))
 
 
 @pytest.fixture

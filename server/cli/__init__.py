@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import catalog, migrate, serve, users
+from server.cli import catalog, events, migrate, serve, users
 
 app = typer.Typer(help="Flix: the streaming platform's backend.", no_args_is_help=True)
 app.command()(serve.serve)
 app.command()(migrate.migrate)
 app.add_typer(users.app, name="users")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(events.app, name="events")
 
 
 def main() -> None:

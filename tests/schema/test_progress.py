@@ -182,7 +182,7 @@ def test_bad_updates_are_refused_and_change_nothing(
     at = 2.0
     if "at_future" in change:
         at = (datetime.now(UTC) - T0).total_seconds() + change.pop("at_future")
-    body = send(viewer, video, position, at=at, **change)  # type: ignore[arg-type]
+    body = send(viewer, video, position, at=at, **change)
     assert body["errors"][0]["extensions"]["code"] == code
     assert viewer.data(PROGRESS, id=str(babe))["video"]["progress"]["positionSeconds"] == 1000
 
