@@ -80,6 +80,10 @@ class FaultProxy:
         await self._cut_all()
         if self._server is not None:
             self._server.close()
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _cut_all(self) -> None:
         for writer in list(self._writers):
