@@ -11,7 +11,7 @@ from uuid import UUID
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources import accounts, catalog, profiles
+from datasources import accounts, catalog, profiles, signals
 from datasources.records import Account, Episode, Profile, Season, Video
 from datasources.viewing.records import Progress, TitleState
 from datasources.viewing.store import ViewingStore
@@ -37,6 +37,11 @@ class Loader(Generic[K, V]):
     async def load(self, key: K) -> V:
         value: V = await self._loader.load(key)
         return value
+
+    async def load_many(self, keys: Sequence[K]) -> list[V]:
+        """All in one batch (awaiting ``load`` in a loop would fetch them one by one)."""
+        values: list[V] = await self._loader.load_many(list(keys))
+        return values
 
 
 def _none() -> None:
@@ -101,3 +106,5 @@ class Loaders:
         self.title_state: Loader[TitleKey, TitleState | None] = Loader(
             partial(_titles, viewing), _none
         )
+        self.in_my_list: Loader[TitleKey, bool] = Loader(partial(signals.listed, engine), bool)
+        self.rating: Loader[TitleKey, int] = Loader(partial(signals.ratings_of, engine), int)

@@ -14,6 +14,7 @@ from datasources.viewing import recorder
 from datasources.viewing.records import MOVIE, Progress, ProgressUpdate, TitleState, TitleStateKind
 from datasources.viewing.rules import COMPLETED_ABOVE, EpisodeSlot
 from resolvers.context import Context
+from resolvers.homepage_signals import signal_changed
 from resolvers.ids import parse_int_id
 from resolvers.pagination import PageRequest
 
@@ -56,7 +57,7 @@ async def _episode_of(ctx: Context, video: Video, episode_id: str | None) -> Epi
 
 async def _slots(ctx: Context, video: Video) -> list[EpisodeSlot]:
     seasons = await ctx.loaders.seasons.load(video.id)
-    return recorder.slots_of([await ctx.loaders.episodes.load(s.id) for s in seasons])
+    return recorder.slots_of(await ctx.loaders.episodes.load_many([s.id for s in seasons]))
 
 
 def _validated_numbers(position: float, duration: float, client_timestamp: datetime) -> datetime:
@@ -103,21 +104,21 @@ async def update_progress(
     )
     slots = await _slots(ctx, video) if episode else []
     country = ctx.viewer.require_account().country
-    await recorder.record(ctx.viewing, update, slots, ctx.events, country)
+    if await recorder.record(ctx.viewing, update, slots, ctx.events, country):
+        await signal_changed(ctx)
     stored = await ctx.viewing.progress(profile.id, [(update.video_id, update.episode_id)])
     return stored[(update.video_id, update.episode_id)]
 
 
 async def _watched(ctx: Context, profile: Profile, states: list[TitleState]) -> list[WatchedTitle]:
     """Attach videos and episodes, dropping titles gone or above the profile's maturity."""
-    shown = []
-    for state in states:
-        video = await ctx.loaders.video.load(state.video_id)
-        if video is None or not maturity.allows(profile.maturity_level, video.maturity_level):
-            continue
-        episode = await ctx.loaders.episode.load(state.episode_id) if state.episode_id else None
-        shown.append(WatchedTitle(video, episode, state))
-    return shown
+    videos = await ctx.loaders.video.load_many([state.video_id for state in states])
+    episodes = await ctx.loaders.episode.load_many([state.episode_id for state in states])
+    return [
+        WatchedTitle(video, episode if state.episode_id else None, state)
+        for state, video, episode in zip(states, videos, episodes, strict=True)
+        if video is not None and maturity.allows(profile.maturity_level, video.maturity_level)
+    ]
 
 
 async def continue_watching(ctx: Context, first: int | None) -> list[WatchedTitle]:
@@ -147,7 +148,9 @@ async def hide_from_continue_watching(ctx: Context, video_id: str) -> bool:
     profile = ctx.viewer.require_profile()
     video = await visible_video(ctx, profile, video_id)
     now = datetime.now(UTC)
-    return await recorder.hide(ctx.viewing, profile.id, video.id, now, ctx.events)
+    hidden = await recorder.hide(ctx.viewing, profile.id, video.id, now, ctx.events)
+    await signal_changed(ctx)
+    return hidden
 
 
 async def title_progress(ctx: Context, video: Video) -> TitleState | None:

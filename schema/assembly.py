@@ -21,6 +21,8 @@ from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
+from schema.personalization.mutations import PersonalizationMutation
+from schema.personalization.queries import PersonalizationQuery
 from schema.profiles.mutations import ProfilesMutation
 from schema.profiles.queries import ProfilesQuery
 from schema.viewing.mutations import ViewingMutation
@@ -28,12 +30,14 @@ from schema.viewing.queries import ViewingQuery
 
 
 @strawberry.type
-class Query(IdentityQuery, ProfilesQuery, CatalogQuery, ViewingQuery):
+class Query(IdentityQuery, ProfilesQuery, CatalogQuery, ViewingQuery, PersonalizationQuery):
     pass
 
 
 @strawberry.type
-class Mutation(IdentityMutation, ProfilesMutation, CatalogMutation, ViewingMutation):
+class Mutation(
+    IdentityMutation, ProfilesMutation, CatalogMutation, ViewingMutation, PersonalizationMutation
+):
     pass
 
 

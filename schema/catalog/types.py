@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from datasources import records
-from resolvers import catalog, progress
+from resolvers import catalog, my_list, progress
 from schema.context import Info
+from schema.personalization.types import Rating
 from schema.relay import Connection
 
 if TYPE_CHECKING:
@@ -102,6 +103,14 @@ class Video:
     async def progress(self, info: Info) -> ProgressType | None:
         found = await progress.title_progress(info.context, self.record)
         return _progress_type().of(found) if found else None
+
+    @strawberry.field(description="Whether the title is on the active profile's list.")
+    async def in_my_list(self, info: Info) -> bool:
+        return await my_list.in_my_list(info.context, self.record)
+
+    @strawberry.field(description="The active profile's thumbs: THUMBS_UP, THUMBS_DOWN or NONE.")
+    async def my_rating(self, info: Info) -> Rating:
+        return Rating(await my_list.my_rating(info.context, self.record))
 
     @classmethod
     def from_record(cls, video: records.Video) -> Video:

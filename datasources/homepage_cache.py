@@ -1,0 +1,42 @@
+"""The homepage cache in Redis: a page per profile and shape, for five minutes.
+
+Invalidation is by version: each profile has a counter that signals bump, and the counter
+is part of every cached page's key, so one INCR retires all of a profile's pages at once.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from redis.asyncio import Redis
+
+PAGE_TTL_SECONDS = 300
+VERSION_TTL_SECONDS = 30 * 24 * 3600
+
+
+def _version_key(profile_id: UUID) -> str:
+    return f"homepage:version:{profile_id}"
+
+
+async def _version(redis: Redis, profile_id: UUID) -> str:
+    return str(await redis.get(_version_key(profile_id)) or 0)
+
+
+async def page_key(redis: Redis, profile_id: UUID, shape: str) -> str:
+    return f"homepage:{profile_id}:{await _version(redis, profile_id)}:{shape}"
+
+
+async def get(redis: Redis, key: str) -> str | None:
+    value = await redis.get(key)
+    return str(value) if value is not None else None
+
+
+async def put(redis: Redis, key: str, page: str) -> None:
+    await redis.set(key, page, ex=PAGE_TTL_SECONDS)
+
+
+async def invalidate(redis: Redis, profile_id: UUID) -> None:
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(_version_key(profile_id))
+        pipe.expire(_version_key(profile_id), VERSION_TTL_SECONDS)
+        await pipe.execute()

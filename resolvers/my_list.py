@@ -1,0 +1,63 @@
+"""My List and thumbs: the profile's explicit signals."""
+
+from __future__ import annotations
+
+from datasources import signals
+from datasources.records import Page, Video
+from resolvers.context import Context
+from resolvers.homepage_signals import signal_changed
+from resolvers.pagination import PageRequest
+from resolvers.progress import visible_video
+
+RATINGS = {"THUMBS_UP": 1, "THUMBS_DOWN": -1, "NONE": 0}
+
+
+async def add(ctx: Context, video_id: str) -> Video:
+    profile = ctx.viewer.require_profile()
+    video = await visible_video(ctx, profile, video_id)
+    await signals.add_to_list(ctx.engine, profile.id, video.id)
+    await signal_changed(ctx)
+    return video
+
+
+async def remove(ctx: Context, video_id: str) -> Video:
+    profile = ctx.viewer.require_profile()
+    video = await visible_video(ctx, profile, video_id)
+    await signals.remove_from_list(ctx.engine, profile.id, video.id)
+    await signal_changed(ctx)
+    return video
+
+
+async def rate(ctx: Context, video_id: str, rating: str) -> Video:
+    profile = ctx.viewer.require_profile()
+    video = await visible_video(ctx, profile, video_id)
+    await signals.rate(ctx.engine, profile.id, video.id, RATINGS[rating])
+    await signal_changed(ctx)
+    return video
+
+
+async def page(
+    ctx: Context, first: int | None, after: str | None
+) -> tuple[Page[Video], PageRequest]:
+    profile = ctx.viewer.require_profile()
+    request = PageRequest.parse(first, after)
+    ids = await signals.list_page(
+        ctx.engine,
+        profile.id,
+        max_maturity=profile.maturity_level,
+        offset=request.offset,
+        limit=request.limit,
+    )
+    found = await ctx.loaders.video.load_many(ids.items)
+    return Page([video for video in found if video is not None], ids.total), request
+
+
+async def in_my_list(ctx: Context, video: Video) -> bool:
+    profile = ctx.viewer.profile
+    return profile is not None and await ctx.loaders.in_my_list.load((profile.id, video.id))
+
+
+async def my_rating(ctx: Context, video: Video) -> str:
+    profile = ctx.viewer.profile
+    value = await ctx.loaders.rating.load((profile.id, video.id)) if profile else 0
+    return {1: "THUMBS_UP", -1: "THUMBS_DOWN"}.get(value, "NONE")

@@ -1,0 +1,21 @@
+"""Personalization queries: My List."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import my_list
+from schema.catalog.types import Video
+from schema.context import Info
+from schema.directives import field
+from schema.relay import Connection
+
+
+@strawberry.type
+class PersonalizationQuery:
+    @field(roles=[], maturity=True, description="The active profile's list, newest first.")
+    async def my_list(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Video]:
+        page, request = await my_list.page(info.context, first, after)
+        return Connection.of(page, request, Video.from_record)
