@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -153,6 +153,50 @@ class EventLog:
             except Exception as error:
                 log.warning("outbox relay failed", error=repr(error))
             await asyncio.sleep(interval_seconds)
+
+    async def consume(
+        self,
+        stream: Stream,
+        durable: str,
+        handle: Callable[[Event], Awaitable[None]],
+        batch: int = 100,
+    ) -> None:
+        """Feed every new event to ``handle`` for ever (a lifespan task).
+
+        A durable pull consumer: several workers share it and each event goes to one of
+        them; an event is acknowledged only once handled, and given up after a few tries.
+        """
+        name = self.stream_name(stream)
+        config = ConsumerConfig(max_deliver=5, ack_wait=30)
+        while True:
+            try:
+                subscription = await self._js.pull_subscribe(
+                    self.subject(stream, ">"), durable=f"{self._prefix}{durable}", stream=name,
+                    config=config,
+                )  # fmt: skip
+                while True:
+                    try:
+                        messages = await subscription.fetch(batch, timeout=5)
+                    except TimeoutError:
+                        continue
+                    for message in messages:
+                        event = Event(
+                            message.metadata.sequence.stream,
+                            message.subject,
+                            json.loads(message.data),
+                        )
+                        try:
+                            await handle(event)
+                        except Exception as error:
+                            log.warning("event handler failed", durable=durable, error=repr(error))
+                            await message.nak(delay=5)
+                        else:
+                            await message.ack()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # broker away: wait and subscribe again
+                log.warning("consumer interrupted", durable=durable, error=repr(error))
+                await asyncio.sleep(2)
 
     async def read(
         self, stream: Stream, *, since: datetime | None = None, from_sequence: int | None = None

@@ -97,3 +97,10 @@ async def ratings_of(
         return {
             (row.profile_id, row.video_id): row.rating for row in await connection.execute(query)
         }
+
+
+async def profile_ratings(engine: AsyncEngine, profile_id: UUID) -> dict[int, int]:
+    """Every thumb the profile gave: video id -> +1 or -1."""
+    query = select(ratings.c.video_id, ratings.c.rating).where(ratings.c.profile_id == profile_id)
+    async with engine.connect() as connection:
+        return {row.video_id: row.rating for row in await connection.execute(query)}

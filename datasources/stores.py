@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import EventLog
 from datasources.viewing.postgres import PostgresViewingStore
 from datasources.viewing.store import ViewingStore
@@ -37,6 +38,7 @@ class Stores:
     nats: NATS
     events: EventLog
     viewing: ViewingStore
+    catalog: CatalogSnapshots
 
 
 def _viewing_store(config: StoreConfig, engine: AsyncEngine) -> ViewingStore:
@@ -60,7 +62,14 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
     events = EventLog(broker, engine, config.events_prefix)
     viewing = _viewing_store(config, engine)
     try:
-        yield Stores(engine=engine, redis=redis, nats=broker, events=events, viewing=viewing)
+        yield Stores(
+            engine=engine,
+            redis=redis,
+            nats=broker,
+            events=events,
+            viewing=viewing,
+            catalog=CatalogSnapshots(engine),
+        )
     finally:
         await viewing.close()
         # Shutting down during a broker outage must still release everything else.

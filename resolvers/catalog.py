@@ -110,7 +110,9 @@ def video_values(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 async def create_video(ctx: Context, fields: dict[str, Any]) -> Video:
-    return await catalog.create_video(ctx.engine, video_values(fields, creating=True))
+    created = await catalog.create_video(ctx.engine, video_values(fields, creating=True))
+    ctx.catalog.invalidate()
+    return created
 
 
 async def update_video(ctx: Context, video_id: str, fields: dict[str, Any]) -> Video:
@@ -120,10 +122,12 @@ async def update_video(ctx: Context, video_id: str, fields: dict[str, Any]) -> V
     updated = await catalog.update_video(ctx.engine, parse_int_id(video_id, "video"), values)
     if updated is None:
         raise NotFound("No such video.")
+    ctx.catalog.invalidate()
     return updated
 
 
 async def delete_video(ctx: Context, video_id: str) -> bool:
     if not await catalog.delete_video(ctx.engine, parse_int_id(video_id, "video")):
         raise NotFound("No such video.")
+    ctx.catalog.invalidate()
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,9 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth.rate_limit import RateLimiter
 from auth.sessions import SessionStore
 from auth.viewer import Viewer
+from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import EventLog
 from datasources.loaders import Loaders
 from datasources.viewing.store import ViewingStore
+
+if TYPE_CHECKING:
+    from resolvers.homepage import Personalizer
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Context:
     redis: Redis
     viewing: ViewingStore
     events: EventLog
+    catalog: CatalogSnapshots
+    personalizer: Personalizer
     loaders: Loaders
     sessions: SessionStore
     login_limits: LoginLimits

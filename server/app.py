@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from datasources import trending
+from datasources.events import Event, Stream
 from datasources.stores import check_ready, open_stores
+from resolvers.homepage import PopularityPersonalizer
 from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
 from server.logging import configure_logging
@@ -51,13 +53,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with open_stores(store_config) as stores:
             await stores.events.ensure_streams()
             app.state.stores = stores
-            relay = asyncio.create_task(stores.events.run_relay())
+            app.state.personalizer = PopularityPersonalizer()
+
+            async def count_view(event: Event) -> None:
+                await trending.count_viewing_event(stores.redis, event.payload)
+
+            background = [
+                asyncio.create_task(stores.events.run_relay()),
+                asyncio.create_task(stores.events.consume(Stream.VIEWING, "trending", count_view)),
+            ]
             try:
                 yield
             finally:
-                relay.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
 
     graphql = FlixGraphQL(schema, settings=settings)
     return Starlette(

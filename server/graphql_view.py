@@ -15,7 +15,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from auth.rate_limit import RateLimiter
-from auth.sessions import SessionStore
+from auth.sessions import RecentSessions, SessionStore
 from auth.viewer import resolve_viewer
 from datasources.loaders import Loaders
 from datasources.stores import Stores
@@ -37,6 +37,7 @@ class FlixGraphQL(GraphQL[Context, None]):
     def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.settings = settings
+        self.recent = RecentSessions()
 
     def _login_limiter(self, stores: Stores, name: str) -> RateLimiter:
         return RateLimiter(
@@ -77,7 +78,7 @@ class FlixGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         stores: Stores = request.app.state.stores
-        sessions = SessionStore(stores.redis, self.settings.session_ttl_seconds)
+        sessions = SessionStore(stores.redis, self.settings.session_ttl_seconds, self.recent)
         token = _bearer_token(request) or request.cookies.get(SESSION_COOKIE)
         session = await sessions.get(token) if token else None
         loaders = Loaders(stores.engine, stores.viewing)
@@ -103,6 +104,8 @@ class FlixGraphQL(GraphQL[Context, None]):
             redis=stores.redis,
             viewing=stores.viewing,
             events=stores.events,
+            catalog=stores.catalog,
+            personalizer=request.app.state.personalizer,
             loaders=loaders,
             sessions=sessions,
             login_limits=LoginLimits(

@@ -13,7 +13,7 @@ import httpx2 as httpx
 import nats
 import pytest
 import redis
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.testclient import TestClient
 
@@ -24,9 +24,10 @@ from server.app import create_app
 from server.settings import Settings
 
 ADMIN_URL = os.environ.get("FLIX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("FLIX_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Per test process, so parallel runs on one machine do not wipe each other's state.
+REDIS_URL = os.environ.get("FLIX_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 NATS_URL = os.environ.get("FLIX_TEST_NATS_URL", "nats://127.0.0.1:4222")
-TEST_DATABASE = "flix_test"
+TEST_DATABASE = f"flix_test_{os.getpid()}"
 
 
 async def _recreate_database(name: str) -> None:
@@ -38,14 +39,23 @@ async def _recreate_database(name: str) -> None:
         await connection.close()
 
 
+async def _drop_database(name: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="session")
-def database_url() -> str:
+def database_url() -> Iterator[str]:
     """A fresh, migrated database for this test run (SQLAlchemy asyncpg URL)."""
     asyncio.run(_recreate_database(TEST_DATABASE))
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     url = f"{base}/{TEST_DATABASE}"
     upgrade(url)
-    return url
+    yield url
+    asyncio.run(_drop_database(TEST_DATABASE))
 
 
 async def _truncate_all(url: str) -> None:
@@ -218,10 +228,10 @@ class Api:
         return profile_id
 
 
-def _settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:
+def _settings(database_url: str, redis: str, **overrides: Any) -> Settings:
     defaults = {
         "database_url": database_url,
-        "redis_url": redis_url,
+        "redis_url": redis,
         "nats_url": NATS_URL,
         # Each test gets streams of its own on the shared broker.
         "events_prefix": f"t{uuid.uuid4().hex[:10]}_",
@@ -258,3 +268,16 @@ def make_api(clean_database: str, clean_redis: str) -> Iterator[Callable[..., Ap
 @pytest.fixture
 def api(make_api: Callable[..., Api]) -> Api:
     return make_api()
+
+
+@pytest.fixture
+def count_statements(api: Api) -> Iterator[Callable[[], int]]:
+    engine = api.client.app.state.stores.engine.sync_engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield lambda: len(statements)
+    event.remove(engine, "before_cursor_execute", record)

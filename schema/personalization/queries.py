@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import my_list
+from resolvers import homepage, my_list
 from schema.catalog.types import Video
 from schema.context import Info
 from schema.directives import field
+from schema.personalization.types import Homepage, PageSource, Row
 from schema.relay import Connection
 
 
 @strawberry.type
 class PersonalizationQuery:
+    @field(roles=[], description="The active profile's homepage: rows of titles.")
+    async def homepage(
+        self, info: Info, rows: int | None = None, items_per_row: int | None = None
+    ) -> Homepage:
+        page = await homepage.homepage(info.context, rows, items_per_row)
+        return Homepage(rows=[Row.of(row) for row in page.rows], source=PageSource(page.source))
+
     @field(roles=[], maturity=True, description="The active profile's list, newest first.")
     async def my_list(
         self, info: Info, first: int | None = None, after: str | None = None

@@ -1,10 +1,18 @@
-"""Personalization types: thumbs."""
+"""Personalization types: thumbs and the homepage."""
 
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+
+from datasources import records
+from resolvers import homepage_rows
+from schema.directives import field
+
+if TYPE_CHECKING:
+    from schema.catalog.types import Video
 
 
 @strawberry.enum
@@ -12,3 +20,47 @@ class Rating(Enum):
     THUMBS_UP = "THUMBS_UP"
     THUMBS_DOWN = "THUMBS_DOWN"
     NONE = "NONE"
+
+
+@strawberry.enum
+class RowKind(Enum):
+    CONTINUE_WATCHING = "CONTINUE_WATCHING"
+    TRENDING = "TRENDING"
+    TOP_GENRE = "TOP_GENRE"
+    BECAUSE_YOU_WATCHED = "BECAUSE_YOU_WATCHED"
+    MY_LIST = "MY_LIST"
+    NEW_RELEASES = "NEW_RELEASES"
+    TOP_10 = "TOP_10"
+
+
+@strawberry.enum(description="Where a homepage came from; anything but PERSONALIZED is degraded.")
+class PageSource(Enum):
+    PERSONALIZED = "PERSONALIZED"
+    CACHE = "CACHE"
+    LAST_GOOD = "LAST_GOOD"
+    GENERIC = "GENERIC"
+
+
+@strawberry.type
+class Row:
+    id: strawberry.ID
+    kind: RowKind
+    title: str
+    videos: strawberry.Private[list[records.Video]]
+
+    @field(maturity=True, description="The row's titles, best first.")
+    async def items(self) -> list[Annotated[Video, strawberry.lazy("schema.catalog.types")]]:
+        from schema.catalog.types import Video
+
+        return [Video.from_record(video) for video in self.videos]
+
+    @classmethod
+    def of(cls, row: homepage_rows.Row) -> Row:
+        return cls(id=strawberry.ID(row.id), kind=RowKind(row.kind.value), title=row.title,
+                   videos=row.items)  # fmt: skip
+
+
+@strawberry.type
+class Homepage:
+    rows: list[Row]
+    source: PageSource

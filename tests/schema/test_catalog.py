@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from typer.testing import CliRunner
 
 from server.cli import app as cli
@@ -162,19 +161,6 @@ def test_grant_refuses_unknown_roles_and_accounts(clean_database: str) -> None:
 # The statement budget: DataLoaders make a page cost the same whatever its size.
 
 DEEP = "query($first: Int) { videos(first: $first) { edges { node { id title genres seasons { seasonNumber episodes { title } } } } } }"  # noqa: E501
-
-
-@pytest.fixture
-def count_statements(api: Api) -> Iterator[Callable[[], int]]:
-    engine = api.client.app.state.stores.engine.sync_engine  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield lambda: len(statements)
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_page_size_does_not_change_the_statement_count(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
 
 from tests.conftest import REDIS_URL, Api
@@ -52,7 +54,7 @@ def test_thumbs_set_and_clear(api: Api, catalog: dict[str, int]) -> None:
 def test_each_signal_retires_the_cached_homepage(api: Api, catalog: dict[str, int]) -> None:
     profile = api.viewer_with_profile("ada@example.com")
     babe = str(catalog["Babe"])
-    signals = [
+    signals: list[tuple[str, dict[str, Any]]] = [
         (ADD, {"id": babe}),
         (REMOVE, {"id": babe}),
         (RATE, {"id": babe, "r": "THUMBS_UP"}),

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from datasources.events import Event, Stream
 from server.cli import app as cli
-from tests.conftest import NATS_URL, Api
+from tests.conftest import NATS_URL, REDIS_URL, Api
 from tests.faultproxy import FaultProxy
 from tests.schema.test_progress import CONTINUE, ok
 
@@ -83,7 +83,7 @@ def test_replay_rebuilds_continue_watching_idempotently(
     prefix = api.client.app.state.stores.events.prefix  # type: ignore[attr-defined]
     env = {
         "FLIX_DATABASE_URL": clean_database,
-        "FLIX_REDIS_URL": "redis://127.0.0.1:6379/15",
+        "FLIX_REDIS_URL": REDIS_URL,
         "FLIX_NATS_URL": NATS_URL,
         "FLIX_EVENTS_PREFIX": prefix,
     }
