@@ -15,7 +15,7 @@ from starlette.routing import Route
 from datasources import trending
 from datasources.events import Event, Stream
 from datasources.stores import check_ready, open_stores
-from resolvers.homepage import PopularityPersonalizer
+from resolvers.homepage import PopularityPersonalizer, breaker
 from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
 from server.logging import configure_logging
@@ -24,7 +24,8 @@ from server.settings import Settings
 
 
 async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+    """Alive, plus the circuit breakers' states (an open one means a degraded feature)."""
+    return JSONResponse({"status": "ok", "breakers": {breaker.name: breaker.current_state}})
 
 
 async def readyz(request: Request) -> Response:

@@ -8,7 +8,8 @@ from tests.conftest import Api
 
 
 def test_healthz_and_readyz(api: Api) -> None:
-    assert api.client.get("/healthz").json() == {"status": "ok"}
+    health = api.client.get("/healthz").json()
+    assert health == {"status": "ok", "breakers": {"personalization": "closed"}}
     ready = api.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["stores"] == {"postgres": True, "redis": True, "nats": True}
