@@ -210,6 +210,35 @@ def _front_article(match: re.Match[str]) -> str:
     return f"{opening}{article}{separator}{body}"
 
 
+# --- reading the interactions -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One rating: ``user_id`` rated ``item_id`` (a movielens id) 1..5 stars at ``timestamp``
+    (Unix seconds)."""
+
+    user_id: int
+    item_id: int
+    rating: float
+    timestamp: int
+
+
+def read_interactions(folder: Path) -> list[Interaction]:
+    """Every rating in ``folder``'s ml-100k.inter, in file order."""
+    _check_folder(folder)
+    return [
+        Interaction(
+            user_id=int(record["user_id"]),
+            item_id=int(record["item_id"]),
+            rating=float(record["rating"]),
+            # The atomic file types it float ("881250949"); the values are whole seconds.
+            timestamp=int(float(record["timestamp"])),
+        )
+        for record in _read_atomic(folder / INTER_FILE)
+    ]
+
+
 # --- synthetic metadata -----------------------------------------------------------------
 
 _DARK = frozenset({"Horror", "Crime", "War", "Film-Noir", "Thriller"})

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import EventLog
+from datasources.experiments import RunningExperiments
 from datasources.viewing.postgres import PostgresViewingStore
 from datasources.viewing.store import ViewingStore
 
@@ -39,6 +40,7 @@ class Stores:
     events: EventLog
     viewing: ViewingStore
     catalog: CatalogSnapshots
+    experiments: RunningExperiments
 
 
 def _viewing_store(config: StoreConfig, engine: AsyncEngine) -> ViewingStore:
@@ -69,6 +71,7 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
             events=events,
             viewing=viewing,
             catalog=CatalogSnapshots(engine),
+            experiments=RunningExperiments(engine),
         )
     finally:
         await viewing.close()

@@ -185,18 +185,36 @@ experiments = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("key", String(64), nullable=False, unique=True),
-    Column("name", Text, nullable=False),
-    Column("description", Text, nullable=False, server_default=""),
     Column("status", String(10), nullable=False, server_default="DRAFT"),
     Column("phase", Integer, nullable=False, server_default="1"),
-    Column("allocation_percent", Float, nullable=False, server_default="100"),
-    Column("variants", JSONB, nullable=False, server_default="[]"),
-    Column("targeting", JSONB, nullable=False, server_default="{}"),
+    # The whole definition (variants, layer, targeting, metrics...), as experiments.codec
+    # writes it; key, status and phase are copied out for querying.
+    Column("definition", JSONB, nullable=False),
     Column("started_at", DateTime(timezone=True)),
     Column("stopped_at", DateTime(timezone=True)),
     _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("status IN ('DRAFT', 'RUNNING', 'STOPPED')", name="status"),
-    CheckConstraint("allocation_percent BETWEEN 0 AND 100", name="allocation_percent"),
+)
+
+experiment_profiles = Table(
+    "experiment_profiles",
+    metadata,
+    # One row per exposed profile and phase: the per-profile numbers the analysis reads.
+    Column("experiment_key", String(64), primary_key=True),
+    Column("phase", Integer, primary_key=True),
+    Column("profile_id", UUID(as_uuid=True), primary_key=True),
+    Column("variant", String(64), nullable=False),
+    Column("forced", Boolean, nullable=False, server_default="false"),
+    Column("exposed_at", DateTime(timezone=True), nullable=False),
+    Column("pre_watch_seconds", Float, nullable=False, server_default="0"),
+    Column("starts", Integer, nullable=False, server_default="0"),
+    Column("watch_seconds", Float, nullable=False, server_default="0"),
+    Column("completions", Integer, nullable=False, server_default="0"),
+    Column("rebuffer_seconds", Float, nullable=False, server_default="0"),
+    Column("first_frame_ms_total", Float, nullable=False, server_default="0"),
+    Column("first_frames", Integer, nullable=False, server_default="0"),
+    Index("ix_experiment_profiles_profile", "profile_id"),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from resolvers.ids import parse_int_id
 from resolvers.pagination import PageRequest
 
 MAX_QUERY_LENGTH = 200
+ARTWORK_EXPERIMENT = "artwork"
 VIDEO_TYPES = ("MOVIE", "SERIES")
 
 
@@ -68,6 +70,14 @@ async def search(ctx: Context, query: str, first: int | None, after: str | None)
 async def genres(ctx: Context) -> list[str]:
     profile = ctx.viewer.require_profile()
     return await catalog.genres(ctx.engine, max_maturity=profile.maturity_level)
+
+
+def poster(video: Video, treatment: Mapping[str, Any] | None) -> str | None:
+    """The default poster, or, for the "personalized" artwork variant, the title's other
+    artwork (its backdrop frame) where it has one."""
+    if treatment and treatment.get("artwork") == "personalized" and video.backdrop_url:
+        return video.backdrop_url
+    return video.poster_url
 
 
 async def seasons(ctx: Context, video: Video) -> list[Season]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,6 +14,7 @@ from auth.sessions import SessionStore
 from auth.viewer import Viewer
 from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import EventLog
+from datasources.experiments import RunningExperiments
 from datasources.loaders import Loaders
 from datasources.viewing.store import ViewingStore
 
@@ -35,6 +36,9 @@ class Context:
     events: EventLog
     catalog: CatalogSnapshots
     personalizer: Personalizer
+    experiments: RunningExperiments
+    # What the client says it is (X-Device-Type: web, tv, mobile): experiments target it.
+    device_type: str
     loaders: Loaders
     sessions: SessionStore
     login_limits: LoginLimits
@@ -43,3 +47,5 @@ class Context:
     client_ip: str
     # Called with a token to set the session cookie, with None to clear it.
     set_session_cookie: Callable[[str | None], None]
+    # Experiment key -> the variant config this request applies (None: not in it).
+    treatments: dict[str, Mapping[str, Any] | None] = field(default_factory=dict)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import pybreaker
@@ -83,6 +83,19 @@ class PopularityPersonalizer:
 
         others = (other for other in allowed.values() if other.id != video.id)
         return ranked(others, closeness)[:limit]
+
+
+ROW_ORDER_EXPERIMENT = "homepage_rows"
+
+
+def row_order(treatment: Mapping[str, Any] | None) -> tuple[RowKind, ...]:
+    """The row order a variant asks for (``row_order``: kinds, first first); kinds it leaves
+    out keep their default order after the ones it names, unknown names are ignored."""
+    named = treatment.get("row_order") if treatment else None
+    if not isinstance(named, list):
+        return DEFAULT_ORDER
+    chosen = [RowKind(name) for name in named if name in RowKind.__members__]
+    return tuple(dict.fromkeys([*chosen, *DEFAULT_ORDER]))
 
 
 def _check_shape(rows: int | None, items_per_row: int | None) -> tuple[int, int]:

@@ -19,6 +19,8 @@ from strawberry.types import ExecutionContext
 
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
+from schema.experiments.mutations import ExperimentsMutation
+from schema.experiments.queries import ExperimentsQuery
 from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
 from schema.personalization.mutations import PersonalizationMutation
@@ -30,13 +32,25 @@ from schema.viewing.queries import ViewingQuery
 
 
 @strawberry.type
-class Query(IdentityQuery, ProfilesQuery, CatalogQuery, ViewingQuery, PersonalizationQuery):
+class Query(
+    IdentityQuery,
+    ProfilesQuery,
+    CatalogQuery,
+    ViewingQuery,
+    PersonalizationQuery,
+    ExperimentsQuery,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    IdentityMutation, ProfilesMutation, CatalogMutation, ViewingMutation, PersonalizationMutation
+    IdentityMutation,
+    ProfilesMutation,
+    CatalogMutation,
+    ViewingMutation,
+    PersonalizationMutation,
+    ExperimentsMutation,
 ):
     pass
 

@@ -15,6 +15,7 @@ from strawberry.schema_directive import Location
 
 from auth import maturity as maturity_rules
 from datasources.errors import Forbidden
+from resolvers import experiments
 from resolvers.context import Context
 
 
@@ -34,6 +35,15 @@ class Auth:
 )
 class Maturity:
     pass
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="experiment",
+    description="Experiment `key` may change how this field resolves, per assigned variant.",
+)
+class ExperimentPoint:
+    key: str
 
 
 class AuthExtension(FieldExtension):
@@ -91,11 +101,34 @@ class MaturityExtension(FieldExtension):
         return strip_above(profile.maturity_level, await next_(source, info, **kwargs))
 
 
+class ExperimentExtension(FieldExtension):
+    """Looks up the profile's variant (once per request) and logs the exposure; the
+    resolver reads the variant's config from ``info.context.treatments``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    async def resolve_async(
+        self,
+        next_: Callable[..., Awaitable[Any]],
+        source: Any,
+        info: strawberry.Info[Context, None],
+        **kwargs: Any,
+    ) -> Any:
+        context = info.context
+        if self.key not in context.treatments:
+            context.treatments[self.key] = await experiments.treatment(context, self.key)
+        return await next_(source, info, **kwargs)
+
+
 def _guards(
-    roles: Iterable[str] | None, maturity: bool
+    roles: Iterable[str] | None, maturity: bool, experiment: str | None = None
 ) -> tuple[list[object], list[FieldExtension]]:
     directives: list[object] = []
     extensions: list[FieldExtension] = []
+    if experiment is not None:  # innermost: runs after the access checks
+        directives.append(ExperimentPoint(key=experiment))
+        extensions.append(ExperimentExtension(experiment))
     if roles is not None:
         directives.append(Auth(roles=list(roles)))
         extensions.append(AuthExtension(list(roles)))
@@ -105,9 +138,16 @@ def _guards(
     return directives, extensions
 
 
-def field(*, roles: Iterable[str] | None = None, maturity: bool = False, **kwargs: Any) -> Any:
-    """A strawberry field; ``roles`` adds ``@auth`` (``[]``: any signed-in viewer)."""
-    directives, extensions = _guards(roles, maturity)
+def field(
+    *,
+    roles: Iterable[str] | None = None,
+    maturity: bool = False,
+    experiment: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A strawberry field; ``roles`` adds ``@auth`` (``[]``: any signed-in viewer),
+    ``maturity`` adds ``@maturity``, ``experiment`` adds ``@experiment(key:)``."""
+    directives, extensions = _guards(roles, maturity, experiment)
     return strawberry.field(directives=directives, extensions=extensions, **kwargs)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,7 +15,8 @@ from starlette.routing import Route
 
 from datasources import trending
 from datasources.events import Event, Stream
-from datasources.stores import check_ready, open_stores
+from datasources.stores import Stores, check_ready, open_stores
+from experiments import consumer
 from resolvers.homepage import PopularityPersonalizer, breaker
 from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
@@ -41,6 +43,27 @@ async def index(request: Request) -> Response:
     return RedirectResponse("/graphql")
 
 
+def _background_work(stores: Stores) -> list[Coroutine[Any, Any, None]]:
+    """The app's consumers and relays; each runs for the app's lifetime."""
+
+    async def count_view(event: Event) -> None:
+        await trending.count_viewing_event(stores.redis, event.payload)
+
+    async def playback_metrics(event: Event) -> None:
+        await consumer.on_playback_event(stores.engine, event.payload)
+
+    async def viewing_metrics(event: Event) -> None:
+        await consumer.on_viewing_event(stores.engine, event.payload)
+
+    consume = stores.events.consume
+    return [
+        stores.events.run_relay(),
+        consume(Stream.VIEWING, "trending", count_view),
+        consume(Stream.PLAYBACK, "experiment-metrics", playback_metrics),
+        consume(Stream.VIEWING, "experiment-metrics", viewing_metrics),
+    ]
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     configure_logging(settings.debug)
@@ -56,13 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.stores = stores
             app.state.personalizer = PopularityPersonalizer()
 
-            async def count_view(event: Event) -> None:
-                await trending.count_viewing_event(stores.redis, event.payload)
-
-            background = [
-                asyncio.create_task(stores.events.run_relay()),
-                asyncio.create_task(stores.events.consume(Stream.VIEWING, "trending", count_view)),
-            ]
+            background = [asyncio.create_task(task) for task in _background_work(stores)]
             try:
                 yield
             finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -25,12 +26,18 @@ from server.middleware import BodyTooLarge, error_body
 from server.settings import Settings
 
 SESSION_COOKIE = "flix_session"
+_DEVICE_TYPE = re.compile(r"^[a-z0-9_-]{1,32}$")
 log = structlog.get_logger("flix.graphql")
 
 
 def _bearer_token(request: Request | WebSocket) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _device_type(request: Request | WebSocket) -> str:
+    given = request.headers.get("x-device-type", "web").strip().lower()
+    return given if _DEVICE_TYPE.match(given) else "web"
 
 
 class FlixGraphQL(GraphQL[Context, None]):
@@ -106,6 +113,8 @@ class FlixGraphQL(GraphQL[Context, None]):
             events=stores.events,
             catalog=stores.catalog,
             personalizer=request.app.state.personalizer,
+            experiments=stores.experiments,
+            device_type=_device_type(request),
             loaders=loaders,
             sessions=sessions,
             login_limits=LoginLimits(

@@ -10,6 +10,7 @@ import strawberry
 from datasources import records
 from resolvers import catalog, my_list, progress
 from schema.context import Info
+from schema.directives import field
 from schema.personalization.types import Rating
 from schema.relay import Connection
 
@@ -91,9 +92,12 @@ class Video:
     maturity_level: int = strawberry.field(description="1 (all ages) to 5 (adults only).")
     genres: list[str]
     description: str
-    poster_url: str | None
     backdrop_url: str | None
     record: strawberry.Private[records.Video]
+
+    @field(experiment=catalog.ARTWORK_EXPERIMENT, description="The title's poster image.")
+    async def poster_url(self, info: Info) -> str | None:
+        return catalog.poster(self.record, info.context.treatments.get(catalog.ARTWORK_EXPERIMENT))
 
     @strawberry.field(description="Seasons of a series, in order; empty for a movie.")
     async def seasons(self, info: Info) -> list[Season]:
@@ -124,7 +128,6 @@ class Video:
             maturity_level=video.maturity_level,
             genres=list(video.genres),
             description=video.description,
-            poster_url=video.poster_url,
             backdrop_url=video.backdrop_url,
             record=video,
         )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from datasources import records
-from resolvers import accounts, profiles
+from resolvers import accounts, experiments, profiles
 from schema.context import Info
 from schema.profiles.types import Profile
+
+if TYPE_CHECKING:
+    from schema.experiments.types import Assignment
 
 
 @strawberry.enum
@@ -40,6 +44,16 @@ class Account:
     def active_profile(self, info: Info) -> Profile | None:
         profile = accounts.active_profile(info.context, self.record)
         return Profile.from_record(profile) if profile else None
+
+    @strawberry.field(description="The experiment variants the active profile is in.")
+    async def assignments(
+        self, info: Info
+    ) -> list[Annotated[Assignment, strawberry.lazy("schema.experiments.types")]]:
+        from schema.experiments.types import Assignment
+
+        if accounts.active_profile(info.context, self.record) is None:
+            return []
+        return [Assignment.of(a) for a in await experiments.assignments(info.context)]
 
     @classmethod
     def from_record(cls, account: records.Account) -> Account:

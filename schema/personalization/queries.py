@@ -14,11 +14,16 @@ from schema.relay import Connection
 
 @strawberry.type
 class PersonalizationQuery:
-    @field(roles=[], description="The active profile's homepage: rows of titles.")
+    @field(
+        roles=[],
+        experiment=homepage.ROW_ORDER_EXPERIMENT,
+        description="The active profile's homepage: rows of titles.",
+    )
     async def homepage(
         self, info: Info, rows: int | None = None, items_per_row: int | None = None
     ) -> Homepage:
-        page = await homepage.homepage(info.context, rows, items_per_row)
+        order = homepage.row_order(info.context.treatments.get(homepage.ROW_ORDER_EXPERIMENT))
+        page = await homepage.homepage(info.context, rows, items_per_row, order)
         return Homepage(rows=[Row.of(row) for row in page.rows], source=PageSource(page.source))
 
     @field(roles=[], maturity=True, description="The active profile's list, newest first.")

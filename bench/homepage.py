@@ -1,0 +1,773 @@
+"""Homepage latency: ``homepage(rows: 10, itemsPerRow: 20)`` for many profiles, cache cold and
+warm, against the floor any server must pay for the same rows.
+
+What is measured, with the same profiles, request count and concurrency on every side:
+
+* ``cold``: GraphQL over HTTP/1.1 keep-alive on loopback (httpx) to a ``flix serve`` started
+  here, each profile signed in with its own bearer token, every request missing the per-profile
+  cache (each profile's cache version is bumped in Redis, outside the timed section, before
+  every round);
+* ``warm``: the same requests again, answered from the cache (``source`` should be CACHE);
+* ``floor``: the same page read with plain asyncpg (one SQL statement for the ten rows, after
+  one Redis read of the trending chart) and serialized with ``json.dumps``: no HTTP, no GraphQL,
+  no sessions, no ranking model.
+
+Each side reports p50/p99 latency, throughput, errors and the share of responses per
+``source``; ``ratios`` are flix/floor for latency and floor/flix for throughput (1.0 is the
+floor; larger is slower). The targets (warm p99 < 20 ms, cold p99 < 100 ms) are reported, not
+asserted.
+
+Setup: a private database ``flix_bench_homepage`` (dropped first and at the end), migrated, the
+demo catalog imported (MovieLens-100k, cached under .flix/cache), N accounts with one maturity-4
+profile each inserted straight with SQL, each with a seeded random history (viewing state and
+progress, My List, thumbs) and a few thousand trending views in the US chart. It needs a local
+PostgreSQL, Redis and NATS (defaults 127.0.0.1:5432 user postgres, :6379, :4222; override with
+FLIX_BENCH_POSTGRES (admin libpq URL), FLIX_BENCH_REDIS_URL, FLIX_BENCH_NATS_URL). Redis database
+13 is flushed at the start and at the end; the server's NATS streams get a prefix of their own
+and are deleted at the end. Run it from the repository root::
+
+    .venv/bin/python bench/homepage.py [--quick] [--profiles N] [--requests N] [--concurrency C]
+
+One JSON document goes to stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import platform
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+from nats.aio.client import Client as NATS
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.passwords import hash_password
+from datasources import trending
+from datasources.events import EventLog
+from datasources.migrations import upgrade
+from server.cli.catalog import import_demo_catalog
+
+BENCH_DB = "flix_bench_homepage"
+REDIS_DB = 13  # flushed at the start and at the end: nobody else's
+DATA_DIR = Path(__file__).resolve().parents[1] / ".flix"  # the MovieLens download is cached here
+PASSWORD = "bench-homepage-password"
+MATURITY = 4
+COUNTRY = "US"
+SEED = 20260101
+TRENDING_VIEWS = 4000
+SESSION_TTL_SECONDS = 3600
+ROWS, ITEMS_PER_ROW = 10, 20
+WARMUP = 50  # requests per side before measuring
+COMPARED = 20  # profiles whose API page and floor page are compared before measuring
+BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
+READY_SECONDS = 30.0
+TARGETS_MS = {"warm_p99_ms": 20.0, "cold_p99_ms": 100.0}
+HOMEPAGE_QUERY = (
+    "query($rows: Int!, $items: Int!) { homepage(rows: $rows, itemsPerRow: $items) "
+    "{ source rows { id kind title items { id title posterUrl maturityLevel } } } }"
+)
+HOMEPAGE_VARIABLES = {"rows": ROWS, "items": ITEMS_PER_ROW}
+
+# The floor: every candidate row of the page in one statement. $1 profile, $2 maturity,
+# $3 the trending chart's ids (hottest first). Rows: Continue Watching, Trending, the top 3
+# genres of the profile's history and "Because you watched" its 3 most recent titles (shared
+# genres, by popularity; both rows leave out titles finished or thumbed down), My List, New
+# Releases, Top 10. The page keeps the first ten non-empty rows, as the API does.
+# (row_number() OVER () numbers a LIMITed subquery's rows in their order, which is cheaper
+# than numbering a whole table in a window.)
+FLOOR_SQL = """
+WITH history AS (
+  SELECT h.video_id, h.state, h.client_timestamp, h.hidden_at, v.title, v.genres
+  FROM viewing_titles h JOIN videos v ON v.id = h.video_id
+  WHERE h.profile_id = $1 AND v.maturity_level <= $2
+), thumbs AS (
+  SELECT video_id, rating FROM ratings WHERE profile_id = $1
+), listed AS (
+  SELECT l.video_id, l.added_at, v.genres
+  FROM my_list l JOIN videos v ON v.id = l.video_id
+  WHERE l.profile_id = $1 AND v.maturity_level <= $2
+), excluded AS (
+  SELECT video_id FROM history WHERE state = 'COMPLETED'
+  UNION SELECT video_id FROM thumbs WHERE rating < 0
+), evidence AS (
+  SELECT genres, CASE WHEN state = 'COMPLETED' THEN 2.0 ELSE 1.0 END AS weight
+  FROM history WHERE state <> 'NOT_STARTED'
+  UNION ALL SELECT genres, 1.0 FROM listed
+  UNION ALL SELECT v.genres, 2.0 * t.rating FROM thumbs t JOIN videos v ON v.id = t.video_id
+), top_genres AS (
+  SELECT genre, row_number() OVER (ORDER BY sum(weight) DESC, genre) AS n
+  FROM evidence, unnest(genres) AS genre
+  GROUP BY genre HAVING sum(weight) > 0
+  ORDER BY n LIMIT 3
+), seeds AS (
+  SELECT video_id, title, genres,
+         row_number() OVER (ORDER BY client_timestamp DESC, video_id) AS n
+  FROM history WHERE state <> 'NOT_STARTED'
+  ORDER BY n LIMIT 3
+), chart AS (
+  SELECT c.id, c.n FROM unnest($3::bigint[]) WITH ORDINALITY AS c(id, n)
+)
+SELECT r.rank, r.sub, r.row_id, r.kind, r.row_title,
+       v.id, v.title, v.poster_url, v.maturity_level
+FROM (
+  (SELECT 1 AS rank, 0::bigint AS sub, 'continue' AS row_id, 'CONTINUE_WATCHING' AS kind,
+          'Continue Watching' AS row_title, video_id AS id,
+          row_number() OVER (ORDER BY client_timestamp DESC, video_id) AS pos
+   FROM history WHERE state = 'IN_PROGRESS' AND hidden_at IS NULL
+   ORDER BY pos LIMIT 20)
+  UNION ALL
+  (SELECT 2, 0, 'trending', 'TRENDING', 'Trending Now', c.id, c.n
+   FROM chart c JOIN videos v ON v.id = c.id
+   WHERE v.maturity_level <= $2
+   ORDER BY c.n LIMIT 20)
+  UNION ALL
+  (SELECT 3, g.n, 'genre:' || g.genre, 'TOP_GENRE', 'Top Picks in ' || g.genre, p.id, p.pos
+   FROM top_genres g CROSS JOIN LATERAL (
+     SELECT t.id, row_number() OVER () AS pos FROM (
+       SELECT v.id FROM videos v
+       WHERE v.genres @> ARRAY[g.genre] AND v.maturity_level <= $2
+         AND v.id NOT IN (SELECT video_id FROM excluded)
+       ORDER BY v.popularity DESC, v.id LIMIT 20) t) p)
+  UNION ALL
+  (SELECT 4, s.n, 'because:' || s.video_id, 'BECAUSE_YOU_WATCHED',
+          'Because You Watched ' || s.title, p.id, p.pos
+   FROM seeds s CROSS JOIN LATERAL (
+     SELECT t.id, row_number() OVER () AS pos FROM (
+       SELECT v.id FROM videos v
+       WHERE v.genres && s.genres AND v.id <> s.video_id AND v.maturity_level <= $2
+         AND v.id NOT IN (SELECT video_id FROM excluded)
+       ORDER BY v.popularity DESC, v.id LIMIT 20) t) p)
+  UNION ALL
+  (SELECT 5, 0, 'my-list', 'MY_LIST', 'My List', video_id,
+          row_number() OVER (ORDER BY added_at DESC, video_id)
+   FROM listed ORDER BY 7 LIMIT 20)
+  UNION ALL
+  (SELECT 6, 0, 'new', 'NEW_RELEASES', 'New Releases', t.id, row_number() OVER ()
+   FROM (SELECT id FROM videos WHERE maturity_level <= $2
+         ORDER BY release_year DESC NULLS LAST, id DESC LIMIT 20) t)
+  UNION ALL
+  (SELECT 7, 0, 'top10', 'TOP_10', 'Top 10 in US Today', c.id, c.n
+   FROM chart c JOIN videos v ON v.id = c.id WHERE v.maturity_level <= $2
+   ORDER BY c.n LIMIT 10)
+) AS r JOIN videos v ON v.id = r.id
+ORDER BY r.rank, r.sub, r.pos
+"""
+
+
+@dataclass(frozen=True)
+class Answer:
+    error: str | None = None
+    source: str | None = None
+    items: int = 0  # titles on the page, to check both sides carry the same amount of data
+
+
+Call = Callable[[int], Awaitable[Answer]]  # the request for the i-th profile
+
+
+@dataclass(frozen=True)
+class Member:
+    account_id: uuid.UUID
+    profile_id: uuid.UUID
+    token: str = ""
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def require_loopback(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+        raise SystemExit(f"refusing a non-loopback address: {url}")
+    return url
+
+
+def with_path(url: str, path: str, scheme: str | None = None) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme=scheme or parts.scheme, path=f"/{path}"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentile(sorted_ms: list[float], fraction: float) -> float:
+    index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
+    return sorted_ms[index]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def uuid_from(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+@dataclass
+class Tally:
+    """What the batches of one side add up to."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sources: Counter[str] = field(default_factory=Counter)
+    items: int = 0
+    seconds: float = 0.0
+    bench_cpu: float = 0.0
+    server_cpu: float | None = None
+
+    def summary(self, planned: int) -> dict[str, Any]:
+        done, ordered = len(self.latencies_ms), sorted(self.latencies_ms)
+        if not done:
+            return {"completed": 0, "errors": len(self.errors)}
+        result: dict[str, Any] = {
+            "p50_ms": round(percentile(ordered, 0.50), 3),
+            "p99_ms": round(percentile(ordered, 0.99), 3),
+            "max_ms": round(ordered[-1], 3),
+            "rps": round(done / self.seconds, 1),
+            "errors": len(self.errors),
+            "items_per_page": round(self.items / done, 1),
+            "bench_cpu_ms_per_request": round(self.bench_cpu * 1000 / done, 3),
+        }
+        if self.sources:
+            result["sources"] = {k: round(n / done, 4) for k, n in sorted(self.sources.items())}
+        if self.server_cpu is not None:
+            result["server_cpu_ms_per_request"] = round(self.server_cpu * 1000 / done, 3)
+        if done < planned:
+            result["completed"] = done  # the time ceiling cut it short
+        if self.errors:
+            result["first_error"] = self.errors[0]
+        return result
+
+
+async def run_batch(
+    call: Call,
+    indexes: Sequence[int],
+    concurrency: int,
+    tally: Tally,
+    server_pid: int | None = None,
+) -> None:
+    """Calls ``call(i)`` for each i, ``concurrency`` at a time, within BATCH_SECONDS."""
+    pending = iter(indexes)
+    deadline = time.monotonic() + BATCH_SECONDS
+
+    async def worker() -> None:
+        for i in pending:
+            if time.monotonic() > deadline:
+                return
+            started = time.perf_counter()
+            answer = await call(i)
+            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+            tally.items += answer.items
+            if answer.source is not None:
+                tally.sources[answer.source] += 1
+            if answer.error is not None:
+                tally.errors.append(answer.error)
+
+    server_cpu = process_cpu_seconds(server_pid) if server_pid else 0.0
+    bench_cpu, started = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    tally.seconds += time.perf_counter() - started
+    tally.bench_cpu += time.process_time() - bench_cpu
+    if server_pid:
+        spent = process_cpu_seconds(server_pid) - server_cpu
+        tally.server_cpu = (tally.server_cpu or 0.0) + spent
+
+
+async def retire_caches(redis: Redis, members: Sequence[Member]) -> None:
+    """What a signal does to each profile's homepage cache: bump its version."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for member in members:
+            pipe.incr(f"homepage:version:{member.profile_id}")
+        await pipe.execute()
+
+
+def flix_call(client: httpx.AsyncClient, members: Sequence[Member]) -> Call:
+    body = {"query": HOMEPAGE_QUERY, "variables": HOMEPAGE_VARIABLES}
+
+    async def call(i: int) -> Answer:
+        headers = {"Authorization": f"Bearer {members[i % len(members)].token}"}
+        try:
+            response = await client.post("/graphql", json=body, headers=headers)
+            payload = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            return Answer(error=f"{type(error).__name__}: {error}")
+        if response.status_code != 200 or payload.get("errors"):
+            errors = json.dumps(payload.get("errors"))
+            return Answer(error=f"HTTP {response.status_code}: {errors}")
+        page = payload["data"]["homepage"]
+        items = sum(len(row["items"]) for row in page["rows"])
+        return Answer(source=page["source"], items=items)
+
+    return call
+
+
+async def floor_page(
+    connection: asyncpg.Connection, redis: Redis, profile_id: uuid.UUID
+) -> dict[str, Any]:
+    chart = await trending.top(redis, COUNTRY, 40)
+    records = await connection.fetch(FLOOR_SQL, profile_id, MATURITY, chart)
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for record in records:
+        row = rows.setdefault(
+            (record["rank"], record["sub"]),
+            {"id": record["row_id"], "kind": record["kind"], "title": record["row_title"],
+             "items": []},
+        )  # fmt: skip
+        row["items"].append(
+            {"id": str(record["id"]), "title": record["title"],
+             "posterUrl": record["poster_url"], "maturityLevel": record["maturity_level"]}
+        )  # fmt: skip
+    return {"source": "FLOOR", "rows": list(rows.values())[:ROWS]}
+
+
+def floor_call(pool: asyncpg.Pool, redis: Redis, members: Sequence[Member]) -> Call:
+    async def call(i: int) -> Answer:
+        async with pool.acquire() as connection:
+            page = await floor_page(connection, redis, members[i % len(members)].profile_id)
+        json.dumps({"data": {"homepage": page}}).encode()
+        return Answer(source="FLOOR", items=sum(len(row["items"]) for row in page["rows"]))
+
+    return call
+
+
+async def compare_pages(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, redis: Redis, members: Sequence[Member]
+) -> dict[str, Any]:
+    """The floor must carry what the API carries: for a sample of profiles, the same row kinds
+    in the same order, and how many of the page's titles the two share (the rankings differ:
+    the API's "Because you watched" and genre rows use its ranker, the floor popularity)."""
+    body = {"query": HOMEPAGE_QUERY, "variables": HOMEPAGE_VARIABLES}
+    same_kinds, overlaps = 0, []
+    for member in members:
+        headers = {"Authorization": f"Bearer {member.token}"}
+        response = await client.post("/graphql", json=body, headers=headers)
+        payload = response.json()
+        if response.status_code != 200 or payload.get("errors"):
+            errors = json.dumps(payload.get("errors"))
+            raise RuntimeError(f"homepage failed: HTTP {response.status_code}: {errors}")
+        api = payload["data"]["homepage"]["rows"]
+        async with pool.acquire() as connection:
+            floor = (await floor_page(connection, redis, member.profile_id))["rows"]
+        same_kinds += [row["kind"] for row in api] == [row["kind"] for row in floor]
+        api_ids = {(row["id"], item["id"]) for row in api for item in row["items"]}
+        floor_ids = {(row["id"], item["id"]) for row in floor for item in row["items"]}
+        overlaps.append(len(api_ids & floor_ids) / (len(api_ids | floor_ids) or 1))
+    return {
+        "profiles_compared": len(members),
+        "same_row_kinds": same_kinds,
+        "mean_item_overlap": round(sum(overlaps) / (len(overlaps) or 1), 3),
+    }
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 2) if denominator else None
+
+
+async def measure(
+    args: argparse.Namespace,
+    members: Sequence[Member],
+    client: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    server_pid: int,
+) -> dict[str, Any]:
+    """Rounds of at most one request per profile: cold (caches retired first, untimed), warm
+    (the same profiles, now cached), floor. Alternating them round by round makes a
+    neighbour's burst of load on a shared machine fall on all three rather than on one."""
+    flix, floor = flix_call(client, members), floor_call(pool, redis, members)
+    warmup = range(min(WARMUP, len(members)))
+    await retire_caches(redis, members)
+    await run_batch(flix, warmup, args.concurrency, Tally())
+    await run_batch(flix, warmup, args.concurrency, Tally())
+    await run_batch(floor, warmup, args.concurrency, Tally())
+    tallies = {"cold": Tally(), "warm": Tally(), "floor": Tally()}
+    step = len(members)
+    rounds = -(-args.requests // step)
+    for number, first in enumerate(range(0, args.requests, step), 1):
+        indexes = range(first, min(first + step, args.requests))
+        await retire_caches(redis, [members[i % step] for i in indexes])
+        await run_batch(flix, indexes, args.concurrency, tallies["cold"], server_pid)
+        await run_batch(flix, indexes, args.concurrency, tallies["warm"], server_pid)
+        await run_batch(floor, indexes, args.concurrency, tallies["floor"])
+        log(f"round {number}/{rounds}: {len(indexes)} requests per side")
+    return {side: tally.summary(args.requests) for side, tally in tallies.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup
+
+
+async def seed(database_url: str, redis: Redis, profiles: int) -> list[Member]:
+    """Accounts, profiles and their histories straight in SQL; trending views in Redis."""
+    rng = random.Random(SEED)
+    password_hash = await asyncio.to_thread(hash_password, PASSWORD)
+    now = datetime.now(UTC)
+    members = [Member(uuid_from(rng), uuid_from(rng)) for _ in range(profiles)]
+    connection = await asyncpg.connect(database_url)
+    try:
+        movies = await connection.fetch(
+            "SELECT id, popularity FROM videos WHERE type = 'MOVIE' AND maturity_level <= $1",
+            MATURITY,
+        )
+        ids = [row["id"] for row in movies]
+        weights = [row["popularity"] + 1.0 for row in movies]
+
+        def pick(count: int) -> list[int]:
+            chosen: dict[int, None] = {}
+            while len(chosen) < count:
+                chosen.update(dict.fromkeys(rng.choices(ids, weights, k=count)))
+            return list(chosen)[:count]
+
+        accounts, roles, profile_rows = [], [], []
+        titles, progress, listed, thumbs = [], [], [], []
+        for number, member in enumerate(members):
+            email = f"bench{number}@homepage.test"
+            accounts.append((member.account_id, email, password_hash, COUNTRY, "PREMIUM"))
+            roles.append((member.account_id, "account_owner"))
+            profile_rows.append((member.profile_id, member.account_id, "Bench", MATURITY))
+            for video_id in pick(rng.randint(5, 30)):
+                duration = float(rng.randint(80, 150) * 60)
+                done = rng.random() < 0.6
+                position = duration if done else duration * rng.uniform(0.06, 0.9)
+                at = now - timedelta(seconds=rng.uniform(60, 60 * 86400))
+                device = f"device-{rng.randint(1, 3)}"
+                state = "COMPLETED" if done else "IN_PROGRESS"
+                titles.append((member.profile_id, video_id, 0, position, duration, state, at,
+                               device))  # fmt: skip
+                progress.append((member.profile_id, video_id, 0, position, duration, at,
+                                  device, at))  # fmt: skip
+            for video_id in pick(rng.randint(5, 30)):
+                at = now - timedelta(seconds=rng.uniform(60, 90 * 86400))
+                listed.append((member.profile_id, video_id, at))
+            for video_id in pick(rng.randint(5, 30)):
+                at = now - timedelta(seconds=rng.uniform(60, 90 * 86400))
+                thumbs.append((member.profile_id, video_id, 1 if rng.random() < 0.8 else -1, at))
+        copies: list[tuple[str, list[Any], list[str]]] = [
+            ("accounts", accounts, ["id", "email", "password_hash", "country", "plan"]),
+            ("account_roles", roles, ["account_id", "role"]),
+            ("profiles", profile_rows, ["id", "account_id", "name", "maturity_level"]),
+            ("viewing_titles", titles, ["profile_id", "video_id", "episode_id",
+             "position_seconds", "duration_seconds", "state", "client_timestamp", "device_id"]),
+            ("viewing_progress", progress, ["profile_id", "video_id", "episode_id",
+             "position_seconds", "duration_seconds", "client_timestamp", "device_id",
+             "updated_at"]),
+            ("my_list", listed, ["profile_id", "video_id", "added_at"]),
+            ("ratings", thumbs, ["profile_id", "video_id", "rating", "rated_at"]),
+        ]  # fmt: skip
+        async with connection.transaction():
+            for table, records, columns in copies:
+                await connection.copy_records_to_table(table, records=records, columns=columns)
+        await connection.execute("ANALYZE")
+        log(
+            f"seeded {profiles} profiles: {len(titles)} viewing titles, {len(listed)} on lists, "
+            f"{len(thumbs)} thumbs"
+        )
+    finally:
+        await connection.close()
+
+    views = [
+        (rng.choice(members).profile_id, rng.choices(ids, weights)[0],
+         now - timedelta(seconds=rng.uniform(0, 2 * 86400)))
+        for _ in range(TRENDING_VIEWS)
+    ]  # fmt: skip
+    for first in range(0, len(views), 100):
+        await asyncio.gather(
+            *(trending.record_view(redis, profile_id=p, video_id=v, country=COUNTRY, at=at)
+              for p, v, at in views[first : first + 100])
+        )  # fmt: skip
+    log(f"recorded {len(views)} trending views in {COUNTRY}")
+    return members
+
+
+async def sign_in(
+    client: httpx.AsyncClient, redis: Redis, members: Sequence[Member]
+) -> list[Member]:
+    """The first profile signs in through the API (login, selectProfile); the others get
+    sessions of the same shape written straight to Redis, sparing the argon2 verifications."""
+
+    async def graphql(query: str, variables: dict[str, Any], token: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        body = {"query": query, "variables": variables}
+        response = await client.post("/graphql", json=body, headers=headers)
+        payload = response.json()
+        if response.status_code != 200 or payload.get("errors"):
+            errors = json.dumps(payload.get("errors"))
+            raise RuntimeError(f"sign-in failed: HTTP {response.status_code}: {errors}")
+        return payload["data"]
+
+    login = await graphql(
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+        {"e": "bench0@homepage.test", "p": PASSWORD},
+    )
+    token = login["login"]["token"]
+    await graphql(
+        "mutation($id: ID!) { selectProfile(id: $id) { id } }",
+        {"id": str(members[0].profile_id)},
+        token,
+    )
+    signed = [Member(members[0].account_id, members[0].profile_id, token)]
+    async with redis.pipeline(transaction=False) as pipe:
+        for member in members[1:]:
+            token = secrets.token_urlsafe(16)
+            fields = ["account_id", str(member.account_id), "profile_id", str(member.profile_id)]
+            pipe.hset(f"session:{token}", items=fields)
+            pipe.expire(f"session:{token}", SESSION_TTL_SECONDS)
+            signed.append(Member(member.account_id, member.profile_id, token))
+        await pipe.execute()
+    return signed
+
+
+async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with status {server.returncode}")
+        with suppress(httpx.TransportError):
+            if (await client.get("/readyz")).status_code == 200:
+                return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"/readyz was not 200 within {READY_SECONDS:.0f} s")
+
+
+@contextmanager
+def flix_server(
+    database_url: str, redis_url: str, nats_url: str, prefix: str, port: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``flix serve`` on 127.0.0.1:port, stopped on the way out; its log shown if this fails."""
+    env = os.environ | {
+        "FLIX_DATABASE_URL": database_url,
+        "FLIX_REDIS_URL": redis_url,
+        "FLIX_NATS_URL": nats_url,
+        "FLIX_EVENTS_PREFIX": prefix,
+        "FLIX_LOGIN_ATTEMPTS": "1000000",
+    }
+    command = [str(Path(sys.executable).with_name("flix")), "serve", "--port", str(port)]
+    log(f"starting {' '.join(command)}")
+    with tempfile.TemporaryFile() as server_log:
+        server = subprocess.Popen(command, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+        log(f"server pid {server.pid}")
+        try:
+            yield server
+        except BaseException:
+            server_log.seek(0)
+            tail = server_log.read().decode(errors="replace")[-4000:]
+            log(f"failed; the server's log ends with:\n{tail}")
+            raise
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
+
+
+async def bench(
+    args: argparse.Namespace,
+    database_url: str,
+    redis_url: str,
+    port: int,
+    server: subprocess.Popen[bytes],
+    members: list[Member],
+) -> dict[str, Any]:
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        async with (
+            httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client,
+            asyncpg.create_pool(
+                database_url, min_size=args.concurrency, max_size=args.concurrency
+            ) as pool,
+        ):
+            await wait_ready(client, server)
+            members = await sign_in(client, redis, members)
+            log(f"{len(members)} profiles signed in; comparing pages with the floor")
+            check = await compare_pages(client, pool, redis, members[:COMPARED])
+            log(f"floor check: {json.dumps(check)}; measuring")
+            sides = await measure(args, members, client, pool, redis, server.pid)
+            sides["floor"]["check"] = check
+    finally:
+        await redis.aclose()
+    for side in ("cold", "warm", "floor"):
+        log(f"{side}: {json.dumps(sides[side])}")
+    return sides
+
+
+def report(args: argparse.Namespace, sides: dict[str, Any]) -> dict[str, Any]:
+    floor = sides["floor"]
+    ratios = {
+        side: {
+            "p50": ratio(sides[side].get("p50_ms", 0.0), floor.get("p50_ms", 0.0)),
+            "p99": ratio(sides[side].get("p99_ms", 0.0), floor.get("p99_ms", 0.0)),
+            "rps": ratio(floor.get("rps", 0.0), sides[side].get("rps", 0.0)),
+        }
+        for side in ("cold", "warm")
+    }
+    targets = {}
+    for name, target in TARGETS_MS.items():
+        measured = sides[name.split("_")[0]].get("p99_ms")
+        met = measured is not None and measured < target
+        targets[name] = {"target": target, "measured": measured, "met": met}
+    return {
+        "profiles": args.profiles,
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "cold": sides["cold"],
+        "warm": sides["warm"],
+        "floor": sides["floor"],
+        "ratios": ratios,
+        "targets": targets,
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0)),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle
+
+
+async def recreate_database(admin_url: str, drop_only: bool = False) -> None:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        if not drop_only:
+            await connection.execute(f"CREATE DATABASE {BENCH_DB}")
+    finally:
+        await connection.close()
+
+
+async def flush_redis(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    try:
+        await redis.flushdb()
+    finally:
+        await redis.aclose()
+
+
+async def delete_streams(nats_url: str, prefix: str) -> None:
+    broker = NATS()
+    await broker.connect(nats_url, connect_timeout=5, max_reconnect_attempts=0)
+    try:
+        # The event log only needs its engine to publish through the outbox: never here.
+        await EventLog(broker, cast(AsyncEngine, None), prefix).delete_streams()
+    finally:
+        await broker.close()
+
+
+async def setup_and_seed(
+    sqlalchemy_url: str, database_url: str, redis_url: str, profiles: int
+) -> list[Member]:
+    await import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False)
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return await seed(database_url, redis, profiles)
+    finally:
+        await redis.aclose()
+
+
+def cleanup(admin_url: str, redis_url: str, nats_url: str, prefix: str) -> None:
+    """Each step on its own, so one failing does not leave the others undone."""
+    log("cleaning up: the database, Redis database 13, the NATS streams")
+    steps: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+        ("drop the database", lambda: recreate_database(admin_url, drop_only=True)),
+        ("flush Redis", lambda: flush_redis(redis_url)),
+        ("delete the NATS streams", lambda: delete_streams(nats_url, prefix)),
+    ]
+    for name, step in steps:
+        try:
+            asyncio.run(step())
+        except Exception as error:
+            log(f"could not {name}: {type(error).__name__}: {error}")
+
+
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up as Ctrl-C does
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--profiles", type=int, default=200, help="signed-in profiles")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per side")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument("--quick", action="store_true", help="50 profiles, 200 requests")
+    args = parser.parse_args()
+    if args.quick:
+        args.profiles, args.requests = 50, 200
+    if not (
+        1 <= args.concurrency <= 256
+        and 1 <= args.requests <= 1_000_000
+        and 1 <= args.profiles <= 100_000
+    ):
+        parser.error("--concurrency must be 1..256, --requests 1..1000000, --profiles 1..100000")
+    admin_url = require_loopback(
+        os.environ.get("FLIX_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    redis_url = with_path(
+        require_loopback(os.environ.get("FLIX_BENCH_REDIS_URL", "redis://127.0.0.1:6379")),
+        str(REDIS_DB),
+    )
+    nats_url = require_loopback(os.environ.get("FLIX_BENCH_NATS_URL", "nats://127.0.0.1:4222"))
+    prefix = f"benchhome{os.getpid()}_"
+    database_url = with_path(admin_url, BENCH_DB)
+    sqlalchemy_url = with_path(admin_url, BENCH_DB, "postgresql+asyncpg")
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        asyncio.run(recreate_database(admin_url))
+        asyncio.run(flush_redis(redis_url))
+        log("migrating, importing the demo catalog and seeding the profiles…")
+        upgrade(sqlalchemy_url)
+        members = asyncio.run(
+            setup_and_seed(sqlalchemy_url, database_url, redis_url, args.profiles)
+        )
+        port = free_port()
+        with flix_server(sqlalchemy_url, redis_url, nats_url, prefix, port) as server:
+            sides = asyncio.run(bench(args, database_url, redis_url, port, server, members))
+    finally:
+        cleanup(admin_url, redis_url, nats_url, prefix)
+    print(json.dumps(report(args, sides), indent=2))
+
+
+if __name__ == "__main__":
+    main()

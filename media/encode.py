@@ -1,0 +1,213 @@
+"""Encode one rung (or the audio) into CMAF fragmented-MP4 segments.
+
+Each representation is its own ffmpeg run through the dash muxer, which cuts segments at
+keyframes and writes one init segment plus numbered media segments. Its MPD is read for
+the exact segment timeline and codec string and then dropped: the title's manifests are
+written by :mod:`media.package` from every representation at once.
+
+Keyframes line up across rungs because every rung gets the same fixed GOP (segment length
+x frame rate, scene-cut keyframes off) from the same frames, so segment N of every rung
+starts on the same picture and a player can switch between them at any boundary.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from media.drm import ContentKey
+from media.ffmpeg import ProgressCallback, run_ffmpeg
+from media.ladder import Rung
+from media.probe import SourceInfo
+
+INIT_NAME = "init.mp4"
+MEDIA_TEMPLATE = "seg-$Number%05d$.m4s"
+AUDIO_BITRATE = 128_000
+_MPD = "{urn:mpeg:dash:schema:mpd:2011}"
+_MUXER_MPD = "stream.mpd"
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedStream:
+    """One representation on disk: where it is and what its segments are."""
+
+    folder: Path
+    codecs: str
+    timescale: int
+    start: int
+    durations: tuple[int, ...]
+    """Every segment's duration, in ``timescale`` units, in order."""
+    sizes: tuple[int, ...]
+    """Every segment's size in bytes, in order."""
+    init_size: int
+    width: int | None = None
+    height: int | None = None
+    frame_rate: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+
+    @property
+    def duration(self) -> float:
+        return sum(self.durations) / self.timescale
+
+    @property
+    def size_bytes(self) -> int:
+        return self.init_size + sum(self.sizes)
+
+    @property
+    def average_bandwidth(self) -> int:
+        return math.ceil(sum(self.sizes) * 8 / max(self.duration, 1e-3))
+
+    @property
+    def peak_bandwidth(self) -> int:
+        """Bits per second of the most demanding segment.
+
+        With ``minBufferTime`` of one segment, a client at this rate never stalls, which
+        is what DASH's @bandwidth and HLS's BANDWIDTH promise. A short last segment is
+        left out: its rate says little and would inflate the figure.
+        """
+        full = self.durations[0] if self.durations else 1
+        rates = [
+            size * 8 * self.timescale / duration
+            for size, duration in zip(self.sizes, self.durations, strict=True)
+            if duration >= full / 2 or len(self.sizes) == 1
+        ]
+        return math.ceil(max(rates, default=0))
+
+
+def gop_frames(fps: float, segment_seconds: int) -> int:
+    return max(1, round(fps * segment_seconds))
+
+
+def x264_options(fps: float, segment_seconds: int, preset: str) -> list[str]:
+    """The encoder settings every rung and every per-title trial share."""
+    gop = gop_frames(fps, segment_seconds)
+    # A fixed GOP with no scene-cut keyframes: keyframes fall on the same frames in every
+    # rung. (x264 caps min-keyint at keyint/2+1; without scene cuts it never matters.)
+    params = f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0"
+    return ["-c:v", "libx264", "-preset", preset, "-pix_fmt", "yuv420p", "-x264-params", params]
+
+
+def scale_filter(width: int, height: int) -> str:
+    return f"scale={width}:{height}:flags=lanczos,setsar=1"
+
+
+async def encode_video(
+    source: Path,
+    info: SourceInfo,
+    rung: Rung,
+    folder: Path,
+    *,
+    segment_seconds: int,
+    preset: str,
+    key: ContentKey | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> EncodedStream:
+    """Encode ``rung`` of ``source`` into ``folder`` (which must not exist yet)."""
+    _make_folder(folder)
+    rate = [
+        "-b:v",
+        str(rung.bitrate),
+        # Capped VBR: room for hard scenes, bounded so the peak stays near the target.
+        "-maxrate",
+        str(rung.bitrate * 3 // 2),
+        "-bufsize",
+        str(rung.bitrate * 3),
+    ]
+    args = ["-i", str(source), "-map", "0:V:0", "-an", "-sn", "-dn"]
+    args += ["-vf", scale_filter(rung.width, rung.height)]
+    args += x264_options(info.fps, segment_seconds, preset) + rate
+    args += _dash_output(folder, segment_seconds, key)
+    await run_ffmpeg(args, on_progress=on_progress)
+    return _collect(folder)
+
+
+async def encode_audio(
+    source: Path,
+    folder: Path,
+    *,
+    segment_seconds: int,
+    key: ContentKey | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> EncodedStream:
+    """Encode the first audio track of ``source`` to stereo AAC-LC in ``folder``."""
+    _make_folder(folder)
+    args = ["-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    args += ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2", "-ar", "48000"]
+    args += _dash_output(folder, segment_seconds, key)
+    await run_ffmpeg(args, on_progress=on_progress)
+    return _collect(folder)
+
+
+def _make_folder(folder: Path) -> None:
+    # Must be new: a leftover segment from an interrupted run would join the timeline.
+    folder.mkdir(parents=True)
+
+
+def _dash_output(folder: Path, segment_seconds: int, key: ContentKey | None) -> list[str]:
+    args = ["-f", "dash", "-seg_duration", str(segment_seconds)]
+    args += ["-use_template", "1", "-use_timeline", "1", "-single_file", "0"]
+    args += ["-init_seg_name", INIT_NAME, "-media_seg_name", MEDIA_TEMPLATE]
+    if key is not None:
+        # The mp4 muxer under the dash muxer encrypts every sample: CENC, AES-CTR mode.
+        options = (
+            f"encryption_scheme=cenc-aes-ctr:encryption_key={key.key.hex()}"
+            f":encryption_kid={key.kid.hex()}"
+        )
+        args += ["-format_options", options]
+    return [*args, str(folder / _MUXER_MPD)]
+
+
+def read_stream(folder: Path) -> EncodedStream:
+    """The representation the dash muxer left in ``folder``, from its MPD and files."""
+    mpd_path = folder / _MUXER_MPD
+    root = ET.parse(mpd_path).getroot()
+    adaptation = root.find(f"{_MPD}Period/{_MPD}AdaptationSet")
+    representation = root.find(f"{_MPD}Period/{_MPD}AdaptationSet/{_MPD}Representation")
+    template = root.find(f".//{_MPD}SegmentTemplate")
+    if adaptation is None or representation is None or template is None:
+        raise RuntimeError(f"{mpd_path}: no representation in the dash muxer's MPD")
+    start, durations = _timeline(template)
+    sizes = tuple(
+        (folder / MEDIA_TEMPLATE.replace("$Number%05d$", f"{n:05d}")).stat().st_size
+        for n in range(1, len(durations) + 1)
+    )
+    channels = representation.find(f"{_MPD}AudioChannelConfiguration")
+    return EncodedStream(
+        folder=folder,
+        codecs=representation.attrib["codecs"],
+        timescale=int(template.attrib["timescale"]),
+        start=start,
+        durations=durations,
+        sizes=sizes,
+        init_size=(folder / INIT_NAME).stat().st_size,
+        width=_int(representation.get("width")),
+        height=_int(representation.get("height")),
+        frame_rate=adaptation.get("frameRate"),
+        sample_rate=_int(representation.get("audioSamplingRate")),
+        channels=_int(channels.get("value")) if channels is not None else None,
+    )
+
+
+def _collect(folder: Path) -> EncodedStream:
+    stream = read_stream(folder)
+    (folder / _MUXER_MPD).unlink()  # the title's own manifests replace it
+    return stream
+
+
+def _timeline(template: ET.Element) -> tuple[int, tuple[int, ...]]:
+    start: int | None = None
+    durations: list[int] = []
+    for entry in template.iter(f"{_MPD}S"):
+        if start is None:
+            start = int(entry.get("t", "0"))
+        durations += [int(entry.attrib["d"])] * (int(entry.get("r", "0")) + 1)
+    if start is None:
+        raise RuntimeError("the dash muxer wrote no segments")
+    return start, tuple(durations)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None else None

@@ -1,0 +1,84 @@
+"""Encoding ladders: the rungs a title is encoded at, and the fixed 8-rung ladder.
+
+A rung is named by the height of the 16:9 box it fits in ("1080p" is 1920x1080 at most),
+as the industry does: a 2.39:1 film's 1080p rung is 1920x804. A ladder never upscales:
+a rung whose box would enlarge the source is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from media.probe import SourceInfo
+
+# (box height, target bits per second), best first.
+FIXED_LADDER: tuple[tuple[int, int], ...] = (
+    (2160, 15_000_000),
+    (1080, 5_800_000),
+    (1080, 4_300_000),
+    (720, 3_000_000),
+    (720, 2_350_000),
+    (480, 1_050_000),
+    (360, 560_000),
+    (240, 235_000),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rung:
+    width: int
+    height: int
+    bitrate: int
+    """The encoder's target, in bits per second."""
+    vmaf: float | None = None
+    """The quality the per-title analysis predicts for this rung, where it made one."""
+
+    @property
+    def name(self) -> str:
+        """Unique within a ladder, safe as a folder name: ``720p-3000k``."""
+        return f"{self.height}p-{round(self.bitrate / 1000)}k"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "width": self.width,
+            "height": self.height,
+            "bitrate": self.bitrate,
+            "vmaf": self.vmaf,
+        }
+
+
+def fit(source_width: int, source_height: int, box_height: int) -> tuple[int, int]:
+    """The even picture size of the source scaled to fit a 16:9 box ``box_height`` tall."""
+    box_width = box_height * 16 / 9
+    scale = min(box_width / source_width, box_height / source_height)
+    return _even(source_width * scale), _even(source_height * scale)
+
+
+def fits_without_upscaling(source: SourceInfo, box_height: int) -> bool:
+    width, height = fit(source.width, source.height, box_height)
+    return width <= source.width and height <= source.height
+
+
+def native_size(source: SourceInfo) -> tuple[int, int]:
+    """The source's own size, made even for 4:2:0 chroma."""
+    return _even(source.width, up=False), _even(source.height, up=False)
+
+
+def fixed_ladder(source: SourceInfo) -> list[Rung]:
+    """The fixed ladder's rungs that do not upscale ``source``, best first.
+
+    A source smaller than the lowest box still gets one rung, at its own size and the
+    lowest rung's bitrate: a title must always have something to play.
+    """
+    rungs = [
+        Rung(*fit(source.width, source.height, box), bitrate)
+        for box, bitrate in FIXED_LADDER
+        if fits_without_upscaling(source, box)
+    ]
+    return rungs or [Rung(*native_size(source), FIXED_LADDER[-1][1])]
+
+
+def _even(value: float, *, up: bool = True) -> int:
+    rounded = round(value / 2) * 2 if up else int(value) // 2 * 2
+    return max(2, rounded)

@@ -1,0 +1,395 @@
+"""DASH MPDs and HLS playlists, rendered from an asset's description (``asset.json``).
+
+Pure functions: the packager renders the static copies it publishes with them, and the
+server renders a copy per request that lists only what the viewer's plan and device allow
+and carries a signature on every URL. Every URL goes through ``sign(path)``, where ``path``
+is relative to the asset's folder (``video/720p-3000k/seg-$Number%05d$.m4s``).
+
+The HLS media playlists must be rendered per request too: their segment URLs need the
+signature, so a server cannot hand out the static ones from disk.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from base64 import b64encode
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from datasources.errors import NotFound
+from media.drm import CLEARKEY_SCHEME, COMMON_SYSTEM_ID, pssh_box
+
+Sign = Callable[[str], str]
+
+DESCRIPTION_FILE = "asset.json"
+MPD_FILE = "manifest.mpd"
+HLS_MASTER_FILE = "master.m3u8"
+PLAYLIST_FILE = "playlist.m3u8"
+FORMAT_VERSION = 1
+
+MEDIA_TYPES = {
+    ".mpd": "application/dash+xml",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+    ".jpg": "image/jpeg",
+    ".json": "application/json",
+}
+"""MIME types of everything a published asset folder holds, by suffix."""
+
+_MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
+_CENC_NS = "urn:mpeg:cenc:2013"
+_DASHIF_NS = "https://dashif.org/CPS"
+ET.register_namespace("", _MPD_NS)
+ET.register_namespace("cenc", _CENC_NS)
+ET.register_namespace("dashif", _DASHIF_NS)
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One representation: a video rung or the audio."""
+
+    id: str
+    codecs: str
+    bandwidth: int
+    """Peak bits per second over any full segment."""
+    average_bandwidth: int
+    timescale: int
+    start: int
+    durations: tuple[int, ...]
+    init: str
+    media: str
+    playlist: str
+    width: int | None = None
+    height: int | None = None
+    frame_rate: str | None = None
+    bitrate: int | None = None
+    """The encoder's target; ``bandwidth`` is what it produced."""
+    vmaf: float | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+
+    @property
+    def duration(self) -> float:
+        return sum(self.durations) / self.timescale
+
+    def segment_path(self, number: int) -> str:
+        return self.media.replace("$Number%05d$", f"{number:05d}")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Track:
+        return cls(**{**data, "durations": tuple(data["durations"])})
+
+
+@dataclass(frozen=True, slots=True)
+class Trickplay:
+    files: tuple[str, ...]
+    interval: int
+    width: int
+    height: int
+    columns: int
+    rows: int
+    count: int
+    """How many thumbnails the tiles hold; the last tile may be partly empty."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssetManifest:
+    duration: float
+    segment_seconds: int
+    video: tuple[Track, ...]
+    """Best first."""
+    audio: Track | None
+    key_id: str | None
+    """The Clear Key key id as a UUID, for a protected asset."""
+    images: dict[str, str] = field(default_factory=dict)
+    trickplay: Trickplay | None = None
+
+    @property
+    def codecs(self) -> tuple[str, ...]:
+        found = [track.codecs for track in self.video]
+        if self.audio is not None:
+            found.append(self.audio.codecs)
+        return tuple(dict.fromkeys(found))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AssetManifest:
+        trickplay = data.get("trickplay")
+        return cls(
+            duration=data["duration"],
+            segment_seconds=data["segment_seconds"],
+            video=tuple(Track.from_json(track) for track in data["video"]),
+            audio=Track.from_json(data["audio"]) if data.get("audio") else None,
+            key_id=data.get("key_id"),
+            images=dict(data.get("images", {})),
+            trickplay=(
+                Trickplay(**{**trickplay, "files": tuple(trickplay["files"])})
+                if trickplay
+                else None
+            ),
+        )
+
+
+def load_manifest(folder: Path) -> AssetManifest:
+    """The description of the asset published in ``folder``."""
+    data = json.loads((folder / DESCRIPTION_FILE).read_text(encoding="utf-8"))
+    if data.get("format") != FORMAT_VERSION:
+        raise ValueError(f"{folder}: asset format {data.get('format')!r} is not supported")
+    return AssetManifest.from_json(data)
+
+
+def allowed_video(manifest: AssetManifest, max_height: int | None) -> list[Track]:
+    """The rungs no taller than ``max_height``, best first.
+
+    Never empty: when every rung is taller, the smallest one is kept, since a device
+    scales a picture down more gracefully than it plays nothing.
+    """
+    if max_height is None:
+        return list(manifest.video)
+    allowed = [track for track in manifest.video if (track.height or 0) <= max_height]
+    return allowed or [min(manifest.video, key=lambda track: track.height or 0)]
+
+
+# --- DASH -------------------------------------------------------------------------------
+
+
+def render_mpd(
+    manifest: AssetManifest,
+    *,
+    sign: Sign,
+    max_height: int | None = None,
+    license_url: str | None = None,
+) -> str:
+    """A static, live-profile MPD: SegmentTemplate with $Number$ and a SegmentTimeline."""
+    tracks = allowed_video(manifest, max_height)
+    longest = max(max(track.durations) / track.timescale for track in [*tracks, *_audio(manifest)])
+    root = ET.Element(
+        _q("MPD"),
+        {
+            "profiles": "urn:mpeg:dash:profile:isoff-live:2011",
+            "type": "static",
+            "mediaPresentationDuration": _duration(manifest.duration),
+            "maxSegmentDuration": _duration(longest),
+            "minBufferTime": _duration(manifest.segment_seconds),
+        },
+    )
+    period = ET.SubElement(root, _q("Period"), {"id": "0", "start": "PT0S"})
+    video = ET.SubElement(
+        period,
+        _q("AdaptationSet"),
+        {
+            "id": "0",
+            "contentType": "video",
+            "mimeType": "video/mp4",
+            "segmentAlignment": "true",
+            "startWithSAP": "1",
+            "maxWidth": str(max(track.width or 0 for track in tracks)),
+            "maxHeight": str(max(track.height or 0 for track in tracks)),
+        },
+    )
+    if tracks[0].frame_rate:
+        video.set("frameRate", tracks[0].frame_rate)
+    _content_protection(video, manifest, license_url)
+    for track in sorted(tracks, key=lambda t: t.bandwidth):
+        representation = ET.SubElement(
+            video,
+            _q("Representation"),
+            {
+                "id": track.id,
+                "bandwidth": str(track.bandwidth),
+                "width": str(track.width),
+                "height": str(track.height),
+                "sar": "1:1",
+                "codecs": track.codecs,
+            },
+        )
+        _segment_template(representation, track, sign)
+    for track in _audio(manifest):
+        audio = ET.SubElement(
+            period,
+            _q("AdaptationSet"),
+            {
+                "id": "1",
+                "contentType": "audio",
+                "mimeType": "audio/mp4",
+                "segmentAlignment": "true",
+                "startWithSAP": "1",
+                "lang": "und",
+            },
+        )
+        _content_protection(audio, manifest, license_url)
+        representation = ET.SubElement(
+            audio,
+            _q("Representation"),
+            {
+                "id": track.id,
+                "bandwidth": str(track.bandwidth),
+                "codecs": track.codecs,
+                "audioSamplingRate": str(track.sample_rate),
+            },
+        )
+        # AudioChannelConfiguration precedes SegmentTemplate in the schema's sequence.
+        ET.SubElement(
+            representation,
+            _q("AudioChannelConfiguration"),
+            {
+                "schemeIdUri": "urn:mpeg:dash:23003:3:audio_channel_configuration:2011",
+                "value": str(track.channels or 2),
+            },
+        )
+        _segment_template(representation, track, sign)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def _audio(manifest: AssetManifest) -> list[Track]:
+    return [manifest.audio] if manifest.audio is not None else []
+
+
+def _content_protection(
+    parent: ET.Element, manifest: AssetManifest, license_url: str | None
+) -> None:
+    if manifest.key_id is None:
+        return
+    ET.SubElement(
+        parent,
+        _q("ContentProtection"),
+        {
+            "schemeIdUri": "urn:mpeg:dash:mp4protection:2011",
+            "value": "cenc",
+            f"{{{_CENC_NS}}}default_KID": manifest.key_id,
+        },
+    )
+    clearkey = ET.SubElement(
+        parent, _q("ContentProtection"), {"schemeIdUri": CLEARKEY_SCHEME, "value": "ClearKey1.0"}
+    )
+    if license_url is not None:
+        laurl = ET.SubElement(clearkey, f"{{{_DASHIF_NS}}}Laurl", {"Lic_type": "EME-1.0"})
+        laurl.text = license_url
+    # The W3C common PSSH gives the browser its init data: ffmpeg puts none in the segments.
+    common = ET.SubElement(
+        parent,
+        _q("ContentProtection"),
+        {"schemeIdUri": f"urn:uuid:{COMMON_SYSTEM_ID}", "value": "ClearKey1.0"},
+    )
+    pssh = ET.SubElement(common, f"{{{_CENC_NS}}}pssh")
+    pssh.text = b64encode(pssh_box([_kid_bytes(manifest.key_id)])).decode("ascii")
+
+
+def _segment_template(parent: ET.Element, track: Track, sign: Sign) -> None:
+    template = ET.SubElement(
+        parent,
+        _q("SegmentTemplate"),
+        {
+            "timescale": str(track.timescale),
+            "initialization": sign(track.init),
+            "media": sign(track.media),
+            "startNumber": "1",
+        },
+    )
+    timeline = ET.SubElement(template, _q("SegmentTimeline"))
+    for index, (duration, repeat) in enumerate(_runs(track.durations)):
+        entry = {"t": str(track.start)} if index == 0 else {}
+        entry["d"] = str(duration)
+        if repeat:
+            entry["r"] = str(repeat)
+        ET.SubElement(timeline, _q("S"), entry)
+
+
+def _runs(durations: Sequence[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for duration in durations:
+        if runs and runs[-1][0] == duration:
+            runs[-1] = (duration, runs[-1][1] + 1)
+        else:
+            runs.append((duration, 0))
+    return runs
+
+
+def _q(name: str) -> str:
+    return f"{{{_MPD_NS}}}{name}"
+
+
+def _duration(seconds: float) -> str:
+    return f"PT{seconds:.3f}S"
+
+
+def _kid_bytes(key_id: str) -> bytes:
+    return bytes.fromhex(key_id.replace("-", ""))
+
+
+# --- HLS --------------------------------------------------------------------------------
+
+_AUDIO_GROUP = "audio"
+
+
+def render_hls_master(manifest: AssetManifest, *, sign: Sign, max_height: int | None = None) -> str:
+    """The master playlist: one variant per allowed rung, audio as a rendition group."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    audio = manifest.audio
+    if audio is not None:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{_AUDIO_GROUP}",NAME="Main",DEFAULT=YES,'
+            f'AUTOSELECT=YES,CHANNELS="{audio.channels or 2}",URI="{sign(audio.playlist)}"'
+        )
+    for track in allowed_video(manifest, max_height):
+        codecs = track.codecs + (f",{audio.codecs}" if audio else "")
+        peak = track.bandwidth + (audio.bandwidth if audio else 0)
+        average = track.average_bandwidth + (audio.average_bandwidth if audio else 0)
+        attributes = [
+            f"BANDWIDTH={peak}",
+            f"AVERAGE-BANDWIDTH={average}",
+            f'CODECS="{codecs}"',
+            f"RESOLUTION={track.width}x{track.height}",
+        ]
+        if track.frame_rate:
+            attributes.append(f"FRAME-RATE={_frame_rate(track.frame_rate):.3f}")
+        if audio is not None:
+            attributes.append(f'AUDIO="{_AUDIO_GROUP}"')
+        lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), sign(track.playlist)]
+    return "\n".join(lines) + "\n"
+
+
+def render_hls_media(manifest: AssetManifest, track_id: str, *, sign: Sign) -> str:
+    """The fMP4 media playlist of one track (a rung's id, or the audio's)."""
+    track = find_track(manifest, track_id)
+    seconds = [duration / track.timescale for duration in track.durations]
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        # The target must be at least every EXTINF rounded to the nearest integer.
+        f"#EXT-X-TARGETDURATION:{max(1, max(round(s) for s in seconds))}",
+        "#EXT-X-MEDIA-SEQUENCE:1",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+    ]
+    if manifest.key_id is not None:
+        pssh = b64encode(pssh_box([_kid_bytes(manifest.key_id)])).decode("ascii")
+        lines.append(
+            f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="data:text/plain;base64,{pssh}",'
+            f'KEYFORMAT="urn:uuid:{COMMON_SYSTEM_ID}",KEYFORMATVERSIONS="1",'
+            f"KEYID=0x{_kid_bytes(manifest.key_id).hex()}"
+        )
+    lines.append(f'#EXT-X-MAP:URI="{sign(track.init)}"')
+    for number, length in enumerate(seconds, start=1):
+        lines += [f"#EXTINF:{length:.5f},", sign(track.segment_path(number))]
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def find_track(manifest: AssetManifest, track_id: str) -> Track:
+    for track in [*manifest.video, *_audio(manifest)]:
+        if track.id == track_id:
+            return track
+    raise NotFound(f"no track {track_id!r} in this asset")
+
+
+def _frame_rate(text: str) -> float:
+    numerator, _, denominator = text.partition("/")
+    return float(numerator) / float(denominator or 1)

@@ -1,0 +1,49 @@
+// Who is signed in and which profile is watching, as the server last told us.
+
+import * as api from './api/queries';
+import type { Account, Profile } from './api/types';
+
+let account: Account | null | undefined;
+const listeners = new Set<() => void>();
+
+export async function loadAccount(force = false): Promise<Account | null> {
+  if (account === undefined || force) {
+    account = await api.me();
+    notify();
+  }
+  return account;
+}
+
+export function currentAccount(): Account | null {
+  return account ?? null;
+}
+
+export function activeProfile(): Profile | null {
+  return account?.activeProfile ?? null;
+}
+
+export function setAccount(next: Account | null): void {
+  account = next;
+  notify();
+}
+
+export function setActiveProfile(profile: Profile | null): void {
+  if (!account) return;
+  account = { ...account, activeProfile: profile };
+  notify();
+}
+
+/** Forget what we know (after sign-out or an UNAUTHENTICATED answer). */
+export function forget(): void {
+  account = undefined;
+  notify();
+}
+
+export function onSessionChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function notify(): void {
+  for (const listener of listeners) listener();
+}
