@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import catalog, events, migrate, serve, users
+from server.cli import catalog, events, experiments, migrate, serve, users
 
 app = typer.Typer(help="Flix: the streaming platform's backend.", no_args_is_help=True)
 app.command()(serve.serve)
@@ -12,6 +12,7 @@ app.command()(migrate.migrate)
 app.add_typer(users.app, name="users")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(events.app, name="events")
+app.add_typer(experiments.app, name="experiments")
 
 
 def main() -> None:

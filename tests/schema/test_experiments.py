@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from typer.testing import CliRunner
 
@@ -179,3 +184,40 @@ def test_results_report_every_metric_and_the_sample_ratio(
         "streaming_starts_per_profile", "rebuffer_ratio"
     }  # fmt: skip
     assert results["srm"]["flagged"] is False
+
+
+def test_report_command_prints_the_table_and_writes_the_plot(
+    make_api: Callable[..., Api], clean_database: str, tmp_path: Path
+) -> None:
+    admin = _staff(make_api, clean_database)
+    experiment = admin.data(CREATE, input=_definition("rows"))["createExperiment"]["id"]
+    admin.data(START, id=experiment)
+    rng = random.Random(7)
+    rows = [
+        ("rows", 1, uuid.uuid4(), variant, rng.randint(0, 6 + (variant == "charts-first")),
+         rng.random() * 3600, rng.random() * 600)
+        for variant in ("control", "charts-first") for _ in range(300)
+    ]  # fmt: skip
+
+    async def insert() -> None:
+        connection = await asyncpg.connect(clean_database.replace("+asyncpg", "", 1))
+        await connection.executemany(
+            "INSERT INTO experiment_profiles (experiment_key, phase, profile_id, variant, starts,"
+            " watch_seconds, pre_watch_seconds, exposed_at) VALUES ($1,$2,$3,$4,$5,$6,$7,now())",
+            rows,
+        )
+        await connection.close()
+
+    asyncio.run(insert())
+    plot = tmp_path / "lifts.png"
+    result = CliRunner().invoke(
+        cli, ["experiments", "report", "rows", "--plot", str(plot)],
+        env={"FLIX_DATABASE_URL": clean_database, "COLUMNS": "220"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "streaming_starts_per_profile" in result.output and "sample ratio" in result.output
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    missing = CliRunner().invoke(
+        cli, ["experiments", "report", "nope"], env={"FLIX_DATABASE_URL": clean_database}
+    )
+    assert missing.exit_code == 1
