@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -15,6 +17,18 @@ _DECOY_HASH = _hasher.hash("decoy password, never matches")
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+# argon2 is deliberately slow (~100 ms of CPU): off the event loop, or every request on the
+# worker waits for each sign-in.
+
+
+async def hash_password_async(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

@@ -59,7 +59,7 @@ async def register(ctx: Context, email: str, password: str, country: str, plan: 
     account = await accounts.create_account(
         ctx.engine,
         email=email,
-        password_hash=passwords.hash_password(password),
+        password_hash=await passwords.hash_password_async(password),
         country=country,
         plan=plan,
     )
@@ -81,7 +81,8 @@ async def login(ctx: Context, email: str, password: str) -> SignedIn:
             )
     found = await accounts.credentials_by_email(ctx.engine, email.strip())
     # Unknown email and wrong password look the same, and take the same time.
-    if not passwords.verify_password(found[1] if found else None, password) or found is None:
+    verified = await passwords.verify_password_async(found[1] if found else None, password)
+    if found is None or not verified:
         raise Unauthenticated(_SIGN_IN_FAILED)
     return await _start_session(ctx, found[0])
 
