@@ -20,6 +20,7 @@ from datasources.viewing.store import ViewingStore
 
 if TYPE_CHECKING:
     from resolvers.homepage import Personalizer
+    from resolvers.playback import MediaKeys
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Context:
     experiments: RunningExperiments
     # What the client says it is (X-Device-Type: web, tv, mobile): experiments target it.
     device_type: str
+    media: MediaKeys
     loaders: Loaders
     sessions: SessionStore
     login_limits: LoginLimits

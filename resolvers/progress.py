@@ -42,7 +42,7 @@ async def visible_video(ctx: Context, profile: Profile, video_id: str) -> Video:
     return video
 
 
-async def _episode_of(ctx: Context, video: Video, episode_id: str | None) -> Episode | None:
+async def episode_of(ctx: Context, video: Video, episode_id: str | None) -> Episode | None:
     if video.type != "SERIES":
         if episode_id is not None:
             raise BadUserInput("A movie has no episodes; leave out `episodeId`.")
@@ -92,7 +92,7 @@ async def update_progress(
     if not _DEVICE_ID.match(device_id):
         raise BadUserInput("`deviceId` must be 1 to 64 letters, digits, '.', '_', ':' or '-'.")
     video = await visible_video(ctx, profile, video_id)
-    episode = await _episode_of(ctx, video, episode_id)
+    episode = await episode_of(ctx, video, episode_id)
     update = ProgressUpdate(
         profile_id=profile.id,
         video_id=video.id,

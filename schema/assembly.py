@@ -25,6 +25,7 @@ from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
 from schema.personalization.mutations import PersonalizationMutation
 from schema.personalization.queries import PersonalizationQuery
+from schema.playback.queries import PlaybackQuery
 from schema.profiles.mutations import ProfilesMutation
 from schema.profiles.queries import ProfilesQuery
 from schema.viewing.mutations import ViewingMutation
@@ -39,6 +40,7 @@ class Query(
     ViewingQuery,
     PersonalizationQuery,
     ExperimentsQuery,
+    PlaybackQuery,
 ):
     pass
 

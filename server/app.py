@@ -17,11 +17,15 @@ from datasources import trending
 from datasources.events import Event, Stream
 from datasources.stores import Stores, check_ready, open_stores
 from experiments import consumer
+from media import drm
 from resolvers.homepage import PopularityPersonalizer, breaker
+from resolvers.playback import MediaKeys
 from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
 from server.logging import configure_logging
+from server.media_routes import media_routes
 from server.middleware import BodySizeLimit, RequestContext
+from server.request_context import ContextFactory
 from server.settings import Settings
 
 
@@ -64,10 +68,26 @@ def _background_work(stores: Stores) -> list[Coroutine[Any, Any, None]]:
     ]
 
 
+def _media_keys(settings: Settings) -> tuple[MediaKeys, bytes | None]:
+    if not settings.media_signing_key:
+        raise RuntimeError(
+            "FLIX_MEDIA_SIGNING_KEY must be set (`flix serve` makes one under the data folder)."
+        )
+    keys = MediaKeys(
+        signing_key=settings.media_signing_key.encode(),
+        base_url=settings.media_base_url.rstrip("/"),
+        media_root=settings.media_folder,
+        url_ttl_seconds=settings.media_url_ttl_seconds,
+    )
+    master = drm.parse_master_key(settings.media_master_key) if settings.media_master_key else None
+    return keys, master
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     configure_logging(settings.debug)
     store_config = settings.store_config()
+    media_keys, master_key = _media_keys(settings)
     schema = build_schema(
         Limits(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
     )
@@ -78,6 +98,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await stores.events.ensure_streams()
             app.state.stores = stores
             app.state.personalizer = PopularityPersonalizer()
+            app.state.contexts = contexts
+            app.state.media = media_keys
+            app.state.media_master_key = master_key
 
             background = [asyncio.create_task(task) for task in _background_work(stores)]
             try:
@@ -87,7 +110,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     task.cancel()
                 await asyncio.gather(*background, return_exceptions=True)
 
-    graphql = FlixGraphQL(schema, settings=settings)
+    contexts = ContextFactory(settings)
+    graphql = FlixGraphQL(schema, contexts=contexts)
     return Starlette(
         debug=settings.debug,
         routes=[
@@ -95,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *media_routes(),
         ],
         middleware=[
             Middleware(RequestContext),

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     # Prefix for stream names and subjects: separate event logs on one broker.
     events_prefix: str = ""
 
+    # Media: where published assets live, the keys that protect them, and an optional CDN.
+    media_root: Path | None = None  # default: <data_dir>/media
+    media_signing_key: str | None = None  # HMAC key of signed media URLs
+    media_master_key: str | None = None  # 32 bytes (hex or base64) sealing Clear Key keys
+    media_base_url: str = ""  # e.g. https://cdn.example.com; "" serves media from here
+    media_url_ttl_seconds: int = 6 * 3600
+
     host: str = "127.0.0.1"
     port: int = 8000
     debug: bool = False
@@ -39,6 +46,10 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = 30 * 24 * 3600
     login_attempts: int = 5
     login_window_seconds: int = 300
+
+    @property
+    def media_folder(self) -> Path:
+        return self.media_root or self.data_dir / "media"
 
     def store_config(self) -> StoreConfig:
         if not (self.database_url and self.redis_url and self.nats_url):

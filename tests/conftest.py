@@ -235,6 +235,8 @@ def _settings(database_url: str, redis: str, **overrides: Any) -> Settings:
         "nats_url": NATS_URL,
         # Each test gets streams of its own on the shared broker.
         "events_prefix": f"t{uuid.uuid4().hex[:10]}_",
+        "media_signing_key": "test-signing-key",
+        "media_master_key": "00" * 32,
     }
     return Settings(**{**defaults, **overrides})
 

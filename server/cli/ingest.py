@@ -127,11 +127,8 @@ def ingest(
         raise typer.Exit(2)
     settings = Settings()
     database_url = require_database_url(settings)
-    # Read with getattr so this command works before and after these settings exist.
-    root = media_root or getattr(settings, "media_root", None) or settings.data_dir / "media"
-    master_key = None
-    if drm is DrmChoice.clearkey:
-        master_key = _master_key(getattr(settings, "media_master_key", None))
+    root = media_root or settings.media_folder
+    master_key = _master_key(settings.media_master_key) if drm is DrmChoice.clearkey else None
     options = IngestOptions(
         ladder="per-title" if ladder is LadderChoice.per_title else "fixed",
         drm="clearkey" if drm is DrmChoice.clearkey else "none",
@@ -140,7 +137,7 @@ def ingest(
     )
     try:
         asset = asyncio.run(
-            _ingest(database_url, source, Path(root), video_id, episode_id, options, master_key)
+            _ingest(database_url, source, root, video_id, episode_id, options, master_key)
         )
     except KeyboardInterrupt:
         _errors.print("Interrupted: nothing was published. Run the command again to start over.")
@@ -148,16 +145,15 @@ def ingest(
     except (FlixError, FfmpegError) as exc:
         _errors.print(f"[red]Ingest failed:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
-    _summary(asset, Path(root))
+    _summary(asset, root)
 
 
-def _master_key(value: object) -> bytes:
+def _master_key(value: str | None) -> bytes:
     if not value:
         _errors.print("[red]--drm clearkey needs FLIX_MEDIA_MASTER_KEY (32 bytes, hex).[/red]")
         raise typer.Exit(2)
-    secret = value.get_secret_value() if hasattr(value, "get_secret_value") else value
     try:
-        return parse_master_key(str(secret))
+        return parse_master_key(value)
     except ValueError as exc:
         _errors.print(f"[red]FLIX_MEDIA_MASTER_KEY:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc

@@ -17,6 +17,7 @@ from datasources.catalog import count_videos
 from datasources.migrations import upgrade
 from server.cli.catalog import import_demo_catalog
 from server.embedded import DataFolderInUse, EmbeddedServerError, embedded_services
+from server.secrets import ensure_secrets
 from server.settings import Settings
 
 console = Console(stderr=True, soft_wrap=True)  # never break a path or a message mid-line
@@ -66,7 +67,9 @@ def serve(
     """Serve the GraphQL API (GraphiQL at /graphql)."""
     settings = Settings()
     data_dir = (data_dir or settings.data_dir).resolve()
-    with _stores(settings, data_dir) as ready:
+    ensure_secrets(data_dir)
+    os.environ.setdefault("FLIX_DATA_DIR", str(data_dir))
+    with _stores(Settings(), data_dir) as ready:
         assert ready.database_url is not None
         console.print("applying migrations…")
         upgrade(ready.database_url)

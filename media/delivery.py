@@ -1,0 +1,73 @@
+"""Delivery URLs: what a player may fetch, for how long, signed.
+
+Manifests are rendered per request for a height cap (the plan and the device), so each
+manifest URL is signed for exactly itself, cap included. Inside it, every file URL is
+signed for its own folder only (one rung, the audio, the images), so a manifest capped
+at 720p gives no key to the 1080p segments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from media.signing import sign_path
+
+PREFIX = "/media/"
+_MANIFEST = re.compile(
+    r"^(?P<asset>[A-Za-z0-9._-]+)/(?P<kind>manifest|master)-(?P<height>\d{3,4})\.(mpd|m3u8)$"
+)
+_PLAYLIST = re.compile(
+    r"^(?P<asset>[A-Za-z0-9._-]+)/(?P<track>(video/[A-Za-z0-9._-]+)|audio)/playlist\.m3u8$"
+)
+_SAFE = "/$%"
+
+
+@dataclass(frozen=True)
+class ManifestRequest:
+    asset: str
+    kind: str  # "manifest" (DASH) or "master" (HLS)
+    max_height: int
+
+
+@dataclass(frozen=True)
+class PlaylistRequest:
+    asset: str
+    track_folder: str  # "video/720p" or "audio"
+
+
+def parse(path: str) -> ManifestRequest | PlaylistRequest | None:
+    """What a /media path asks for when it is rendered rather than read from disk."""
+    relative = path.removeprefix(PREFIX)
+    if match := _MANIFEST.match(relative):
+        return ManifestRequest(match["asset"], match["kind"], int(match["height"]))
+    if match := _PLAYLIST.match(relative):
+        return PlaylistRequest(match["asset"], match["track"])
+    return None
+
+
+def _scope(asset: str, relative: str) -> str:
+    """The folder a file's signature covers: its rung, the audio, or the images."""
+    parts = relative.split("/")
+    depth = 2 if parts[0] in ("video", "images") and len(parts) > 2 else 1
+    return f"{PREFIX}{asset}/{'/'.join(parts[:depth])}/"
+
+
+@dataclass(frozen=True)
+class AssetUrls:
+    key: bytes
+    base_url: str  # "" for same-origin URLs, else a CDN's origin
+    asset: str
+    expires_at: int
+
+    def sign(self, relative: str) -> str:
+        """A file of the asset (``video/720p/seg-$Number%05d$.m4s``), signed for its folder."""
+        scope = _scope(self.asset, relative)
+        path = f"{PREFIX}{self.asset}/{relative}"
+        return f"{self.base_url}{quote(path, safe=_SAFE)}?{sign_path(self.key, scope, self.expires_at)}"  # noqa: E501
+
+    def manifest(self, kind: str, max_height: int) -> str:
+        suffix = "mpd" if kind == "manifest" else "m3u8"
+        path = f"{PREFIX}{self.asset}/{kind}-{max_height}.{suffix}"
+        return f"{self.base_url}{path}?{sign_path(self.key, path, self.expires_at)}"

@@ -1,0 +1,180 @@
+"""The playback query: what a player needs to start a title, for this account and device."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datasources import media_assets
+from datasources.errors import BadUserInput, NotFound
+from media.delivery import AssetUrls
+from media.manifests import AssetManifest, Track, allowed_video, load_manifest
+from resolvers.context import Context
+from resolvers.progress import episode_of, resume_position, visible_video
+
+PLAN_MAX_HEIGHT = {"BASIC": 720, "STANDARD": 1080, "PREMIUM": 2160}
+CLEAR_KEY = "org.w3.clearkey"
+ABR_EXPERIMENT = "abr_settings"
+
+
+@dataclass(frozen=True)
+class Abr:
+    """The player's adaptive-bitrate rule: EWMA bandwidth estimate, a rung at most
+    ``headroom`` of it, and the lowest rung while the buffer is below the safety margin."""
+
+    headroom: float = 0.8
+    ewma_alpha: float = 0.3
+    buffer_safety_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Device:
+    max_height: int | None = None
+    codecs: Sequence[str] | None = None
+    drm: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class MediaKeys:
+    signing_key: bytes
+    base_url: str
+    media_root: Path
+    url_ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class Thumbnails:
+    url: str
+    tile_urls: list[str]
+    interval: int
+    width: int
+    height: int
+    columns: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Playback:
+    video_id: int
+    episode_id: int | None
+    dash_url: str
+    hls_url: str
+    representations: list[Track]
+    resume_position_seconds: float
+    abr: Abr
+    drm_key_system: str | None
+    drm_license_url: str | None
+    thumbnails: Thumbnails | None
+    duration_seconds: float
+
+
+def abr_settings(treatment: Mapping[str, Any] | None) -> Abr:
+    """The seed's defaults, or what an ABR experiment's variant sets (within sane bounds)."""
+    chosen = (treatment or {}).get("abr")
+    if not isinstance(chosen, Mapping):
+        return Abr()
+    default = Abr()
+
+    def pick(name: str, low: float, high: float, fallback: float) -> float:
+        value = chosen.get(name)
+        ok = isinstance(value, int | float) and low <= value <= high
+        return float(value) if ok else fallback  # type: ignore[arg-type]
+
+    return Abr(
+        headroom=pick("headroom", 0.1, 1.0, default.headroom),
+        ewma_alpha=pick("ewmaAlpha", 0.01, 1.0, default.ewma_alpha),
+        buffer_safety_seconds=pick("bufferSafetySeconds", 0, 120, default.buffer_safety_seconds),
+    )
+
+
+def _cap(plan: str, device: Device) -> int:
+    cap = PLAN_MAX_HEIGHT.get(plan, 720)
+    if device.max_height is not None:
+        if device.max_height < 144:
+            raise BadUserInput("`device.maxHeight` must be at least 144.")
+        cap = min(cap, device.max_height)
+    return cap
+
+
+def _playable(manifest: AssetManifest, cap: int, device: Device) -> list[Track]:
+    tracks = allowed_video(manifest, cap)
+    if device.codecs is not None:
+        families = {codec.split(".")[0].lower() for codec in device.codecs}
+        tracks = [t for t in tracks if t.codecs.split(".")[0].lower() in families]
+        if not tracks:
+            raise BadUserInput("This title has no rendition in a codec your device plays.")
+    if manifest.key_id is not None and device.drm is not None and CLEAR_KEY not in device.drm:
+        raise BadUserInput(f"This title needs {CLEAR_KEY} DRM, which your device lacks.")
+    return tracks
+
+
+async def playback(
+    ctx: Context, keys: MediaKeys, video_id: str, episode_id: str | None, device: Device
+) -> Playback:
+    profile = ctx.viewer.require_profile()
+    account = ctx.viewer.require_account()
+    video = await visible_video(ctx, profile, video_id)
+    if video.type == "SERIES" and episode_id is None:
+        standing = await ctx.loaders.title_state.load((profile.id, video.id))
+        first = await _first_episode(ctx, video.id)
+        episode_id = str(standing.episode_id if standing and standing.episode_id else first)
+    episode = await episode_of(ctx, video, episode_id)
+    asset = await media_assets.get_asset(ctx.engine, video.id, episode.id if episode else None)
+    if asset is None or asset.status != "ready" or asset.storage_path is None:
+        raise NotFound("This title has no playable media yet.")
+    manifest = load_manifest(keys.media_root / asset.storage_path)
+    cap = _cap(account.plan, device)
+    tracks = _playable(manifest, cap, device)
+    urls = AssetUrls(
+        keys.signing_key, keys.base_url, asset.storage_path,
+        int(time.time()) + keys.url_ttl_seconds,
+    )  # fmt: skip
+    episode_query = f"&episode={episode.id}" if episode else ""
+    return Playback(
+        video_id=video.id,
+        episode_id=episode.id if episode else None,
+        dash_url=urls.manifest("manifest", cap),
+        hls_url=urls.manifest("master", cap),
+        representations=tracks,
+        resume_position_seconds=await resume_position(ctx, profile, video, episode),
+        abr=abr_settings(ctx.treatments.get(ABR_EXPERIMENT)),
+        drm_key_system=CLEAR_KEY if manifest.key_id else None,
+        drm_license_url=(
+            f"/drm/clearkey/license?video={video.id}{episode_query}" if manifest.key_id else None
+        ),
+        thumbnails=_thumbnails(manifest, urls),
+        duration_seconds=manifest.duration,
+    )
+
+
+async def _first_episode(ctx: Context, video_id: int) -> int:
+    seasons = await ctx.loaders.seasons.load(video_id)
+    for episodes in await ctx.loaders.episodes.load_many([s.id for s in seasons]):
+        if episodes:
+            return episodes[0].id
+    raise NotFound("This series has no episodes yet.")
+
+
+def _thumbnails(manifest: AssetManifest, urls: AssetUrls) -> Thumbnails | None:
+    tiles = manifest.trickplay
+    if tiles is None or not tiles.files:
+        return None
+    signed = [urls.sign(name) for name in tiles.files]
+    return Thumbnails(
+        url=signed[0], tile_urls=signed, interval=tiles.interval, width=tiles.width,
+        height=tiles.height, columns=tiles.columns, rows=tiles.rows,
+    )  # fmt: skip
+
+
+async def licensed_title(
+    ctx: Context, video_id: str, episode_id: str | None
+) -> tuple[int, int | None]:
+    """The (video, episode) whose key this session may receive: signed in, a profile chosen,
+    the title within its maturity. Anything else is refused before any key is looked at."""
+    profile = ctx.viewer.require_profile()
+    video = await visible_video(ctx, profile, video_id)
+    episode = await episode_of(ctx, video, episode_id)
+    return video.id, episode.id if episode else None

@@ -1,0 +1,100 @@
+"""Playback types: what a player needs to start a title."""
+
+from __future__ import annotations
+
+import strawberry
+
+from media.manifests import Track
+from resolvers import playback
+
+
+@strawberry.type
+class Representation:
+    id: str
+    bandwidth: int
+    width: int | None
+    height: int | None
+    codecs: str
+
+    @classmethod
+    def of(cls, track: Track) -> Representation:
+        return cls(id=track.id, bandwidth=track.bandwidth, width=track.width,
+                   height=track.height, codecs=track.codecs)  # fmt: skip
+
+
+@strawberry.type
+class AbrSettings:
+    headroom: float = strawberry.field(description="Use at most this share of the estimate.")
+    ewma_alpha: float = strawberry.field(description="Weight of the newest bandwidth sample.")
+    buffer_safety_seconds: float = strawberry.field(
+        description="Below this much buffer ahead, play the lowest rung."
+    )
+
+
+@strawberry.type
+class Drm:
+    key_system: str
+    license_url: str
+
+
+@strawberry.type
+class Thumbnails:
+    url: str = strawberry.field(description="The first tile image (signed).")
+    tile_urls: list[str] = strawberry.field(description="Every tile image, in order (signed).")
+    interval: int = strawberry.field(description="Seconds of video between thumbnails.")
+    width: int
+    height: int
+    columns: int
+    rows: int
+
+
+@strawberry.type
+class Playback:
+    dash_url: str
+    hls_url: str
+    representations: list[Representation]
+    resume_position_seconds: float
+    duration_seconds: float
+    abr: AbrSettings
+    drm: Drm | None
+    thumbnails: Thumbnails | None
+    video_id: strawberry.ID
+    episode_id: strawberry.ID | None
+
+    @classmethod
+    def of(cls, found: playback.Playback) -> Playback:
+        tiles = found.thumbnails
+        return cls(
+            dash_url=found.dash_url,
+            hls_url=found.hls_url,
+            representations=[Representation.of(track) for track in found.representations],
+            resume_position_seconds=found.resume_position_seconds,
+            duration_seconds=found.duration_seconds,
+            abr=AbrSettings(
+                headroom=found.abr.headroom,
+                ewma_alpha=found.abr.ewma_alpha,
+                buffer_safety_seconds=found.abr.buffer_safety_seconds,
+            ),
+            drm=Drm(key_system=found.drm_key_system, license_url=found.drm_license_url)
+            if found.drm_key_system and found.drm_license_url
+            else None,
+            thumbnails=Thumbnails(
+                url=tiles.url, tile_urls=tiles.tile_urls, interval=tiles.interval,
+                width=tiles.width, height=tiles.height, columns=tiles.columns, rows=tiles.rows,
+            )
+            if tiles
+            else None,
+            video_id=strawberry.ID(str(found.video_id)),
+            episode_id=strawberry.ID(str(found.episode_id)) if found.episode_id else None,
+        )  # fmt: skip
+
+
+@strawberry.input
+class DeviceInput:
+    max_height: int | None = None
+    codecs: list[str] | None = strawberry.field(
+        default=None, description="Codec families it plays, e.g. avc1."
+    )
+    drm: list[str] | None = strawberry.field(
+        default=None, description="Key systems it supports, e.g. org.w3.clearkey."
+    )

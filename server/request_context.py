@@ -1,0 +1,92 @@
+"""Building a request's Context: its session, viewer, loaders and the shared stores.
+
+GraphQL and the plain HTTP endpoints that need to know who is asking (the DRM license)
+build it the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from auth.rate_limit import RateLimiter
+from auth.sessions import RecentSessions, SessionStore
+from auth.viewer import resolve_viewer
+from datasources.loaders import Loaders
+from datasources.stores import Stores
+from resolvers.context import Context, LoginLimits
+from server.settings import Settings
+
+SESSION_COOKIE = "flix_session"
+_DEVICE_TYPE = re.compile(r"^[a-z0-9_-]{1,32}$")
+
+
+def _bearer_token(request: HTTPConnection) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _device_type(request: HTTPConnection) -> str:
+    given = request.headers.get("x-device-type", "web").strip().lower()
+    return given if _DEVICE_TYPE.match(given) else "web"
+
+
+class ContextFactory:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.recent = RecentSessions()
+
+    def _login_limiter(self, stores: Stores, name: str) -> RateLimiter:
+        return RateLimiter(
+            stores.redis,
+            name=name,
+            limit=self.settings.login_attempts,
+            window_seconds=self.settings.login_window_seconds,
+        )
+
+    async def build(self, request: HTTPConnection, response: Response | None) -> Context:
+        """``response`` receives the session cookie when a resolver signs in or out."""
+        stores: Stores = request.app.state.stores
+        sessions = SessionStore(stores.redis, self.settings.session_ttl_seconds, self.recent)
+        token = _bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+        session = await sessions.get(token) if token else None
+        secure = request.url.scheme in ("https", "wss")
+
+        def set_session_cookie(token: str | None) -> None:
+            if response is None:
+                return
+            if token is None:
+                response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+                return
+            response.set_cookie(
+                SESSION_COOKIE,
+                token,
+                max_age=self.settings.session_ttl_seconds,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+            )
+
+        return Context(
+            engine=stores.engine,
+            redis=stores.redis,
+            viewing=stores.viewing,
+            events=stores.events,
+            catalog=stores.catalog,
+            personalizer=request.app.state.personalizer,
+            experiments=stores.experiments,
+            device_type=_device_type(request),
+            media=request.app.state.media,
+            loaders=Loaders(stores.engine, stores.viewing),
+            sessions=sessions,
+            login_limits=LoginLimits(
+                per_account=self._login_limiter(stores, "login:account"),
+                per_ip=self._login_limiter(stores, "login:ip"),
+            ),
+            viewer=await resolve_viewer(session, stores.engine),
+            request_id=request.scope.get("state", {}).get("request_id", "-"),
+            client_ip=request.client.host if request.client else "unknown",
+            set_session_cookie=set_session_cookie,
+        )
