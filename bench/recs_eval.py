@@ -78,7 +78,15 @@ SEARCH_SPACE: dict[str, tuple[Any, ...]] = {
     "alpha": (2.0, 5.0, 10.0, 20.0),
     "half_life_days": (30.0, 60.0, 120.0, None),
 }
-SEARCH_MODELS = 2  # bag size while searching: steadier than one seed, cheaper than five
+# Each seed starts a bag of `models` consecutive seeds; these do not overlap seed 0's.
+SPREAD_SEEDS = (100, 200, 300, 400)
+# Where the search starts (fixed here, so changing the product's defaults does not move
+# the benchmark): a bag of 2 while searching, steadier than one seed and cheaper than the
+# final bag of FINAL_MODELS.
+SEARCH_START = AlsParams(factors=64, regularization=1.0, alpha=5.0, iterations=15, models=2)
+SEARCH_START_HALF_LIFE_DAYS = 60.0
+SEARCH_START_WEIGHTS = RankWeights(similarity=16.0, popularity=4.0, recency=1.0)
+FINAL_MODELS = 5
 # The exponent a is fixed (only the ratios a:b:c matter); b and c are searched.
 SIMILARITY_EXPONENT = 16.0
 POPULARITY_EXPONENTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
@@ -322,11 +330,10 @@ def best_weights(
 
 def tune_flix(fit: Split, catalog: Catalog) -> tuple[FlixSettings, dict[str, float]]:
     """Coordinate search on the validation split: each setting in turn, the others fixed,
-    two passes; a bag of SEARCH_MODELS while searching, the full bag at the end."""
+    two passes, from SEARCH_START; then the exponents again for the final bag."""
     evaluator = Evaluator(fit)
     feedback = FeedbackCache(fit)
-    start = AlsParams()
-    settings = FlixSettings(replace(start, models=SEARCH_MODELS), 60.0, RankWeights())
+    settings = FlixSettings(SEARCH_START, SEARCH_START_HALF_LIFE_DAYS, SEARCH_START_WEIGHTS)
     tried: dict[tuple[Any, ...], tuple[dict[str, float], RankWeights]] = {}
 
     def score(candidate: FlixSettings) -> tuple[dict[str, float], RankWeights]:
@@ -346,10 +353,10 @@ def tune_flix(fit: Split, catalog: Catalog) -> tuple[FlixSettings, dict[str, flo
                 metrics, weights = score(candidate)
                 if metrics[RECALL] > best[RECALL]:
                     best, best_rank, settings = metrics, weights, candidate
-    settings = replace(settings, weights=best_rank, als=replace(settings.als, models=start.models))
+    settings = replace(settings, weights=best_rank, als=replace(settings.als, models=FINAL_MODELS))
     factors = FlixFactors(fit, catalog, settings, feedback)
     weights, metrics = best_weights(factors, evaluator, settings.weights)
-    log(f"  flix, bag of {start.models}: {_describe(settings, weights)}: {metrics[RECALL]:.4f}")
+    log(f"  flix, bag of {FINAL_MODELS}: {_describe(settings, weights)}: {metrics[RECALL]:.4f}")
     return replace(settings, weights=weights), metrics
 
 
@@ -417,8 +424,18 @@ def run() -> dict[str, Any]:
     log("Flix: tuning ALS, signal decay and rule exponents on validation")
     settings, validation["flix"] = tune_flix(fit, catalog)
     log("Flix: training on the whole training split")
-    flix = FlixFactors(split, catalog, settings, FeedbackCache(split))
+    feedback = FeedbackCache(split)
+    flix = FlixFactors(split, catalog, settings, feedback)
     results["flix"] = {**test(flix.scores(settings.weights)), **_settings_json(settings)}
+    # The same settings from other seeds: how much of any gap is luck. Reported only;
+    # nothing is chosen from these test numbers.
+    spread = [results["flix"][RECALL]]
+    for seed in SPREAD_SEEDS:
+        log(f"Flix: seed {seed}")
+        reseeded = replace(settings, als=replace(settings.als, seed=seed))
+        spread.append(
+            test(FlixFactors(split, catalog, reseeded, feedback).scores(settings.weights))[RECALL]
+        )
     return {
         "dataset": "MovieLens-100k (recbole 1.2.1 atomic files)",
         "protocol": (
@@ -433,9 +450,17 @@ def run() -> dict[str, Any]:
         "test_interactions": split.heldout.nnz,
         "results": results,
         "validation": validation,
+        "flix_seed_spread": {
+            "seeds": [settings.als.seed, *SPREAD_SEEDS],
+            RECALL: [round(value, 4) for value in spread],
+            "mean": float(np.mean(spread)),
+            "min": min(spread),
+            "max": max(spread),
+        },
         "target": {
             "flix_recall_over_ease": results["flix"][RECALL] / results["ease"][RECALL],
             "met": results["flix"][RECALL] >= results["ease"][RECALL],
+            "met_by_every_seed": min(spread) >= results["ease"][RECALL],
         },
         "seconds": round(time.perf_counter() - started, 1),
     }

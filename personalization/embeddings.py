@@ -1,11 +1,11 @@
 """Profile and title embeddings learnt from implicit feedback with ``implicit``'s ALS.
 
-One ALS run lands in one of many equally good local optima, and which one depends on the
-seed: on MovieLens-100k two seeds differ by about half a point of Recall@10. So we train a
-small bag of models with consecutive seeds and concatenate their unit-length factors,
-each block scaled by 1/sqrt(models). The result is again a unit vector, and the cosine of
-two such vectors is the mean of the per-model cosines: an average that is steadier, and on
-the validation split better, than any single run. Everything is seeded: the same
+One ALS run lands in one of many local optima, and which one depends on the seed. So we
+train a small bag of models with consecutive seeds and concatenate their unit-length
+factors, each block scaled by 1/sqrt(models). The result is again a unit vector, and the
+cosine of two such vectors is the mean of the per-model cosines. On bench/recs_eval.py's
+validation split, five seeds of one model scored Recall@10 0.192..0.209 (mean 0.200);
+five bags of five scored 0.208..0.214 (mean 0.211). Everything is seeded: the same
 preferences and parameters give the same vectors, whatever order the rows came in.
 """
 
@@ -36,8 +36,8 @@ class AlsParams:
     """ALS settings. The defaults were tuned on a validation split carved from the training
     part of MovieLens-100k (see bench/recs_eval.py), never on its test part."""
 
-    factors: int = 64
-    regularization: float = 1.0
+    factors: int = 32
+    regularization: float = 3.0
     alpha: float = 5.0  # scales every confidence; the signal weights set the proportions
     iterations: int = 15
     models: int = 5  # the bag: consecutive seeds from `seed`

@@ -41,8 +41,11 @@ NEUTRAL_COSINE = 0.0
 @dataclass(frozen=True, slots=True)
 class RankWeights:
     similarity: float = 16.0  # a
-    popularity: float = 4.0  # b
-    recency: float = 1.0  # c
+    popularity: float = 3.0  # b
+    # c: on MovieLens the best recency weights came out between 0 and 0.5, within noise of
+    # each other: a rating log says little about launches. A streaming catalogue does
+    # have them, so the product keeps a gentle lift: four years older halves the score.
+    recency: float = 0.25
     half_life_years: float = 1.0
 
 

@@ -8,7 +8,6 @@ the front door never shows an error.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -59,30 +58,13 @@ class Homepage:
 
 
 class Personalizer(Protocol):
-    async def scorer(self, profile_id: UUID) -> Callable[[Video], float]:
-        """How much the profile should want each title (higher first)."""
+    async def scorer(self, profile_id: UUID, allowed: dict[int, Video]) -> Callable[[Video], float]:
+        """How much the profile should want each of ``allowed`` (higher first)."""
         ...
 
     async def similar(self, video: Video, allowed: dict[int, Video], limit: int) -> list[int]:
         """Titles like ``video`` among ``allowed``, most similar first."""
         ...
-
-
-class PopularityPersonalizer:
-    """No model: popularity ranks, shared genres make titles similar."""
-
-    async def scorer(self, profile_id: UUID) -> Callable[[Video], float]:
-        return lambda video: math.log1p(video.popularity)
-
-    async def similar(self, video: Video, allowed: dict[int, Video], limit: int) -> list[int]:
-        genres = set(video.genres)
-
-        def closeness(other: Video) -> float:
-            shared = len(genres & set(other.genres)) / (len(genres | set(other.genres)) or 1)
-            return shared * math.log1p(other.popularity)
-
-        others = (other for other in allowed.values() if other.id != video.id)
-        return ranked(others, closeness)[:limit]
 
 
 ROW_ORDER_EXPERIMENT = "homepage_rows"
@@ -154,7 +136,7 @@ async def _personal_plans(
         ctx.engine, profile.id, max_maturity=profile.maturity_level, offset=0, limit=100
     )
     thumbs = await signals.profile_ratings(ctx.engine, profile.id)
-    score = await personalizer.scorer(profile.id)
+    score = await personalizer.scorer(profile.id, allowed)
 
     watching = [
         t.video_id for t in recent if t.state is TitleStateKind.IN_PROGRESS and not t.hidden

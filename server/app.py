@@ -18,7 +18,8 @@ from datasources.events import Event, Stream
 from datasources.stores import Stores, check_ready, open_stores
 from experiments import consumer
 from media import drm
-from resolvers.homepage import PopularityPersonalizer, breaker
+from resolvers.embedding_personalizer import EmbeddingPersonalizer
+from resolvers.homepage import breaker
 from resolvers.playback import MediaKeys
 from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with open_stores(store_config) as stores:
             await stores.events.ensure_streams()
             app.state.stores = stores
-            app.state.personalizer = PopularityPersonalizer()
+            app.state.personalizer = EmbeddingPersonalizer(stores.engine)
             app.state.contexts = contexts
             app.state.media = media_keys
             app.state.media_master_key = master_key

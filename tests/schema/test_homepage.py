@@ -133,7 +133,7 @@ def test_pages_are_cached_until_a_signal_changes(watched: Api, catalog: dict[str
 
 
 class Broken:
-    async def scorer(self, profile_id: uuid.UUID) -> Callable[[Any], float]:
+    async def scorer(self, profile_id: uuid.UUID, allowed: Any) -> Callable[[Any], float]:
         raise RuntimeError("model store down")
 
     async def similar(self, *args: Any) -> list[int]:

@@ -1,0 +1,48 @@
+"""The trained personalizer: embeddings from `flix train` rank rows and find similar titles.
+
+Before any training (or for a profile the model has not seen) it degrades on its own to
+popularity, as the ranking functions do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources.embeddings import profile_vector
+from datasources.records import Video
+from personalization.model_cache import ModelCache
+from personalization.ranking import Candidate, rank
+from personalization.similar import TitleFacts, similar_titles
+
+
+class EmbeddingPersonalizer:
+    def __init__(self, engine: AsyncEngine, models: ModelCache | None = None) -> None:
+        self._engine = engine
+        self._models = models or ModelCache()
+
+    async def scorer(self, profile_id: UUID, allowed: dict[int, Video]) -> Callable[[Video], float]:
+        served = await self._models.current(self._engine)
+        titles = served.titles if served else {}
+        vector = (
+            await profile_vector(self._engine, profile_id, version=served.version)
+            if served
+            else None
+        )
+        candidates = [
+            Candidate(video.id, video.popularity, release_year=video.release_year)
+            for video in allowed.values()
+        ]
+        order = rank(candidates, vector, titles, now=datetime.now(UTC))
+        # Rank positions as scores: higher is better, and the order is the model's.
+        scores = {video_id: float(len(order) - position) for position, video_id in enumerate(order)}
+        return lambda video: scores.get(video.id, 0.0)
+
+    async def similar(self, video: Video, allowed: dict[int, Video], limit: int) -> list[int]:
+        served = await self._models.current(self._engine)
+        facts = [TitleFacts(v.id, v.popularity, frozenset(v.genres)) for v in allowed.values()]
+        source = TitleFacts(video.id, video.popularity, frozenset(video.genres))
+        return similar_titles(source, facts, served.titles if served else {}, limit=limit)
