@@ -80,6 +80,24 @@ def poster(video: Video, treatment: Mapping[str, Any] | None) -> str | None:
     return video.poster_url
 
 
+MAX_SIMILAR = 50
+
+
+async def similar(ctx: Context, video: Video, first: int) -> list[Video]:
+    """More like this: nearest titles by embedding among those the profile may watch."""
+    profile = ctx.viewer.require_profile()
+    if not 1 <= first <= MAX_SIMILAR:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_SIMILAR}.")
+    snapshot = await ctx.catalog.current()
+    allowed = {
+        vid: v
+        for vid, v in snapshot.videos.items()
+        if maturity.allows(profile.maturity_level, v.maturity_level)
+    }
+    ids = await ctx.personalizer.similar(video, allowed, first)
+    return [allowed[vid] for vid in ids if vid in allowed]
+
+
 async def seasons(ctx: Context, video: Video) -> list[Season]:
     return await ctx.loaders.seasons.load(video.id)
 

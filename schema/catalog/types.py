@@ -108,6 +108,12 @@ class Video:
         found = await progress.title_progress(info.context, self.record)
         return _progress_type().of(found) if found else None
 
+    @field(roles=[], maturity=True, description="More like this, most similar first.")
+    async def similar(self, info: Info, first: int = 12) -> list[Video]:
+        return [
+            Video.from_record(v) for v in await catalog.similar(info.context, self.record, first)
+        ]
+
     @strawberry.field(description="Whether the title is on the active profile's list.")
     async def in_my_list(self, info: Info) -> bool:
         return await my_list.in_my_list(info.context, self.record)

@@ -175,3 +175,18 @@ def test_page_size_does_not_change_the_statement_count(
         assert len(data["videos"]["edges"]) == min(first, 36)
     assert costs[5] == costs[100]
     assert costs[100] <= 4  # the viewer, the page, its seasons, their episodes
+
+
+def test_similar_titles_respect_maturity(api: Api, catalog: dict[str, int]) -> None:
+    api.viewer_with_profile("kid@example.com", isKids=True)
+    query = "query($id: ID!) { video(id: $id) { similar(first: 10) { id maturityLevel } } }"
+    similar = api.data(query, id=str(catalog["Toy Story"]))["video"]["similar"]
+    assert similar and all(item["maturityLevel"] <= 2 for item in similar)
+    assert str(catalog["Toy Story"]) not in {item["id"] for item in similar}
+    assert (
+        api.error_code(
+            "query($id: ID!) { video(id: $id) { similar(first: 0) { id } } }",
+            id=str(catalog["Babe"]),
+        )
+        == "BAD_USER_INPUT"
+    )
