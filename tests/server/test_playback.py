@@ -1,0 +1,191 @@
+"""Playback end to end over HTTP: the query, signed media, Range, and the Clear Key license."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from media.ingest import IngestOptions, ingest
+from media.manifests import AssetManifest, Track
+from media.samples import generate_cartoon
+from resolvers.playback import Device, _cap, _playable
+from tests.conftest import Api
+from tests.media.helpers import assert_valid_mpd
+from tests.schema.test_progress import ok
+
+PLAYBACK = """query($id: ID!, $device: DeviceInput) { playback(videoId: $id, device: $device) {
+  dashUrl hlsUrl resumePositionSeconds durationSeconds representations { id height codecs }
+  abr { headroom ewmaAlpha bufferSafetySeconds } drm { keySystem licenseUrl }
+  thumbnails { url tileUrls interval columns rows } } }"""
+FAST = IngestOptions(preset="ultrafast", segment_seconds=2)
+MASTER_KEY = bytes(32)  # the tests' FLIX_MEDIA_MASTER_KEY ("00" * 32)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("clips")
+    return asyncio.run(generate_cartoon(folder / "c.mp4", seconds=6, width=640, height=360))
+
+
+def _ingest(database_url: str, clip: Path, media_root: Path, video_id: int, drm: str) -> None:
+    async def run() -> None:
+        engine = create_async_engine(database_url)
+        options = IngestOptions(preset=FAST.preset, segment_seconds=2, drm=drm)  # type: ignore[arg-type]
+        await ingest(engine, clip, media_root, video_id=video_id, options=options,
+                     master_key=MASTER_KEY)  # fmt: skip
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def player(
+    make_api: Callable[..., Api],
+    catalog: dict[str, int],
+    clean_database: str,
+    clip: Path,
+    tmp_path: Path,
+) -> tuple[Api, dict[str, int]]:
+    """A PG viewer, Toy Story (G) ingested in the clear and Babe (PG) with Clear Key."""
+    _ingest(clean_database, clip, tmp_path, catalog["Toy Story"], "none")
+    _ingest(clean_database, clip, tmp_path, catalog["Babe"], "clearkey")
+    api = make_api(media_root=tmp_path)
+    api.viewer_with_profile("ada@example.com", maturityLevel=2)
+    return api, catalog
+
+
+def _playback(api: Api, video: int, **device: Any) -> dict[str, Any]:
+    found: dict[str, Any] = api.data(PLAYBACK, id=str(video), device=device or None)["playback"]
+    return found
+
+
+def test_playback_answers_everything_a_player_needs(player: tuple[Api, dict[str, int]]) -> None:
+    api, catalog = player
+    found = _playback(api, catalog["Toy Story"])
+    assert found["abr"] == {"headroom": 0.8, "ewmaAlpha": 0.3, "bufferSafetySeconds": 10.0}
+    assert found["resumePositionSeconds"] == 0 and found["drm"] is None
+    assert {r["height"] for r in found["representations"]} == {360, 240}
+    mpd = api.client.get(found["dashUrl"])
+    assert mpd.status_code == 200 and mpd.headers["content-type"].startswith("application/dash")
+    assert_valid_mpd(mpd.text)
+    master = api.client.get(found["hlsUrl"])
+    assert master.status_code == 200 and "#EXT-X-STREAM-INF" in master.text
+    media_playlist = next(line for line in master.text.splitlines() if line.startswith("/media"))
+    playlist = api.client.get(media_playlist)
+    segment = next(line for line in playlist.text.splitlines() if line.startswith("/media"))
+    assert api.client.get(segment).headers["cache-control"].endswith("immutable")
+    tiles = found["thumbnails"]
+    assert tiles["interval"] == 10 and api.client.get(tiles["url"]).status_code == 200
+
+
+def test_device_cap_filters_the_renditions(player: tuple[Api, dict[str, int]]) -> None:
+    api, catalog = player
+    found = _playback(api, catalog["Toy Story"], maxHeight=240)
+    assert [r["height"] for r in found["representations"]] == [240]
+    mpd = api.client.get(found["dashUrl"]).text
+    assert 'height="360"' not in mpd and 'height="240"' in mpd
+
+
+def _manifest(*heights: int) -> AssetManifest:
+    def track(height: int) -> Track:
+        return Track(id=f"{height}p", codecs="avc1.64001f", bandwidth=height * 5000,
+                     average_bandwidth=height * 4000, timescale=1000, start=0, durations=(4000,),
+                     init="i.mp4", media="s.m4s", playlist="p.m3u8", width=height * 16 // 9,
+                     height=height)  # fmt: skip
+
+    return AssetManifest(duration=4, segment_seconds=4, video=tuple(track(h) for h in heights),
+                         audio=None, key_id=None)  # fmt: skip
+
+
+@pytest.mark.parametrize(("plan", "tallest"), [("BASIC", 720), ("STANDARD", 1080),
+                                               ("PREMIUM", 2160)])  # fmt: skip
+def test_plans_cap_the_resolution(plan: str, tallest: int) -> None:
+    ladder = _manifest(2160, 1080, 720, 480)
+    heights = [t.height for t in _playable(ladder, _cap(plan, Device()), Device())]
+    assert max(h or 0 for h in heights) == tallest
+    assert _cap(plan, Device(max_height=480)) == 480
+
+
+def test_signatures_are_checked(player: tuple[Api, dict[str, int]]) -> None:
+    api, catalog = player
+    found = _playback(api, catalog["Toy Story"], maxHeight=240)
+    url = found["dashUrl"]
+    tampered = url.replace("manifest-240", "manifest-360")
+    assert api.client.get(tampered).status_code == 403  # a higher cap than signed
+    assert api.client.get(url.replace("sig=", "sig=x")).status_code == 403
+    expired = url.split("exp=")[0] + f"exp={int(time.time()) - 10}&" + url.split("&", 1)[1]
+    assert api.client.get(expired).status_code == 403
+    other = _playback(api, catalog["Babe"])["thumbnails"]["url"]
+    asset, query = found["thumbnails"]["url"].split("?")
+    foreign = other.split("?")[0] + "?" + query  # another title's file, this title's key
+    assert api.client.get(foreign).status_code == 403
+    assert api.client.get(asset).status_code == 403  # unsigned
+
+
+def test_segments_support_range_requests(player: tuple[Api, dict[str, int]]) -> None:
+    api, catalog = player
+    tile = _playback(api, catalog["Toy Story"])["thumbnails"]["url"]
+    whole = api.client.get(tile).content
+    part = api.client.get(tile, headers={"range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == whole[10:20]
+    assert part.headers["access-control-allow-origin"] == "*"
+
+
+def test_resume_follows_the_newest_progress_from_any_device(
+    player: tuple[Api, dict[str, int]], make_api: Callable[..., Api]
+) -> None:
+    api, catalog = player
+    ok(api, catalog["Toy Story"], 3.5, at=1, duration=6.0, device="phone")
+    tv = make_api(media_root=api.client.app.state.media.media_root)  # type: ignore[attr-defined]
+    tv.token = api.token
+    assert _playback(tv, catalog["Toy Story"])["resumePositionSeconds"] == 3.5
+
+
+def test_clear_key_license_only_for_allowed_sessions(
+    player: tuple[Api, dict[str, int]], catalog: dict[str, int]
+) -> None:
+    api, _ = player
+    found = _playback(api, catalog["Babe"])
+    assert found["drm"]["keySystem"] == "org.w3.clearkey"
+    license_url = found["drm"]["licenseUrl"]
+    mpd = api.client.get(found["dashUrl"]).text
+    kid = mpd.split('cenc:default_KID="')[1].split('"')[0].replace("-", "")
+    kid64 = base64.urlsafe_b64encode(bytes.fromhex(kid)).rstrip(b"=").decode()
+    request = {"kids": [kid64], "type": "temporary"}
+    granted = api.client.post(
+        license_url, json=request, headers={"authorization": f"Bearer {api.token}"}
+    )
+    assert granted.status_code == 200 and granted.json()["keys"][0]["kid"] == kid64
+    # Babe is PG: above a level-1 kids profile.
+    kid_profile = api.create_profile("Kid", isKids=True, maturityLevel=1)
+    api.select_profile(kid_profile)
+    bearer = {"authorization": f"Bearer {api.token}"}
+    mature = api.client.post(license_url, json=request, headers=bearer)
+    assert mature.status_code == 404
+    # Signed in without a profile, then signed out.
+    api.register("fresh@example.com")
+    bearer = {"authorization": f"Bearer {api.token}"}
+    assert api.client.post(license_url, json=request, headers=bearer).status_code == 403
+    api.forget_session()
+    assert api.client.post(license_url, json=request).status_code == 401
+
+
+def test_no_profile_and_no_media(
+    player: tuple[Api, dict[str, int]], catalog: dict[str, int]
+) -> None:
+    api, _ = player
+    assert api.error_code(PLAYBACK, id=str(catalog["Crash"])) == "NOT_FOUND"  # above PG
+    filler = api.data('{ search(query: "Filler 0", first: 1) { edges { node { id } } } }')
+    no_media = filler["search"]["edges"][0]["node"]["id"]  # PG, never ingested
+    body = api.gql(PLAYBACK, id=no_media)
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert "no playable media" in body["errors"][0]["message"]
+    api.register("fresh@example.com")
+    assert api.error_code(PLAYBACK, id=str(catalog["Toy Story"])) == "PROFILE_REQUIRED"
