@@ -18,6 +18,7 @@ from media.samples import generate_cartoon
 from resolvers.playback import Device, _cap, _playable
 from tests.conftest import Api
 from tests.media.helpers import assert_valid_mpd
+from tests.schema.test_experiments import CREATE, START, _definition, _staff
 from tests.schema.test_progress import ok
 
 PLAYBACK = """query($id: ID!, $device: DeviceInput) { playback(videoId: $id, device: $device) {
@@ -189,3 +190,23 @@ def test_no_profile_and_no_media(
     assert "no playable media" in body["errors"][0]["message"]
     api.register("fresh@example.com")
     assert api.error_code(PLAYBACK, id=str(catalog["Toy Story"])) == "PROFILE_REQUIRED"
+
+
+def test_abr_experiment_sets_the_players_rule_for_its_variant(
+    player: tuple[Api, dict[str, int]], make_api: Callable[..., Api], clean_database: str
+) -> None:
+    api, catalog = player
+    profile = api.data("{ me { activeProfile { id } } }")["me"]["activeProfile"]["id"]
+    admin = _staff(make_api, clean_database)
+    definition = {
+        **_definition("abr_settings"),
+        "variants": [
+            {"key": "seed", "weight": 50, "config": {}},
+            {"key": "cautious", "weight": 50, "config": {"abr": {"headroom": 0.6}}},
+        ],
+        "forcedVariants": [{"profileId": profile, "variant": "cautious"}],
+    }
+    experiment = admin.data(CREATE, input=definition)["createExperiment"]["id"]
+    admin.data(START, id=experiment)
+    abr = _playback(api, catalog["Toy Story"])["abr"]
+    assert abr == {"headroom": 0.6, "ewmaAlpha": 0.3, "bufferSafetySeconds": 10.0}
