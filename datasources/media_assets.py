@@ -208,3 +208,10 @@ async def publish(
         row = (await connection.execute(statement)).one()
     old_path = previous.storage_path if previous is not None else None
     return MediaAsset.from_row(row), old_path
+
+
+async def any_ready(engine: AsyncEngine) -> bool:
+    """Whether any title has playable media (the demo encodes only into an empty library)."""
+    query = select(media_assets.c.id).where(media_assets.c.status == "ready").limit(1)
+    async with engine.connect() as connection:
+        return (await connection.scalar(query)) is not None

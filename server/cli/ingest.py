@@ -48,7 +48,7 @@ class DrmChoice(StrEnum):
     clearkey = "clearkey"
 
 
-class _Bars:
+class StageBars:
     """media.progress.Progress drawn as one rich bar per stage and rung."""
 
     def __init__(self, progress: Progress) -> None:
@@ -89,7 +89,7 @@ async def _ingest(
                 episode_id=episode_id,
                 options=options,
                 master_key=master_key,
-                progress=_Bars(progress),
+                progress=StageBars(progress),
             )
     finally:
         await engine.dispose()

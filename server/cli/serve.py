@@ -11,11 +11,16 @@ from pathlib import Path
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import Progress
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from datasources import media_assets
 from datasources.catalog import count_videos
 from datasources.migrations import upgrade
+from media import drm
+from media.demo import publish_demo_media
 from server.cli.catalog import import_demo_catalog
+from server.cli.ingest import StageBars
 from server.embedded import DataFolderInUse, EmbeddedServerError, embedded_services
 from server.secrets import ensure_secrets
 from server.settings import Settings
@@ -57,6 +62,23 @@ async def _catalog_is_empty(database_url: str) -> bool:
         await engine.dispose()
 
 
+async def _demo_media(settings: Settings, data_dir: Path) -> None:
+    """Encode the demo clips once (when no title has media yet), so every title plays."""
+    assert settings.database_url is not None and settings.media_master_key is not None
+    engine = create_async_engine(settings.database_url)
+    try:
+        if await media_assets.any_ready(engine):
+            return
+        with Progress(*Progress.get_default_columns(), console=console) as bars:
+            count = await publish_demo_media(
+                engine, settings.media_folder, data_dir / "cache",
+                drm.parse_master_key(settings.media_master_key), StageBars(bars),
+            )  # fmt: skip
+        console.print(f"demo media ready for {count} titles")
+    finally:
+        await engine.dispose()
+
+
 def serve(
     demo: bool = typer.Option(False, help="Load the demo catalog and accounts if empty."),
     host: str | None = typer.Option(None, help="Interface to listen on [FLIX_HOST]."),
@@ -75,6 +97,8 @@ def serve(
         upgrade(ready.database_url)
         if demo and asyncio.run(_catalog_is_empty(ready.database_url)):
             asyncio.run(import_demo_catalog(ready.database_url, data_dir))
+        if demo:
+            asyncio.run(_demo_media(ready, data_dir))
         uvicorn.run(
             "server.app:create_app",
             factory=True,

