@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 
-// `npm run dev` proxies the API to a `flix serve` on :8000 (FLIX_API overrides it).
-const api = process.env.FLIX_API ?? 'http://127.0.0.1:8000';
+// `npm run dev` serves the app with hot reload and proxies the API to `flix serve` on :8000.
+const api = 'http://127.0.0.1:8000';
 
 export default defineConfig({
   build: {

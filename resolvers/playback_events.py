@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from datasources.errors import BadUserInput
 from datasources.events import Stream, message_id
+from resolvers import qoe_metrics
 from resolvers.context import Context
 from resolvers.progress import visible_video
 
@@ -83,4 +84,8 @@ async def report_playback_events(ctx: Context, events: list[PlaybackEvent]) -> i
         }
         topic = event.type.lower()
         await ctx.events.publish(Stream.PLAYBACK, topic, payload, message_id(*payload.values()))
+        qoe_metrics.observe(
+            event.type, str(payload["country"]), duration_ms=event.duration_ms,
+            bitrate_kbps=event.bitrate_kbps, error_code=event.error_code,
+        )  # fmt: skip
     return len(checked)

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from datasources import trending
@@ -25,9 +25,11 @@ from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
 from server.logging import configure_logging
 from server.media_routes import media_routes
+from server.metrics import metrics
 from server.middleware import BodySizeLimit, RequestContext
 from server.request_context import ContextFactory
 from server.settings import Settings
+from server.web import web_routes
 
 
 async def healthz(request: Request) -> Response:
@@ -42,10 +44,6 @@ async def readyz(request: Request) -> Response:
         {"status": "ready" if ready else "unavailable", "stores": stores},
         status_code=200 if ready else 503,
     )
-
-
-async def index(request: Request) -> Response:
-    return RedirectResponse("/graphql")
 
 
 def _background_work(stores: Stores) -> list[Coroutine[Any, Any, None]]:
@@ -116,11 +114,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         debug=settings.debug,
         routes=[
-            Route("/", index),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *media_routes(),
+            *web_routes(),  # last: the web client answers every other GET
         ],
         middleware=[
             Middleware(RequestContext),

@@ -2,6 +2,7 @@ import './styles.css';
 
 import { flushPendingProgress } from './player/progress';
 import { Router, type RouteDef } from './router';
+import { loadAccount } from './session';
 import { authScreen } from './screens/auth';
 import { homeScreen } from './screens/home';
 import { myListScreen } from './screens/mylist';
@@ -44,4 +45,6 @@ const router = new Router(routes, main, (chrome) => {
 router.start();
 
 // A progress update a network blip kept from the server last time is sent now.
-void flushPendingProgress();
+loadAccount()
+  .then(() => flushPendingProgress())
+  .catch(() => undefined);

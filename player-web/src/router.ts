@@ -61,6 +61,7 @@ export class Router {
 
   start(): void {
     active = this;
+    if (!history.state) history.replaceState({ flix: 0 }, '', location.href);
     window.addEventListener('popstate', () => void this.render());
     document.addEventListener('click', (event) => this.interceptLink(event));
     onSessionError((error) => {
@@ -80,8 +81,10 @@ export class Router {
   }
 
   navigate(url: string, options: { replace?: boolean } = {}): void {
-    if (options.replace) history.replaceState(null, '', url);
-    else history.pushState(null, '', url);
+    // The state counts entries inside this app, so Back knows whether it would leave it.
+    const depth = historyDepth();
+    if (options.replace) history.replaceState({ flix: depth }, '', url);
+    else history.pushState({ flix: depth + 1 }, '', url);
     void this.render();
   }
 
@@ -207,6 +210,17 @@ let active: Router | null = null;
 export function navigate(url: string, options: { replace?: boolean } = {}): void {
   if (active) active.navigate(url, options);
   else location.assign(url);
+}
+
+function historyDepth(): number {
+  const state = history.state as { flix?: number } | null;
+  return typeof state?.flix === 'number' ? state.flix : 0;
+}
+
+/** Back, if the previous entry is in this app; otherwise go to `fallback`. */
+export function goBack(fallback: string): void {
+  if (historyDepth() > 0) history.back();
+  else navigate(fallback, { replace: true });
 }
 
 /** Only same-site paths: a `next` parameter must never send the viewer elsewhere. */

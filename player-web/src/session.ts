@@ -4,14 +4,26 @@ import * as api from './api/queries';
 import type { Account, Profile } from './api/types';
 
 let account: Account | null | undefined;
+let loading: Promise<Account | null> | null = null;
 const listeners = new Set<() => void>();
 
 export async function loadAccount(force = false): Promise<Account | null> {
-  if (account === undefined || force) {
-    account = await api.me();
-    notify();
+  if (account !== undefined && !force) return account;
+  if (!loading || force) {
+    const request = api.me().then((found) => {
+      if (loading === request) {
+        account = found;
+        loading = null;
+        notify();
+      }
+      return found;
+    });
+    request.catch(() => {
+      if (loading === request) loading = null;
+    });
+    loading = request;
   }
-  return account;
+  return loading;
 }
 
 export function currentAccount(): Account | null {
@@ -24,6 +36,7 @@ export function activeProfile(): Profile | null {
 
 export function setAccount(next: Account | null): void {
   account = next;
+  loading = null;
   notify();
 }
 
@@ -36,6 +49,7 @@ export function setActiveProfile(profile: Profile | null): void {
 /** Forget what we know (after sign-out or an UNAUTHENTICATED answer). */
 export function forget(): void {
   account = undefined;
+  loading = null;
   notify();
 }
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import catalog, events, experiments, migrate, serve, train, users
+from server.cli import catalog, events, experiments, ingest, migrate, serve, train, users
 
 app = typer.Typer(help="Flix: the streaming platform's backend.", no_args_is_help=True)
 app.command()(serve.serve)
 app.command()(migrate.migrate)
 app.command()(train.train)
+app.command()(ingest.ingest)
 app.add_typer(users.app, name="users")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(events.app, name="events")

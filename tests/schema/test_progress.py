@@ -223,3 +223,28 @@ def test_playback_events_are_validated_as_a_batch(viewer: Api, catalog: dict[str
     assert viewer.error_code(report, events=[good, stale]) == "BAD_USER_INPUT"
     assert viewer.error_code(report, events=[]) == "BAD_USER_INPUT"
     assert viewer.error_code(report, events=[{**good, "videoId": "999999"}]) == "NOT_FOUND"
+
+
+def test_qoe_events_become_prometheus_metrics(viewer: Api, catalog: dict[str, int]) -> None:
+    report = "mutation($events: [PlaybackEventInput!]!) { reportPlaybackEvents(events: $events) }"
+    now = datetime.now(UTC).isoformat()
+    video = str(catalog["Babe"])
+    before = viewer.client.get("/metrics").text
+    viewer.data(report, events=[
+        {"type": "START", "videoId": video, "at": now},
+        {"type": "FIRST_FRAME", "videoId": video, "at": now, "durationMs": 420},
+        {"type": "REBUFFER_START", "videoId": video, "at": now},
+        {"type": "BITRATE_SWITCH", "videoId": video, "at": now, "bitrateKbps": 2350},
+        {"type": "ERROR", "videoId": video, "at": now, "errorCode": "6007"},
+    ])  # fmt: skip
+    after = viewer.client.get("/metrics").text
+
+    def value(text: str, sample: str) -> float:
+        lines = [line for line in text.splitlines() if line.startswith(sample + " ")]
+        return float(lines[0].split()[-1]) if lines else 0.0
+
+    for sample in ('flix_streaming_starts_total{country="US"}',
+                   'flix_buffer_events_total{country="US"}',
+                   'flix_playback_errors_total{code="6007"}', "flix_bitrate_kbps_count",
+                   "flix_time_to_first_frame_seconds_count"):  # fmt: skip
+        assert value(after, sample) == value(before, sample) + 1, sample

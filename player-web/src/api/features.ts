@@ -13,6 +13,7 @@ interface TypeRef {
 interface Introspected {
   query: { fields: { name: string; args: { name: string; type: TypeRef }[] }[] } | null;
   video: { fields: { name: string }[] } | null;
+  thumbnails: { fields: { name: string }[] } | null;
 }
 
 export interface InputField {
@@ -28,6 +29,8 @@ export interface Features {
   similar: boolean;
   /** Query.playback */
   playback: boolean;
+  /** Thumbnails.tileUrls: every trickplay tile, signed (else `url` is a pattern or one tile). */
+  tileUrls: boolean;
   /** The GraphQL type of playback's `device` argument and its fields, when there is one. */
   deviceInput: { typeName: string; fields: InputField[] } | null;
 }
@@ -57,6 +60,7 @@ async function detect(): Promise<Features> {
   const found = await gql<Introspected>(`{
     query: __type(name: "Query") { fields { name args { name type { ${TYPE_REF} } } } }
     video: __type(name: "Video") { fields { name } }
+    thumbnails: __type(name: "Thumbnails") { fields { name } }
   }`);
   const queryFields = found.query?.fields ?? [];
   const playbackField = queryFields.find((field) => field.name === 'playback');
@@ -80,12 +84,13 @@ async function detect(): Promise<Features> {
   return {
     similar: (found.video?.fields ?? []).some((field) => field.name === 'similar'),
     playback: Boolean(playbackField),
+    tileUrls: (found.thumbnails?.fields ?? []).some((field) => field.name === 'tileUrls'),
     deviceInput,
   };
 }
 
 /** Detected once per page load; if introspection fails, playback is tried and similar is not. */
 export function features(): Promise<Features> {
-  cached ??= detect().catch(() => ({ similar: false, playback: true, deviceInput: null }));
+  cached ??= detect().catch(() => ({ similar: false, playback: true, tileUrls: false, deviceInput: null }));
   return cached;
 }

@@ -93,6 +93,8 @@ export async function selectProfile(id: string): Promise<Profile> {
 // --- browsing ------------------------------------------------------------------------------
 
 export interface HomeData {
+  /** PERSONALIZED, or CACHE / LAST_GOOD / GENERIC when the server fell back. */
+  source: string;
   rows: Row[];
   continueWatching: ContinueWatchingItem[];
 }
@@ -101,7 +103,7 @@ export async function homepage(rows = 10, itemsPerRow = 20): Promise<HomeData> {
   // Continue Watching is asked for separately so that a failure there (or a missing field)
   // still leaves the rows to show.
   const { data, errors } = await request<{
-    homepage: { rows: Row[] } | null;
+    homepage: { source: string; rows: Row[] } | null;
     continueWatching: ContinueWatchingItem[] | null;
   }>(
     `query($rows: Int, $items: Int) {
@@ -118,7 +120,7 @@ export async function homepage(rows = 10, itemsPerRow = 20): Promise<HomeData> {
     { rows, items: itemsPerRow },
   );
   if (!data?.homepage) throw errors[0] ?? new Error('The homepage did not load.');
-  return { rows: data.homepage.rows, continueWatching: data.continueWatching ?? [] };
+  return { source: data.homepage.source, rows: data.homepage.rows, continueWatching: data.continueWatching ?? [] };
 }
 
 export async function heroDetails(id: string): Promise<VideoDetail | null> {

@@ -111,6 +111,8 @@ export interface Playback {
 
 export interface Thumbnails {
   url: string;
+  /** Every tile image in order, when the server lists them (signed URLs cannot be patterns). */
+  tileUrls?: string[];
   interval: number;
   width: number;
   height: number;

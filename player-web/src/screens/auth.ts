@@ -103,7 +103,7 @@ export function authScreen(mode: 'login' | 'register'): ScreenFactory {
         ),
       ),
     );
-    const submit = h('button', { class: 'button button-primary button-block', type: 'submit' }, mode === 'login' ? 'Sign In' : 'Start watching');
+    const submit = h('button', { class: 'button button-accent button-block', type: 'submit' }, mode === 'login' ? 'Sign In' : 'Start watching');
     const form = h(
       'form',
       { class: 'auth-form', novalidate: true },

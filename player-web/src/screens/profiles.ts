@@ -34,10 +34,8 @@ export const profilesScreen: ScreenFactory = ({ main, query }) => {
     heading.textContent = managing ? 'Manage profiles' : 'Who’s watching?';
     manageButton.textContent = managing ? 'Done' : 'Manage profiles';
     manageButton.setAttribute('aria-pressed', String(managing));
-    grid.replaceChildren(
-      ...profiles.map((profile) => h('li', null, profileTile(profile))),
-      profiles.length < MAX_PROFILES ? h('li', null, addTile()) : null,
-    );
+    grid.replaceChildren(...profiles.map((profile) => h('li', null, profileTile(profile))));
+    if (profiles.length < MAX_PROFILES) grid.append(h('li', null, addTile()));
     grid.classList.toggle('profiles-managing', managing);
     note.textContent =
       profiles.length >= MAX_PROFILES
@@ -63,7 +61,6 @@ export const profilesScreen: ScreenFactory = ({ main, query }) => {
       },
       h('span', { class: 'profile-picture' }, avatar(profile, 'large'), managing ? h('span', { class: 'profile-edit-mark' }, icon('pencil')) : null),
       h('span', { class: 'profile-name' }, profile.name),
-      profile.isKids ? h('span', { class: 'kids-pill' }, 'Kids') : null,
     );
 
   const addTile = (): HTMLElement =>
@@ -102,7 +99,8 @@ export const profilesScreen: ScreenFactory = ({ main, query }) => {
 
   manageButton.addEventListener('click', () => {
     managing = !managing;
-    history.replaceState(null, '', managing ? '/profiles?manage=1' : `/profiles${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+    const url = managing ? '/profiles?manage=1' : `/profiles${next ? `?next=${encodeURIComponent(next)}` : ''}`;
+    history.replaceState(history.state, '', url); // keep the router's state (its Back depth)
     render();
   });
 

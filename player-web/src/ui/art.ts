@@ -38,11 +38,11 @@ export function palette(seed: string): Palette {
 export function paletteStyle(seed: string): Record<string, string> {
   const p = palette(seed);
   return {
-    '--hue': String(p.hue),
-    '--accent': String(p.accent),
-    '--angle': `${p.angle}deg`,
-    '--spot-x': `${p.spotX}%`,
-    '--spot-y': `${p.spotY}%`,
+    '--p-hue': String(p.hue),
+    '--p-accent': String(p.accent),
+    '--p-angle': `${p.angle}deg`,
+    '--p-x': `${p.spotX}%`,
+    '--p-y': `${p.spotY}%`,
   };
 }
 
@@ -51,6 +51,7 @@ interface ArtSubject {
   title: string;
   posterUrl: string | null;
   backdropUrl: string | null;
+  genres?: string[] | undefined;
 }
 
 /** Title size class: long titles get a smaller face so they still fit the card. */
@@ -71,7 +72,12 @@ function generated(subject: ArtSubject, shape: 'poster' | 'backdrop'): HTMLEleme
     'div',
     { class: `art art-generated art-${shape}`, style: paletteStyle(subject.id), 'aria-hidden': 'true' },
     h('span', { class: 'art-mark' }, 'F'),
-    h('span', { class: `art-title ${lengthClass(subject.title)}` }, displayTitle(subject.title)),
+    h(
+      'span',
+      { class: 'art-text' },
+      subject.genres?.[0] ? h('span', { class: 'art-kicker' }, subject.genres[0]) : null,
+      h('span', { class: `art-title ${lengthClass(subject.title)}` }, displayTitle(subject.title)),
+    ),
   );
 }
 

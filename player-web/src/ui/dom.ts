@@ -61,6 +61,7 @@ export function icon(name: IconName, label?: string): SVGSVGElement {
   } else svg.setAttribute('aria-hidden', 'true');
   const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
   path.setAttribute('d', ICONS[name]);
+  path.setAttribute('fill-rule', 'evenodd');
   svg.appendChild(path);
   return svg;
 }

@@ -23,6 +23,7 @@ export function topBar(): TopBar {
     autocomplete: 'off',
     spellcheck: 'false',
     'aria-label': 'Search titles',
+    maxLength: 200,
   });
   const searchForm = h(
     'form',
@@ -108,7 +109,6 @@ function profileMenu(): HTMLElement[] {
       'aria-label': `Profile: ${profile.name}. Open the profile menu`,
     },
     avatar(profile, 'small'),
-    profile.isKids ? h('span', { class: 'kids-pill' }, 'Kids') : null,
   );
   const items: HTMLElement[] = [];
   const item = (label: HTMLElement | string, action: () => void, extra: HTMLElement | null = null) => {

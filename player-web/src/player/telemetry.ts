@@ -1,0 +1,104 @@
+// QoE telemetry: playback events batched to `reportPlaybackEvents` every 10 s and on page hide.
+
+import { ApiError, gql } from '../api/client';
+
+export type PlaybackEventType =
+  | 'START'
+  | 'FIRST_FRAME'
+  | 'REBUFFER_START'
+  | 'REBUFFER_END'
+  | 'BITRATE_SWITCH'
+  | 'ERROR'
+  | 'END';
+
+export interface EventFields {
+  positionSeconds?: number;
+  bitrateKbps?: number;
+  durationMs?: number;
+  errorCode?: string;
+  message?: string;
+}
+
+interface PlaybackEvent extends EventFields {
+  type: PlaybackEventType;
+  videoId: string;
+  episodeId: string | null;
+  at: string;
+  playbackSessionId: string;
+}
+
+const FLUSH_MS = 10_000;
+const MAX_BATCH = 100; // the server's limit per call
+const MAX_QUEUE = 500; // beyond this, the oldest events go: telemetry must never grow unbounded
+const MUTATION = 'mutation($events: [PlaybackEventInput!]!) { reportPlaybackEvents(events: $events) }';
+
+function clean(value: number | undefined): number | undefined {
+  return value === undefined || !Number.isFinite(value) ? undefined : Math.max(0, value);
+}
+
+export class Telemetry {
+  readonly playbackSessionId = crypto.randomUUID();
+  private queue: PlaybackEvent[] = [];
+  private flushing = false;
+  private readonly timer: number;
+  private readonly onHide = () => {
+    if (document.visibilityState === 'hidden') void this.flush(true);
+  };
+  private readonly onPageHide = () => void this.flush(true);
+
+  constructor(
+    private readonly videoId: string,
+    private readonly episodeId: string | null,
+  ) {
+    this.timer = window.setInterval(() => void this.flush(), FLUSH_MS);
+    document.addEventListener('visibilitychange', this.onHide);
+    window.addEventListener('pagehide', this.onPageHide);
+  }
+
+  record(type: PlaybackEventType, fields: EventFields = {}): void {
+    const event: PlaybackEvent = {
+      type,
+      videoId: this.videoId,
+      episodeId: this.episodeId,
+      at: new Date().toISOString(),
+      playbackSessionId: this.playbackSessionId,
+    };
+    const position = clean(fields.positionSeconds);
+    const bitrate = clean(fields.bitrateKbps);
+    const duration = clean(fields.durationMs);
+    if (position !== undefined) event.positionSeconds = position;
+    if (bitrate !== undefined) event.bitrateKbps = bitrate;
+    if (duration !== undefined) event.durationMs = Math.round(duration);
+    if (fields.errorCode) event.errorCode = fields.errorCode.slice(0, 100);
+    if (fields.message) event.message = fields.message.slice(0, 500);
+    this.queue.push(event);
+    if (this.queue.length > MAX_QUEUE) this.queue.splice(0, this.queue.length - MAX_QUEUE);
+  }
+
+  /** Send what is queued; `keepalive` when the page may be going away. */
+  async flush(keepalive = false): Promise<void> {
+    if (this.flushing && !keepalive) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          await gql(MUTATION, { events: batch }, { keepalive });
+        } catch (error) {
+          // Refused for good (bad input): drop the batch. Otherwise keep it for next time.
+          if (!(error instanceof ApiError) || error.transient) this.queue.unshift(...batch);
+          return;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  dispose(): void {
+    window.clearInterval(this.timer);
+    document.removeEventListener('visibilitychange', this.onHide);
+    window.removeEventListener('pagehide', this.onPageHide);
+    void this.flush(true);
+  }
+}

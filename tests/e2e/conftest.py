@@ -1,0 +1,283 @@
+"""End-to-end fixtures: the real `flix serve` over a fresh database, driven by headless Chromium.
+
+The server is the one users run: `flix serve` as a subprocess on the machine's PostgreSQL,
+Redis and NATS, with the demo catalog imported. The browser is Debian's chromium driven by
+Python playwright (its own browser downloads are not used).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx2 as httpx
+import nats
+import pytest
+import redis
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
+
+from datasources.events import EventLog
+from datasources.migrations import upgrade
+from server.cli.catalog import import_demo_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("FLIX_E2E_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # The tests press Play in a page they just opened; no gesture is needed to start sound.
+    "--autoplay-policy=no-user-gesture-required",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+ADMIN_URL = os.environ.get("FLIX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+NATS_URL = os.environ.get("FLIX_TEST_NATS_URL", "nats://127.0.0.1:4222")
+# A Redis database of its own: the unit tests' fixture flushes theirs (1 + pid % 15).
+REDIS_URL = os.environ.get(
+    "FLIX_E2E_REDIS_URL", f"redis://127.0.0.1:6379/{1 + (os.getpid() + 7) % 15}"
+)
+VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "e2e: drives the web client in headless Chromium against `flix serve`"
+    )
+
+
+def _off_loop(work: Callable[[], object]) -> object:
+    """Run `work` on a thread of its own: playwright's sync API keeps an event loop running
+    on this one, and asyncio.run (used by the migrations and the importer) refuses to nest."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
+
+
+def _run(coroutine: Callable[[], Coroutine[Any, Any, object]]) -> object:
+    return _off_loop(lambda: asyncio.run(coroutine()))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def _create_database(name: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def _drop_database(name: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def _delete_streams(prefix: str) -> None:
+    broker = await nats.connect(NATS_URL)
+    try:
+        await EventLog(broker, None, prefix).delete_streams()  # type: ignore[arg-type]
+    finally:
+        await broker.close()
+
+
+@dataclass
+class Server:
+    """A running `flix serve`: its URL and the environment it was started with."""
+
+    url: str
+    env: dict[str, str]
+    data_dir: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def gql(self, query: str, **variables: Any) -> dict[str, Any]:
+        """A GraphQL request outside any browser (no session)."""
+        response = httpx.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=30
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    def schema_fields(self, type_name: str) -> set[str]:
+        key = f"fields:{type_name}"
+        if key not in self.cache:
+            body = self.gql(
+                "query($n: String!) { __type(name: $n) { fields { name } } }", n=type_name
+            )
+            found = body["data"]["__type"]
+            self.cache[key] = {f["name"] for f in found["fields"]} if found else set()
+        fields: set[str] = self.cache[key]
+        return fields
+
+    def flix(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """Run a `flix` command against this server's stores."""
+        return subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "flix"), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"flix serve exited:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"flix serve was not ready in {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+# Package scope: the browser's event loop must be gone before the rest of the suite runs.
+@pytest.fixture(scope="package")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`flix serve` on a fresh, migrated database holding the demo catalog."""
+    if not (ROOT / "player-web" / "dist" / "index.html").is_file():
+        pytest.skip("player-web is not built: run scripts/install (npm ci && npm run build)")
+    name = f"flix_e2e_{os.getpid()}"
+    _run(lambda: _create_database(name))
+    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    database_url = f"{base}/{name}"
+    _off_loop(lambda: upgrade(database_url))
+    _run(lambda: import_demo_catalog(database_url, ROOT / ".flix", show_progress=False))
+
+    data_dir = tmp_path_factory.mktemp("flix-e2e")
+    prefix = f"e2e{uuid.uuid4().hex[:10]}_"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FLIX_DATABASE_URL": database_url,
+        "FLIX_REDIS_URL": REDIS_URL,
+        "FLIX_NATS_URL": NATS_URL,
+        "FLIX_EVENTS_PREFIX": prefix,
+        "FLIX_DATA_DIR": str(data_dir),
+        "FLIX_MEDIA_ROOT": str(data_dir / "media"),
+        "FLIX_MEDIA_MASTER_KEY": os.urandom(32).hex(),
+        "FLIX_MEDIA_SIGNING_KEY": os.urandom(32).hex(),
+        # Each test signs in afresh; the sign-in throttle is tested elsewhere.
+        "FLIX_LOGIN_ATTEMPTS": "10000",
+    }
+    log = data_dir / "serve.log"
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "flix"), "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(url=url, env=env, data_dir=data_dir, log=log, process=process)
+    try:
+        _wait_ready(url, process, log)
+        shell = httpx.get(f"{url}/", timeout=10)
+        if 'id="app"' not in shell.text:
+            pytest.skip(
+                "flix serve does not serve the web client at /: "
+                "wire server.web.web_routes into server/app.py"
+            )
+        redis_flush(REDIS_URL)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        _run(lambda: _delete_streams(prefix))
+        _run(lambda: _drop_database(name))
+        redis_flush(REDIS_URL)
+
+
+def redis_flush(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, e2e_server: Server) -> Iterator[Callable[[], BrowserContext]]:
+    """Fresh browser contexts (each a separate device: own cookies and storage)."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context(
+            base_url=e2e_server.url,
+            viewport=VIEWPORT,
+            screen={"width": VIEWPORT["width"], "height": VIEWPORT["height"]},
+            locale="en-US",
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[[], BrowserContext]) -> Iterator[Page]:
+    """A page that fails the test on any uncaught script error."""
+    created = new_context().new_page()
+    errors: list[str] = []
+    created.on("pageerror", lambda error: errors.append(str(error)))
+    yield created
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where tests leave screenshots for people to look at (git-ignored)."""
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
