@@ -107,15 +107,7 @@ async def encode_video(
 ) -> EncodedStream:
     """Encode ``rung`` of ``source`` into ``folder`` (which must not exist yet)."""
     _make_folder(folder)
-    rate = [
-        "-b:v",
-        str(rung.bitrate),
-        # Capped VBR: room for hard scenes, bounded so the peak stays near the target.
-        "-maxrate",
-        str(rung.bitrate * 3 // 2),
-        "-bufsize",
-        str(rung.bitrate * 3),
-    ]
+    rate = _rate_control(rung)
     args = ["-i", str(source), "-map", "0:V:0", "-an", "-sn", "-dn"]
     args += ["-vf", scale_filter(rung.width, rung.height)]
     args += x264_options(info.fps, segment_seconds, preset) + rate
@@ -139,6 +131,22 @@ async def encode_audio(
     args += _dash_output(folder, segment_seconds, key)
     await run_ffmpeg(args, on_progress=on_progress)
     return _collect(folder)
+
+
+def _rate_control(rung: Rung) -> list[str]:
+    if rung.crf is None:
+        # Fixed rungs aim at their bitrate: capped VBR, room for hard scenes, peaks bounded.
+        target, maxrate, bufsize = (
+            ["-b:v", str(rung.bitrate)],
+            rung.bitrate * 3 // 2,
+            rung.bitrate * 3,
+        )
+    else:
+        # Per-title rungs aim at a quality (capped CRF); the cap keeps the peak near the
+        # bitrate the trials measured, should the title be harder than its sample.
+        maxrate = rung.max_bitrate or rung.bitrate * 2
+        target, bufsize = ["-crf", f"{rung.crf:g}"], maxrate * 2
+    return [*target, "-maxrate", str(maxrate), "-bufsize", str(bufsize)]
 
 
 def _make_folder(folder: Path) -> None:

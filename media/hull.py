@@ -19,6 +19,8 @@ class Point:
     height: int
     bitrate: float
     vmaf: float
+    setting: float | None = None
+    """The encoder setting that made this point (x264's CRF), if one did."""
 
 
 def upper_hull(points: Iterable[Point]) -> list[Point]:
@@ -71,6 +73,26 @@ def vmaf_at(hull: Sequence[Point], bitrate: float) -> float | None:
     return None
 
 
+def setting_at(hull: Sequence[Point], bitrate: float) -> float | None:
+    """The encoder setting for ``bitrate``, linear in log-bitrate between the hull's points
+    and extended along the nearest segment beyond them (CRF behaves so); None when the
+    points carry no settings."""
+    if any(point.setting is None for point in hull):
+        return None
+    if len(hull) == 1:
+        return hull[0].setting
+    segments = list(itertools.pairwise(hull))
+    low, high = segments[0] if bitrate < hull[0].bitrate else segments[-1]
+    for pair in segments:
+        if pair[0].bitrate <= bitrate <= pair[1].bitrate:
+            low, high = pair
+            break
+    assert low.setting is not None and high.setting is not None
+    span = math.log(high.bitrate) - math.log(low.bitrate)
+    share = (math.log(bitrate) - math.log(low.bitrate)) / span if span else 0.0
+    return _lerp(low.setting, high.setting, share)
+
+
 def _lerp(a: float, b: float, share: float) -> float:
     return a + (b - a) * share
 
@@ -81,6 +103,8 @@ class Choice:
     height: int
     bitrate: float
     vmaf: float
+    setting: float | None = None
+    """The encoder setting expected to give ``bitrate``, interpolated along the hull."""
 
 
 def cheapest_for(hulls: Sequence[Sequence[Point]], vmaf: float) -> Choice | None:
@@ -91,12 +115,14 @@ def cheapest_for(hulls: Sequence[Sequence[Point]], vmaf: float) -> Choice | None
     best: Choice | None = None
     for hull in hulls:
         if vmaf < hull[0].vmaf:
-            choice = Choice(hull[0].width, hull[0].height, hull[0].bitrate, hull[0].vmaf)
+            first = hull[0]
+            choice = Choice(first.width, first.height, first.bitrate, first.vmaf, first.setting)
         else:
             bitrate = bitrate_for(hull, vmaf)
             if bitrate is None:
                 continue
-            choice = Choice(hull[0].width, hull[0].height, bitrate, vmaf)
+            setting = setting_at(hull, bitrate)
+            choice = Choice(hull[0].width, hull[0].height, bitrate, vmaf, setting)
         if best is None or choice.bitrate < best.bitrate:
             best = choice
     return best
@@ -108,7 +134,7 @@ def best_at(hulls: Sequence[Sequence[Point]], bitrate: float) -> Choice | None:
     for hull in hulls:
         vmaf = vmaf_at(hull, bitrate)
         if vmaf is not None and (best is None or vmaf > best.vmaf):
-            best = Choice(hull[0].width, hull[0].height, bitrate, vmaf)
+            best = Choice(hull[0].width, hull[0].height, bitrate, vmaf, setting_at(hull, bitrate))
     return best
 
 
@@ -158,7 +184,7 @@ def _lowest(hulls: Sequence[Sequence[Point]], bitrate: float) -> Choice:
         span = math.log(hull[1].bitrate) - math.log(first.bitrate)
         slope = (hull[1].vmaf - first.vmaf) / span if span else 0.0
     vmaf = first.vmaf - slope * (math.log(first.bitrate) - math.log(bitrate))
-    return Choice(first.width, first.height, bitrate, max(0.0, vmaf))
+    return Choice(first.width, first.height, bitrate, max(0.0, vmaf), setting_at(hull, bitrate))
 
 
 def bd_rate(reference: Iterable[Point], test: Iterable[Point]) -> float | None:
@@ -179,7 +205,7 @@ def bd_rate(reference: Iterable[Point], test: Iterable[Point]) -> float | None:
     samples = 200
     total = 0.0
     for i in range(samples + 1):
-        vmaf = low + (high - low) * i / samples
+        vmaf = min(high, low + (high - low) * i / samples)  # no rounding past the end
         ref_rate, test_rate = bitrate_for(ref_hull, vmaf), bitrate_for(test_hull, vmaf)
         assert ref_rate is not None and test_rate is not None
         weight = 0.5 if i in (0, samples) else 1.0  # trapezoidal rule

@@ -45,7 +45,7 @@ from media.thumbnails import make_images
 STAGING = ".staging"
 RETIRED = ".retired"
 # A replaced encode stays on disk this long, so viewers already playing it can finish:
-# longer than any signed URL lives.
+# longer than any signed URL lives. Its mark in RETIRED says since when.
 RETIRE_AFTER_SECONDS = 24 * 3600
 
 LadderKind = Literal["fixed", "per-title"]
@@ -306,14 +306,16 @@ def _record(folder: Path, drm: str) -> dict[str, object]:
 
 
 def _retire(media_root: Path, name: str) -> None:
-    """Move a replaced asset aside, and delete those retired long enough ago."""
-    retired = media_root / RETIRED
-    retired.mkdir(exist_ok=True)
-    old = media_root / name
-    if old.is_dir():
-        os.rename(old, retired / name)
-        os.utime(retired / name)  # the grace period starts now, not at its encode
+    """Mark a replaced asset for deletion, and delete those marked long enough ago.
+
+    The folder stays where it is meanwhile: a viewer who started it before the new
+    encode was published keeps fetching its segments by the same URLs.
+    """
+    marks = media_root / RETIRED
+    marks.mkdir(exist_ok=True)
+    (marks / name).touch()
     horizon = time.time() - RETIRE_AFTER_SECONDS
-    for folder in retired.iterdir():
-        if folder.stat().st_mtime < horizon:
-            shutil.rmtree(folder, ignore_errors=True)
+    for mark in marks.iterdir():
+        if mark.stat().st_mtime < horizon:
+            shutil.rmtree(media_root / mark.name, ignore_errors=True)
+            mark.unlink()

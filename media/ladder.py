@@ -33,6 +33,15 @@ class Rung:
     """The encoder's target, in bits per second."""
     vmaf: float | None = None
     """The quality the per-title analysis predicts for this rung, where it made one."""
+    crf: float | None = None
+    """Encode at this x264 CRF, capped near ``bitrate``, instead of aiming at ``bitrate``.
+
+    Per-title rungs carry the CRF their trials reached the chosen quality with: a
+    quality target spends bits where the title needs them, and lands on the quality the
+    trials predicted, which a bitrate target only approximates.
+    """
+    max_bitrate: int | None = None
+    """The cap on a CRF rung's rate (VBV maxrate); twice ``bitrate`` when not given."""
 
     @property
     def name(self) -> str:
@@ -45,6 +54,8 @@ class Rung:
             "height": self.height,
             "bitrate": self.bitrate,
             "vmaf": self.vmaf,
+            "crf": self.crf,
+            "max_bitrate": self.max_bitrate,
         }
 
 

@@ -23,15 +23,17 @@ from pathlib import Path
 
 from media.encode import scale_filter, x264_options
 from media.ffmpeg import run_ffmpeg
-from media.hull import Point, choose_rungs, upper_hull
+from media.hull import Choice, Point, choose_rungs, upper_hull
 from media.ladder import Rung, fit, fits_without_upscaling, native_size
 from media.probe import SourceInfo, probe
 
 TRIAL_HEIGHTS = (2160, 1440, 1080, 720, 540, 360, 240)
-TRIAL_CRFS = (20, 26, 32, 38, 44)
+TRIAL_CRFS = (18, 24, 30, 36, 42)
 # VMAF's standard model is trained for a 1080p screen: score larger sources at 1080p.
 VMAF_MAX_HEIGHT = 1080
-VMAF_FRAMES = 60  # enough frames for a stable mean; more are skipped with n_subsample
+VMAF_FRAMES = 25  # enough frames for a stable mean; the others are skipped
+MIN_BITRATE = 30_000
+BOTTOM_BITRATE = 300_000
 
 StepCallback = Callable[[int, int], None]
 """Called with (steps done, steps in all) as the analysis advances."""
@@ -46,7 +48,7 @@ class Trial:
     vmaf: float
 
     def point(self) -> Point:
-        return Point(self.width, self.height, self.bitrate, self.vmaf)
+        return Point(self.width, self.height, self.bitrate, self.vmaf, self.crf)
 
 
 def trial_sizes(info: SourceInfo, max_sizes: int = 5) -> list[tuple[int, int]]:
@@ -126,18 +128,32 @@ async def analyse(
     return trials
 
 
-def ladder_from_trials(trials: list[Trial], *, max_rungs: int = 8) -> list[Rung]:
-    """The per-title ladder, best first, from scored trials."""
+def trial_hulls(trials: list[Trial]) -> list[list[Point]]:
+    """Each trial resolution's rate-quality hull."""
     by_size: dict[tuple[int, int], list[Point]] = defaultdict(list)
     for trial in trials:
         by_size[(trial.width, trial.height)].append(trial.point())
-    hulls = [upper_hull(points) for points in by_size.values()]
-    choices = choose_rungs(hulls, max_rungs=max_rungs)
+    return [upper_hull(points) for points in by_size.values()]
+
+
+def rung_for(choice: Choice, max_bitrate: int | None = None) -> Rung:
+    """The rung that encodes a point chosen on the hulls."""
+    # Round to 10 kb/s: finer targets promise a precision the encoder does not have.
+    bitrate = max(MIN_BITRATE, round(choice.bitrate / 10_000) * 10_000)
+    crf = None if choice.setting is None else round(min(max(choice.setting, 0), 51), 1)
+    return Rung(choice.width, choice.height, bitrate, round(choice.vmaf, 1), crf, max_bitrate)
+
+
+def ladder_from_trials(trials: list[Trial], *, max_rungs: int = 8) -> list[Rung]:
+    """The per-title ladder, best first, from scored trials."""
+    choices = choose_rungs(trial_hulls(trials), max_rungs=max_rungs, bottom_bitrate=BOTTOM_BITRATE)
     rungs: list[Rung] = []
-    for choice in choices:
-        # Round to 10 kb/s: finer targets promise a precision the encoder does not have.
-        bitrate = max(50_000, round(choice.bitrate / 10_000) * 10_000)
-        rung = Rung(choice.width, choice.height, bitrate, round(choice.vmaf, 1))
+    for index, choice in enumerate(choices):
+        rung = rung_for(choice)
+        if index == len(choices) - 1:
+            # The bottom rung is for the slowest links: a title harder than its sample
+            # loses quality there, never the promise of at most BOTTOM_BITRATE.
+            rung = rung_for(choice, min(2 * rung.bitrate, BOTTOM_BITRATE))
         if all(other.name != rung.name for other in rungs):
             rungs.append(rung)
     return rungs
@@ -205,7 +221,9 @@ async def _score(
     sample: Path, encodes: list[Path], size: tuple[int, int], subsample: int, workdir: Path
 ) -> list[float]:
     width, height = size
-    # Pair frames by position, whatever timestamps the raw H.264 streams are given.
+    # Pair frames by position, whatever timestamps the raw H.264 streams are given. (Frames
+    # are skipped with n_subsample, not dropped before: VMAF's motion feature compares each
+    # reference frame with the one before it, and would see faster motion than there is.)
     same_clock = "settb=1/1000,setpts=N"
     upscale = f"scale={width}:{height}:flags=bicubic"
     count = len(encodes)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from datasources.media_assets import get_asset
 from datasources.media_tables import media_assets
 from media.drm import b64decode, b64url, clearkey_license, unseal
 from media.ffmpeg import run_ffmpeg
-from media.ingest import RETIRED, STAGING, IngestOptions, ingest
+from media.ingest import RETIRE_AFTER_SECONDS, RETIRED, STAGING, IngestOptions, ingest
 from media.manifests import HLS_MASTER_FILE, MPD_FILE, load_manifest
 from media.probe import probe
 from tests.media.conftest import add_episode
@@ -294,21 +297,30 @@ async def test_reingest_publishes_a_new_folder_and_retires_the_old(
     first = await ingest(engine, cartoon, media_root, video_id=movie, options=FAST)
     second = await ingest(engine, cartoon, media_root, video_id=movie, options=FAST)
     assert second.id == first.id and second.storage_path != first.storage_path
-    assert _published(media_root) == [second.storage_path]
-    # Viewers still playing the old encode can finish: it is set aside, not deleted.
-    assert (media_root / RETIRED / (first.storage_path or "")).is_dir()
     assert await _count(engine) == 1
+    # Viewers still playing the old encode can finish: it stays, marked for deletion.
+    assert _published(media_root) == sorted([str(first.storage_path), str(second.storage_path)])
+    mark = media_root / RETIRED / (first.storage_path or "")
+    assert mark.is_file()
+
+    a_day_ago = time.time() - RETIRE_AFTER_SECONDS - 1
+    os.utime(mark, (a_day_ago, a_day_ago))
+    third = await ingest(engine, cartoon, media_root, video_id=movie, options=FAST)
+    assert _published(media_root) == sorted([str(second.storage_path), str(third.storage_path)])
+    assert not mark.exists()
 
 
 async def test_two_ingests_of_one_title_conflict(
     engine: AsyncEngine, movie: int, cartoon: Path, media_root: Path
 ) -> None:
-    encoding = _Encoding()
-    task = asyncio.create_task(
-        ingest(engine, cartoon, media_root, video_id=movie, options=FAST, progress=encoding)
-    )
-    await encoding.begun.wait()
-    with pytest.raises(Conflict):
-        await ingest(engine, cartoon, media_root, video_id=movie, options=FAST)
-    asset = await task
+    # Another process's ingest of the title holds its lock.
+    lock_file = media_root / STAGING / f"video-{movie}.lock"
+    lock_file.parent.mkdir(parents=True)
+    with lock_file.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(Conflict, match="already being ingested"):
+            await ingest(engine, cartoon, media_root, video_id=movie, options=FAST)
+    assert await _count(engine) == 0
+    # Once it is gone (even killed: the kernel drops the lock), ingests go ahead.
+    asset = await ingest(engine, cartoon, media_root, video_id=movie, options=FAST)
     assert asset.status == "ready"
