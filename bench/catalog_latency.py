@@ -29,34 +29,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import json
 import os
-import platform
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+from harness import (
+    DATA_DIR,
+    admin_url,
+    client_limits,
+    drop_database,
+    free_port,
+    latency_summary,
+    log,
+    machine,
+    process_cpu_seconds,
+    recreate_database,
+    require_loopback,
+    serve_flix,
+    wait_ready,
+    with_path,
+)
 
 from datasources.migrations import upgrade
 from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench"
-DATA_DIR = Path(__file__).resolve().parents[1] / ".flix"  # the MovieLens download is cached here
 WARMUP = 50
 ROUNDS = 4  # each side's requests run in this many batches, alternating with the other's
 BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
-READY_SECONDS = 30.0
 VIDEO_QUERY = (
     "query($id: ID!) { video(id: $id) { id title releaseYear rating genres description } }"
 )
@@ -86,42 +93,6 @@ LIMIT 10
 Call = Callable[[int], Awaitable[str | None]]  # the i-th request; an error message or None
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def require_loopback(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
-        raise SystemExit(f"refusing a non-loopback address: {url}")
-    return url
-
-
-def with_database(url: str, name: str, scheme: str | None = None) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme=scheme or parts.scheme, path=f"/{name}"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(sorted_ms: list[float], fraction: float) -> float:
-    index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
-    return sorted_ms[index]
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc; 0.0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Tally:
     """What the batches of one side of a scenario add up to."""
@@ -135,8 +106,7 @@ class Tally:
     def summary(self, planned: int) -> dict[str, Any]:
         done, ordered = len(self.latencies_ms), sorted(self.latencies_ms)
         result: dict[str, Any] = {
-            "p50_ms": round(percentile(ordered, 0.50), 3),
-            "p99_ms": round(percentile(ordered, 0.99), 3),
+            **latency_summary(ordered),
             "rps": round(done / self.seconds, 1),
             "errors": len(self.errors),
             "bench_cpu_ms_per_request": round(self.bench_cpu * 1000 / done, 3),
@@ -258,20 +228,6 @@ async def same_answers(client: httpx.AsyncClient, pool: asyncpg.Pool, maturity: 
     return differences
 
 
-async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with status {server.returncode}")
-        try:
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"/readyz was not 200 within {READY_SECONDS:.0f} s")
-
-
 async def sign_in(client: httpx.AsyncClient) -> int:
     """Log in as the demo viewer and pick "Alex"; returns that profile's maturity level."""
     login = await graphql(
@@ -301,24 +257,8 @@ def flix_server(database_url: str, port: int) -> Iterator[subprocess.Popen[bytes
         ),
         "FLIX_LOGIN_ATTEMPTS": "1000",  # the bench signs in on every run
     }
-    command = [str(Path(sys.executable).with_name("flix")), "serve", "--port", str(port)]
-    log(f"starting {' '.join(command)}")
-    with tempfile.TemporaryFile() as server_log:
-        server = subprocess.Popen(command, env=env, stdout=server_log, stderr=subprocess.STDOUT)
-        try:
-            yield server
-        except BaseException:
-            server_log.seek(0)
-            tail = server_log.read().decode(errors="replace")[-4000:]
-            log(f"failed; the server's log ends with:\n{tail}")
-            raise
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+    with serve_flix(env, port) as server:
+        yield server
 
 
 async def pg_sessions(pool: asyncpg.Pool) -> int:
@@ -331,9 +271,7 @@ async def pg_sessions(pool: asyncpg.Pool) -> int:
 async def bench(
     args: argparse.Namespace, database_url: str, port: int, server: subprocess.Popen[bytes]
 ) -> dict[str, Any]:
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
+    limits = client_limits(args.concurrency)
     base_url = f"http://127.0.0.1:{port}"
     async with (
         httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client,
@@ -369,16 +307,6 @@ async def bench(
     return {"scenarios": scenarios, "floor_mismatches": differences}
 
 
-async def recreate_database(admin_url: str, drop_only: bool = False) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            await connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    finally:
-        await connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
@@ -389,12 +317,10 @@ def main() -> None:
         args.requests = 200
     if not (1 <= args.concurrency <= 256 and 1 <= args.requests <= 1_000_000):
         parser.error("--concurrency must be 1..256 and --requests 1..1000000")
-    admin_url = require_loopback(
-        os.environ.get("FLIX_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    )
-    database_url = with_database(admin_url, BENCH_DB)
-    sqlalchemy_url = with_database(admin_url, BENCH_DB, "postgresql+asyncpg")
-    asyncio.run(recreate_database(admin_url))
+    admin = admin_url()
+    database_url = with_path(admin, BENCH_DB)
+    sqlalchemy_url = with_path(admin, BENCH_DB, "postgresql+asyncpg")
+    asyncio.run(recreate_database(admin, BENCH_DB))
     try:
         log("migrating and importing the demo catalog…")
         upgrade(sqlalchemy_url)
@@ -403,14 +329,9 @@ def main() -> None:
         with flix_server(sqlalchemy_url, port) as server:
             result = asyncio.run(bench(args, database_url, port, server))
     finally:
-        asyncio.run(recreate_database(admin_url, drop_only=True))
+        asyncio.run(drop_database(admin, BENCH_DB))
     report = {
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "cpus_usable": len(os.sched_getaffinity(0)),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "requests": args.requests,
         "concurrency": args.concurrency,
         **result,

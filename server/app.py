@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -117,7 +118,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Pages of rows compress ~10x; media (already compressed video) is left alone.
+            Route("/graphql", GZipMiddleware(graphql, minimum_size=1024), methods=["GET", "POST"]),
             *media_routes(),
             *web_routes(),  # last: the web client answers every other GET
         ],

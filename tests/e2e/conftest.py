@@ -11,7 +11,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -21,16 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx2 as httpx
-import nats
 import pytest
 import redis
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
-from datasources.events import EventLog
 from datasources.migrations import upgrade
 from server.cli.catalog import import_demo_catalog
+from server.embedded import _free_port
+from tests.conftest import (
+    ADMIN_URL,
+    NATS_URL,
+    _delete_streams,
+    _drop_database,
+    _recreate_database,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("FLIX_E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -42,8 +46,6 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-ADMIN_URL = os.environ.get("FLIX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-NATS_URL = os.environ.get("FLIX_TEST_NATS_URL", "nats://127.0.0.1:4222")
 # A Redis database of its own: the unit tests' fixture flushes theirs (1 + pid % 15).
 REDIS_URL = os.environ.get(
     "FLIX_E2E_REDIS_URL", f"redis://127.0.0.1:6379/{1 + (os.getpid() + 7) % 15}"
@@ -66,38 +68,6 @@ def _off_loop(work: Callable[[], object]) -> object:
 
 def _run(coroutine: Callable[[], Coroutine[Any, Any, object]]) -> object:
     return _off_loop(lambda: asyncio.run(coroutine()))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def _create_database(name: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
-async def _drop_database(name: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-async def _delete_streams(prefix: str) -> None:
-    broker = await nats.connect(NATS_URL)
-    try:
-        await EventLog(broker, None, prefix).delete_streams()  # type: ignore[arg-type]
-    finally:
-        await broker.close()
 
 
 @dataclass
@@ -168,7 +138,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not (ROOT / "player-web" / "dist" / "index.html").is_file():
         pytest.skip("player-web is not built: run scripts/install (npm ci && npm run build)")
     name = f"flix_e2e_{os.getpid()}"
-    _run(lambda: _create_database(name))
+    _run(lambda: _recreate_database(name))
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     database_url = f"{base}/{name}"
     _off_loop(lambda: upgrade(database_url))
