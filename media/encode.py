@@ -144,8 +144,10 @@ def _rate_control(rung: Rung) -> list[str]:
     else:
         # Per-title rungs aim at a quality (capped CRF); the cap keeps the peak near the
         # bitrate the trials measured, should the title be harder than its sample.
+        # A rung with its own cap (the bottom one) gets a one-second buffer: a tight cap.
         maxrate = rung.max_bitrate or rung.bitrate * 2
-        target, bufsize = ["-crf", f"{rung.crf:g}"], maxrate * 2
+        bufsize = maxrate if rung.max_bitrate else maxrate * 2
+        target = ["-crf", f"{rung.crf:g}"]
     return [*target, "-maxrate", str(maxrate), "-bufsize", str(bufsize)]
 
 

@@ -85,6 +85,8 @@ async def media(request: Request) -> Response:
     if wanted is not None:
         return _render(request, wanted, keys)
     relative = path.removeprefix(PREFIX)
+    if any(part.startswith(".") for part in relative.split("/")):
+        return _refuse(404, "No such media.")  # staging and retired work is never public
     file = (keys.media_root / relative).resolve()
     if keys.media_root.resolve() not in file.parents or not file.is_file():
         return _refuse(404, "No such media.")
