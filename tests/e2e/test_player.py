@@ -225,6 +225,17 @@ def test_a_clear_key_title_plays(
     _wait_until(page, "p.state === 'playing' && v.currentTime >= 3")
     assert licenses, "no license request was made"
     assert "error" not in _player_state(page)
+    # On to the end: jump to the last seconds and wait for the video to finish decrypting
+    # and playing them.
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.evaluate(
+        "() => { const v = document.querySelector('video');"
+        " v.addEventListener('ended', () => { window.__flixEnded = true; });"
+        " v.currentTime = Math.max(0, v.duration - 3); }"
+    )
+    page.wait_for_function("() => window.__flixEnded === true", timeout=30_000)
+    assert not errors, errors
 
 
 def test_a_throttled_network_switches_to_a_lower_rung_and_keeps_playing(
