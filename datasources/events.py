@@ -56,6 +56,11 @@ class Event:
     payload: dict[str, Any]
 
 
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def message_id(*parts: object) -> str:
     """A stable id for an event, so a retried publish is recognised as the same event."""
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
@@ -178,6 +183,9 @@ class EventLog:
                     try:
                         messages = await subscription.fetch(batch, timeout=5)
                     except TimeoutError:
+                        # nats-py may turn a cancellation into its own timeout: honour it.
+                        if _cancelling():
+                            raise asyncio.CancelledError from None
                         continue
                     for message in messages:
                         event = Event(
@@ -195,6 +203,8 @@ class EventLog:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # broker away: wait and subscribe again
+                if _cancelling():
+                    raise asyncio.CancelledError from None
                 log.warning("consumer interrupted", durable=durable, error=repr(error))
                 await asyncio.sleep(2)
 

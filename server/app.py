@@ -108,7 +108,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             finally:
                 for task in background:
                     task.cancel()
-                await asyncio.gather(*background, return_exceptions=True)
+                # Bounded: a client library that swallows a cancellation must not hang
+                # shutdown (the stores close next either way).
+                await asyncio.wait(background, timeout=5)
 
     contexts = ContextFactory(settings)
     graphql = FlixGraphQL(schema, contexts=contexts)
