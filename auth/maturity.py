@@ -8,7 +8,6 @@ HIGHEST = 5
 ADULT_DEFAULT = 4
 KIDS_MAX = 2
 
-LABELS = {1: "G", 2: "PG", 3: "PG-13", 4: "R", 5: "NC-17"}
 RATING_LEVELS = {
     "G": 1, "TV-Y": 1, "TV-Y7": 1, "TV-G": 1,
     "PG": 2, "TV-PG": 2,

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Select, Table, Text, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.records import Episode, Page, Season, Video
@@ -72,34 +72,34 @@ async def videos_by_id(engine: AsyncEngine, ids: Sequence[int]) -> dict[int, Vid
         return {row.id: Video.from_row(row) for row in rows}
 
 
+async def _children(
+    engine: AsyncEngine, table: Table, parent: str, order: str, parent_ids: Sequence[int]
+) -> dict[int, list[Any]]:
+    """Rows of ``table`` grouped by their ``parent`` column, each group in ``order``."""
+    query = (
+        select(table)
+        .where(table.c[parent].in_(parent_ids))
+        .order_by(table.c[parent], table.c[order])
+    )
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    async with engine.connect() as connection:
+        for row in await connection.execute(query):
+            grouped[row._mapping[parent]].append(row._mapping)
+    return grouped
+
+
 async def seasons_by_video(
     engine: AsyncEngine, video_ids: Sequence[int]
 ) -> dict[int, list[Season]]:
-    query = (
-        select(seasons)
-        .where(seasons.c.video_id.in_(video_ids))
-        .order_by(seasons.c.video_id, seasons.c.season_number)
-    )
-    grouped: dict[int, list[Season]] = defaultdict(list)
-    async with engine.connect() as connection:
-        for row in await connection.execute(query):
-            grouped[row.video_id].append(Season(**row._mapping))
-    return grouped
+    rows = await _children(engine, seasons, "video_id", "season_number", video_ids)
+    return {key: [Season(**row) for row in group] for key, group in rows.items()}
 
 
 async def episodes_by_season(
     engine: AsyncEngine, season_ids: Sequence[int]
 ) -> dict[int, list[Episode]]:
-    query = (
-        select(episodes)
-        .where(episodes.c.season_id.in_(season_ids))
-        .order_by(episodes.c.season_id, episodes.c.episode_number)
-    )
-    grouped: dict[int, list[Episode]] = defaultdict(list)
-    async with engine.connect() as connection:
-        for row in await connection.execute(query):
-            grouped[row.season_id].append(Episode(**row._mapping))
-    return grouped
+    rows = await _children(engine, episodes, "season_id", "episode_number", season_ids)
+    return {key: [Episode(**row) for row in group] for key, group in rows.items()}
 
 
 async def genres(engine: AsyncEngine, *, max_maturity: int) -> list[str]:

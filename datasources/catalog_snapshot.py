@@ -22,17 +22,14 @@ REFRESH_SECONDS = 60.0
 @dataclass(frozen=True)
 class CatalogSnapshot:
     videos: dict[int, Video]
-    added_order: list[int]  # newest addition first: the "New Releases" order
 
 
 async def _load(engine: AsyncEngine) -> CatalogSnapshot:
     columns = [c for c in videos.c if c.name not in ("search_vector", "external_id")]
-    query = select(*columns).order_by(
-        videos.c.release_year.desc().nulls_last(), videos.c.created_at.desc(), videos.c.id
-    )
+    query = select(*columns)
     async with engine.connect() as connection:
         rows = (await connection.execute(query)).all()
-    return CatalogSnapshot({row.id: Video.from_row(row) for row in rows}, [row.id for row in rows])
+    return CatalogSnapshot({row.id: Video.from_row(row) for row in rows})
 
 
 class CatalogSnapshots:

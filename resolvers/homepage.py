@@ -123,7 +123,7 @@ async def _generic_plans(ctx: Context, allowed: dict[int, Video], country: str) 
 
 
 def _newest_first(allowed: dict[int, Video]) -> list[int]:
-    """Newest first, by release year then id (the snapshot's order)."""
+    """Newest first, by release year then id."""
     return sorted(allowed, key=lambda vid: (-(allowed[vid].release_year or 0), -vid))
 
 

@@ -8,7 +8,7 @@ from resolvers import homepage, my_list
 from schema.catalog.types import Video
 from schema.context import Info
 from schema.directives import field
-from schema.personalization.types import Homepage, PageSource, Row
+from schema.personalization.types import Homepage, Row
 from schema.relay import Connection
 
 
@@ -24,7 +24,7 @@ class PersonalizationQuery:
     ) -> Homepage:
         order = homepage.row_order(info.context.treatments.get(homepage.ROW_ORDER_EXPERIMENT))
         page = await homepage.homepage(info.context, rows, items_per_row, order)
-        return Homepage(rows=[Row.of(row) for row in page.rows], source=PageSource(page.source))
+        return Homepage(rows=[Row.of(row) for row in page.rows], source=page.source)
 
     @field(roles=[], maturity=True, description="The active profile's list, newest first.")
     async def my_list(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from datasources import records
-from resolvers import homepage_rows
+from resolvers import homepage, homepage_rows
 from schema.directives import field
 
 if TYPE_CHECKING:
@@ -22,29 +22,21 @@ class Rating(Enum):
     NONE = "NONE"
 
 
-@strawberry.enum
-class RowKind(Enum):
-    CONTINUE_WATCHING = "CONTINUE_WATCHING"
-    TRENDING = "TRENDING"
-    TOP_GENRE = "TOP_GENRE"
-    BECAUSE_YOU_WATCHED = "BECAUSE_YOU_WATCHED"
-    MY_LIST = "MY_LIST"
-    NEW_RELEASES = "NEW_RELEASES"
-    TOP_10 = "TOP_10"
+# The homepage's own enums, exposed as they are rather than restated here.
+strawberry.enum(homepage_rows.RowKind, name="RowKind")
 
 
-@strawberry.enum(description="Where a homepage came from; anything but PERSONALIZED is degraded.")
-class PageSource(Enum):
-    PERSONALIZED = "PERSONALIZED"
-    CACHE = "CACHE"
-    LAST_GOOD = "LAST_GOOD"
-    GENERIC = "GENERIC"
+strawberry.enum(
+    homepage.PageSource,
+    name="PageSource",
+    description="Where a homepage came from; anything but PERSONALIZED is degraded.",
+)
 
 
 @strawberry.type
 class Row:
     id: strawberry.ID
-    kind: RowKind
+    kind: homepage_rows.RowKind
     title: str
     videos: strawberry.Private[list[records.Video]]
 
@@ -56,11 +48,11 @@ class Row:
 
     @classmethod
     def of(cls, row: homepage_rows.Row) -> Row:
-        return cls(id=strawberry.ID(row.id), kind=RowKind(row.kind.value), title=row.title,
+        return cls(id=strawberry.ID(row.id), kind=row.kind, title=row.title,
                    videos=row.items)  # fmt: skip
 
 
 @strawberry.type
 class Homepage:
     rows: list[Row]
-    source: PageSource
+    source: homepage.PageSource
