@@ -145,6 +145,8 @@ def stop(
 ) -> None:
     """Send ``stop_signal`` and wait up to ``timeout`` seconds; then kill it and wait up to
     ``kill_timeout`` more."""
+    if process.poll() is not None:
+        return
     process.send_signal(stop_signal)
     try:
         process.wait(timeout=timeout)

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import json
 import os
 import shutil
@@ -58,10 +57,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
+from harness import (
+    drop_database,
+    free_port,
+    log,
+    percentile,
+    recreate_database,
+    require_loopback,
+    stop,
+    with_path,
+)
 from nats.aio.client import Client as NATS
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -135,34 +144,6 @@ READ_PROBE = """() => {
 }"""
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def require_loopback(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
-        raise SystemExit(f"refusing a non-loopback address: {url}")
-    return url
-
-
-def with_path(url: str, path: str, scheme: str | None = None) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(scheme=scheme or parts.scheme, path=f"/{path}"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(sorted_ms: list[float], fraction: float) -> float:
-    """Nearest rank: with 20 samples, p95 is the 19th smallest."""
-    index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
-    return sorted_ms[index]
-
-
 def summarize(samples: list[float]) -> dict[str, float | None]:
     if not samples:
         return {"p50_ms": None, "p95_ms": None, "min_ms": None, "max_ms": None}
@@ -177,17 +158,6 @@ def summarize(samples: list[float]) -> dict[str, float | None]:
 
 def median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
-
-
-def stop(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(how)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,16 +396,6 @@ def report(args: argparse.Namespace, results: Results, setup_s: float) -> dict[s
 # Lifecycle
 
 
-async def create_database(admin_url: str, name: str, drop_only: bool = False) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
 async def video_id_of(database_url: str, title: str) -> str:
     connection = await asyncpg.connect(database_url)
     try:
@@ -519,7 +479,7 @@ def flix_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]
         log(f"failed; the server's log ends with:\n{tail}")
         raise
     finally:
-        stop(server, signal.SIGINT)
+        stop(server, stop_signal=signal.SIGINT)
 
 
 def make_clip(target: Path) -> Path:
@@ -559,7 +519,7 @@ def cleanup(admin_url: str, database: str, nats_url: str, prefix: str) -> None:
     """Each step on its own, so one failing does not leave the other undone."""
     log("cleaning up: the database and the NATS streams")
     steps: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
-        ("drop the database", lambda: create_database(admin_url, database, drop_only=True)),
+        ("drop the database", lambda: drop_database(admin_url, database)),
         ("delete the NATS streams", lambda: delete_streams(nats_url, prefix)),
     ]
     for name, step in steps:
@@ -603,7 +563,7 @@ def main() -> None:
         with private_redis(data_dir / "redis") as redis_url:
             try:
                 log(f"creating {database}, migrating, importing the demo catalog…")
-                asyncio.run(create_database(admin_url, database))
+                asyncio.run(recreate_database(admin_url, database))
                 upgrade(sqlalchemy_url)
                 asyncio.run(import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False))
                 video_id = asyncio.run(video_id_of(database_url, TITLE))
