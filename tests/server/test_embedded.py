@@ -14,7 +14,7 @@ import nats
 import pytest
 import redis
 
-from server import embedded
+from server import embedded, processes
 from server.embedded import DataFolderInUse, EmbeddedServerError, EmbeddedUrls, embedded_services
 
 pytestmark = pytest.mark.embedded
@@ -102,13 +102,13 @@ def test_failed_start_stops_the_rest_and_unlocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     picked: list[int] = []
-    free_port = embedded._free_port
+    free_port = processes.free_port
 
     def recording_free_port() -> int:
         picked.append(free_port())
         return picked[-1]
 
-    monkeypatch.setattr(embedded, "_free_port", recording_free_port)
+    monkeypatch.setattr(embedded, "free_port", recording_free_port)
     monkeypatch.setattr(embedded, "_nats_server", lambda: "/bin/false")
     with pytest.raises(EmbeddedServerError, match="NATS exited"), embedded_services(tmp_path):
         pass
