@@ -40,6 +40,7 @@ __all__ = [
     "DataFolderInUse",
     "EmbeddedServerError",
     "EmbeddedUrls",
+    "data_folder_lock",
     "embedded_services",
     "postgres_account",
     "start_nats",
@@ -73,7 +74,7 @@ def embedded_services(
     # The lock is taken before anything starts and released after everything
     # stopped; the ExitStack stops servers in reverse start order, also when
     # a later server fails to start.
-    with _data_folder_lock(data_dir), contextlib.ExitStack() as stack:
+    with data_folder_lock(data_dir), contextlib.ExitStack() as stack:
         pg_port = start_postgres(data_dir, stack, say)
         redis_port = start_redis(data_dir, stack, say)
         nats_port = start_nats(data_dir, stack, say)
@@ -85,7 +86,7 @@ def embedded_services(
 
 
 @contextlib.contextmanager
-def _data_folder_lock(data_dir: Path) -> Iterator[None]:
+def data_folder_lock(data_dir: Path) -> Iterator[None]:
     # flock dies with its holder, so a crashed `flix serve` never leaves a stale lock.
     fd = os.open(data_dir / "flix.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -94,7 +95,7 @@ def _data_folder_lock(data_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             raise DataFolderInUse(
-                f"data folder {data_dir} is in use by another `flix serve` (pid {holder})"
+                f"data folder {data_dir} is in use by another Flix process (pid {holder})"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

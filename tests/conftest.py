@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx2 as httpx
@@ -23,10 +24,19 @@ from datasources.tables import episodes, metadata, seasons, videos
 from server.app import create_app
 from server.settings import Settings
 
+# The stores scripts/test started (server/supervisor.py), or the ones the FLIX_TEST_* name.
 ADMIN_URL = os.environ.get("FLIX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-# Per test process, so parallel runs on one machine do not wipe each other's state.
-REDIS_URL = os.environ.get("FLIX_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
+_REDIS = urlsplit(os.environ.get("FLIX_TEST_REDIS_URL", "redis://127.0.0.1:6379"))
+REDIS_SERVER = f"{_REDIS.scheme}://{_REDIS.netloc}"
 NATS_URL = os.environ.get("FLIX_TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+
+def redis_database(offset: int) -> str:
+    """A Redis database of this test process: parallel runs on one server keep apart."""
+    return f"{REDIS_SERVER}/{1 + (os.getpid() + offset) % 15}"
+
+
+REDIS_URL = redis_database(0)
 TEST_DATABASE = f"flix_test_{os.getpid()}"
 
 

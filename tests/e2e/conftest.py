@@ -34,6 +34,7 @@ from tests.conftest import (
     _delete_streams,
     _drop_database,
     _recreate_database,
+    redis_database,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,10 +47,8 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-# A Redis database of its own: the unit tests' fixture flushes theirs (1 + pid % 15).
-REDIS_URL = os.environ.get(
-    "FLIX_E2E_REDIS_URL", f"redis://127.0.0.1:6379/{1 + (os.getpid() + 7) % 15}"
-)
+# A Redis database of its own: the unit tests' fixture flushes theirs.
+REDIS_URL = redis_database(7)
 VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
 
 

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from redis.asyncio import Redis
@@ -166,7 +167,7 @@ def test_failing_personalization_without_cache_serves_a_generic_page(watched: Ap
 def test_redis_down_still_serves_a_page(
     make_api: Callable[..., Api], catalog: dict[str, int]
 ) -> None:
-    with FaultProxy("127.0.0.1", 6379) as proxy:
+    with FaultProxy("127.0.0.1", urlsplit(REDIS_URL).port or 6379) as proxy:
         database = REDIS_URL.rsplit("/", 1)[1]
         api = make_api(redis_url=f"redis://127.0.0.1:{proxy.port}/{database}")
         api.viewer_with_profile("ada@example.com", maturityLevel=5)

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from typer.testing import CliRunner
@@ -107,7 +108,7 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
 def test_broker_outage_loses_no_write_and_no_event(
     make_api: Callable[..., Api], catalog: dict[str, int], clean_database: str
 ) -> None:
-    with FaultProxy("127.0.0.1", 4222) as proxy:
+    with FaultProxy("127.0.0.1", urlsplit(NATS_URL).port or 4222) as proxy:
         api = _viewer(make_api(nats_url=f"nats://127.0.0.1:{proxy.port}"))
         ok(api, catalog["Babe"], 1000, at=1)
         proxy.reset()  # the broker vanishes
