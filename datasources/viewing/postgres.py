@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, func, select, tuple_, update
+from sqlalchemy import Table, case, false, func, literal_column, select, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.tables import viewing_progress, viewing_titles
-from datasources.viewing.records import Progress, ProgressUpdate, TitleState, TitleStateKind
+from datasources.viewing.records import (
+    Progress,
+    ProgressUpdate,
+    TitleState,
+    TitleStateKind,
+    WatchFeedback,
+)
 
 
 def _last_write_wins(table: Table, row: dict[str, Any], key: list[str]) -> Any:
@@ -122,6 +128,64 @@ class PostgresViewingStore:
         )
         async with self._engine.begin() as connection:
             return (await connection.execute(statement)).rowcount > 0
+
+    async def watch_seconds(self, profile_id: UUID) -> float:
+        query = select(func.coalesce(func.sum(viewing_progress.c.position_seconds), 0.0)).where(
+            viewing_progress.c.profile_id == profile_id
+        )
+        async with self._engine.connect() as connection:
+            return float(await connection.scalar(query) or 0.0)
+
+    async def watch_feedback(self, batch_size: int = 1000) -> AsyncIterator[Sequence[WatchFeedback]]:
+        # Both tables in one statement, so one snapshot; streamed through a server-side
+        # cursor, so the process holds one batch at a time. Literal SQL rather than bound
+        # parameters: a bare parameter in a UNION branch has no type PostgreSQL can infer.
+        one, nothing = literal_column("1.0"), literal_column("0.0")
+        fraction = case(
+            (
+                viewing_progress.c.duration_seconds > 0,
+                func.least(
+                    one, viewing_progress.c.position_seconds / viewing_progress.c.duration_seconds
+                ),
+            ),
+            else_=nothing,
+        )
+        signals = union_all(
+            select(
+                viewing_titles.c.profile_id,
+                viewing_titles.c.video_id,
+                nothing.label("watched"),
+                (viewing_titles.c.state == TitleStateKind.COMPLETED.value).label("completed"),
+                viewing_titles.c.client_timestamp.label("at"),
+            ),
+            select(
+                viewing_progress.c.profile_id,
+                viewing_progress.c.video_id,
+                fraction,
+                false(),
+                viewing_progress.c.client_timestamp,
+            ),
+        ).subquery("signals")
+        query = select(
+            signals.c.profile_id,
+            signals.c.video_id,
+            func.sum(signals.c.watched).label("watched"),
+            func.bool_or(signals.c.completed).label("completed"),
+            func.max(signals.c.at).label("at"),
+        ).group_by(signals.c.profile_id, signals.c.video_id)
+        async with self._engine.connect() as connection:
+            result = await connection.stream(query.execution_options(yield_per=batch_size))
+            async for rows in result.partitions():
+                yield [
+                    WatchFeedback(
+                        profile_id=row.profile_id,
+                        video_id=row.video_id,
+                        watched=float(row.watched),
+                        completed=bool(row.completed),
+                        at=row.at,
+                    )
+                    for row in rows
+                ]
 
     async def close(self) -> None:
         """The engine is shared with the rest of the app, which disposes of it."""

@@ -69,3 +69,14 @@ class TitleState:
     @property
     def hidden(self) -> bool:
         return self.hidden_at is not None and self.hidden_at >= self.client_timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class WatchFeedback:
+    """One profile's viewing of one title, summed up: the viewing half of training feedback."""
+
+    profile_id: UUID
+    video_id: int
+    watched: float  # titles' worth: each episode's (or the movie's) fraction, capped at 1, summed
+    completed: bool  # the title's standing is COMPLETED
+    at: datetime  # the newest heartbeat or standing of the title

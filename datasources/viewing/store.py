@@ -6,12 +6,12 @@ than what is stored, so replays, retries and out-of-order heartbeats are all har
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from datasources.viewing.records import Progress, ProgressUpdate, TitleState
+from datasources.viewing.records import Progress, ProgressUpdate, TitleState, WatchFeedback
 
 
 class ViewingStore(Protocol):
@@ -33,6 +33,20 @@ class ViewingStore(Protocol):
 
     async def hide(self, profile_id: UUID, video_id: int, at: datetime) -> bool:
         """Hide the title from Continue Watching until an update newer than ``at``."""
+        ...
+
+    async def watch_seconds(self, profile_id: UUID) -> float:
+        """Seconds watched so far: the positions of all the profile's progress, summed.
+
+        Experiments record it at a profile's first exposure as the CUPED covariate. There is
+        no cut-off time: a position is overwritten as viewing goes on, so "so far" (read at
+        the exposure) is all either store can say.
+        """
+        ...
+
+    def watch_feedback(self, batch_size: int = 1000) -> AsyncIterator[Sequence[WatchFeedback]]:
+        """Every profile's viewing, one row per (profile, title), in batches of about
+        ``batch_size``, in no particular order: what training reads. A full scan."""
         ...
 
     async def close(self) -> None: ...

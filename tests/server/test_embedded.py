@@ -83,7 +83,7 @@ def test_folder_in_use_starts_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
         def no_spawn(*args: object) -> None:
             raise AssertionError("a server was started on a folder in use")
 
-        monkeypatch.setattr(embedded, "_spawn", no_spawn)
+        monkeypatch.setattr(embedded, "spawn", no_spawn)
         with pytest.raises(DataFolderInUse, match="in use") as raised, embedded_services(tmp_path):
             pass
         assert str(tmp_path) in str(raised.value)
