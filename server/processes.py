@@ -6,6 +6,7 @@ the test run's supervisor and the benches that restart servers under load.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import importlib.util
 import os
@@ -16,10 +17,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
     "HOST",
+    "ChildServer",
     "EmbeddedServerError",
     "exchange",
     "free_port",
@@ -38,6 +41,66 @@ _PR_SET_PDEATHSIG = 1
 
 class EmbeddedServerError(RuntimeError):
     """A server could not be found, started or prepared."""
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+@dataclass
+class ChildServer:
+    """A server run as our child with a fixed command line (so a restart keeps its port and
+    data): the embedded stores, the JVM stores, and the benches that restart them under load.
+
+    Start and stop it from the main thread: the child dies with the thread that spawned it.
+    """
+
+    name: str
+    argv: list[str]
+    log: Path
+    cwd: Path
+    port: int
+    ready: Callable[[], bool]  # blocking probe: does it serve yet?
+    stop_signal: signal.Signals = signal.SIGTERM
+    run_as: pwd.struct_passwd | None = None
+    env: dict[str, str] | None = None
+    ready_timeout: float = READY_TIMEOUT_S
+    stop_timeout: float = STOP_TIMEOUT_S
+    proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self.proc = spawn(self.argv, self.log, self.cwd, self.run_as, self.stop_signal, self.env)
+        wait_ready(self.name, self.proc, self.log, self.ready, self.ready_timeout)
+
+    def stop(self, say: Callable[[str], None] = _quiet) -> None:
+        if self.proc is not None:
+            stop(self.proc, self.name, self.stop_signal, say, self.stop_timeout)
+
+    async def restart(self) -> float:
+        """Stop (the server's own clean shutdown) and start again on the same port and data,
+        without blocking the event loop; returns the monotonic time it answered again."""
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(self.stop_signal)
+            try:
+                await asyncio.to_thread(proc.wait, self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                await asyncio.to_thread(proc.wait)
+        self.proc = spawn(self.argv, self.log, self.cwd, self.run_as, self.stop_signal, self.env)
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise EmbeddedServerError(
+                    f"{self.name} exited while restarting; {log_tail(self.log)}"
+                )
+            try:
+                if await asyncio.to_thread(self.ready):
+                    return time.monotonic()
+            except OSError:
+                pass  # not listening yet
+            await asyncio.sleep(0.05)
+        raise EmbeddedServerError(f"{self.name} not ready {self.ready_timeout:.0f} s after restart")
 
 
 def spawn(
