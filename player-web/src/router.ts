@@ -21,7 +21,7 @@ export interface Screen {
   update?(context: ScreenContext): boolean;
 }
 
-export type ScreenFactory = (context: ScreenContext) => Promise<Screen | void> | Screen | void;
+export type ScreenFactory = (context: ScreenContext) => Promise<Screen | undefined> | Screen | undefined;
 
 export interface RouteDef {
   pattern: string;
@@ -47,7 +47,7 @@ function compile(pattern: string): RegExp {
 
 export class Router {
   private readonly compiled: { route: RouteDef; regex: RegExp }[];
-  private current: { route: RouteDef; screen: Screen | void; controller: AbortController } | null =
+  private current: { route: RouteDef; screen: Screen | undefined; controller: AbortController } | null =
     null;
   private generation = 0;
 
@@ -225,7 +225,7 @@ export function goBack(fallback: string): void {
 
 /** Only same-site paths: a `next` parameter must never send the viewer elsewhere. */
 export function safeNext(next: string | null): string | null {
-  if (!next || !next.startsWith('/') || next.startsWith('//')) return null;
+  if (!next?.startsWith('/') || next.startsWith('//')) return null;
   return next;
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import catalog, events, experiments, ingest, migrate, serve, train, users
+from server.cli import catalog, events, experiments, ingest, migrate, schema, serve, train, users
 
 app = typer.Typer(help="Flix: the streaming platform's backend.", no_args_is_help=True)
 app.command()(serve.serve)
@@ -15,6 +15,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(events.app, name="events")
 app.add_typer(experiments.app, name="experiments")
+app.add_typer(schema.app, name="schema")
 
 
 def main() -> None:

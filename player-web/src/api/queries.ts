@@ -1,192 +1,339 @@
-// Every operation the app sends. Values always travel as variables, never spliced in.
+// Every operation the app's screens send (the player's own are in src/player/). Each is a
+// literal `graphql()` document that codegen (`npm run codegen`) types from ../schema.graphql.
+// Values always travel as variables, never spliced in.
 
 import { gql, request, type RequestOptions } from './client';
-import { features } from './features';
+import { graphql } from './generated';
 import type {
-  Account,
-  Connection,
-  ContinueWatchingItem,
-  Plan,
-  Profile,
+  CreateProfileInput,
+  HeroDetailsQuery,
+  MyListQuery,
+  PageSource,
   Rating,
-  Row,
-  VideoCard,
-  VideoDetail,
-} from './types';
+  RegisterInput,
+  SearchQuery,
+  UpdateProfileInput,
+} from './generated/graphql';
+import type { Account, ContinueWatchingItem, Profile, Row, VideoDetail } from './types';
 
-const PROFILE = 'id name isKids maturityLevel language avatarUrl';
-const ACCOUNT = `id email country plan profiles { ${PROFILE} } activeProfile { ${PROFILE} }`;
-const CARD = 'id title posterUrl backdropUrl maturityLevel rating';
+// The selections the screens share. With fragment masking off they are plain field lists.
+graphql(`
+  fragment ProfileParts on Profile {
+    id
+    name
+    isKids
+    maturityLevel
+    language
+    avatarUrl
+  }
+`);
+
+graphql(`
+  fragment AccountParts on Account {
+    id
+    email
+    country
+    plan
+    profiles {
+      ...ProfileParts
+    }
+    activeProfile {
+      ...ProfileParts
+    }
+  }
+`);
+
+graphql(`
+  fragment CardParts on Video {
+    id
+    title
+    posterUrl
+    backdropUrl
+    maturityLevel
+    rating
+  }
+`);
+
+graphql(`
+  fragment CardFactsParts on Video {
+    ...CardParts
+    releaseYear
+    genres
+    type
+  }
+`);
+
+graphql(`
+  fragment EpisodeParts on Episode {
+    id
+    episodeNumber
+    title
+    description
+    durationMinutes
+    progress {
+      positionSeconds
+      durationSeconds
+      percentComplete
+    }
+  }
+`);
 
 // --- identity and profiles ----------------------------------------------------------------
 
+const ME = graphql(`
+  query Me {
+    me {
+      ...AccountParts
+    }
+  }
+`);
+
 export async function me(): Promise<Account | null> {
-  return (await gql<{ me: Account | null }>(`{ me { ${ACCOUNT} } }`)).me;
+  return (await gql(ME, {})).me;
 }
 
+const LOGIN = graphql(`
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      account {
+        ...AccountParts
+      }
+    }
+  }
+`);
+
 export async function login(email: string, password: string): Promise<Account> {
-  const data = await gql<{ login: { account: Account } | null }>(
-    `mutation($email: String!, $password: String!) {
-      login(email: $email, password: $password) { account { ${ACCOUNT} } }
-    }`,
-    { email, password },
-  );
+  const data = await gql(LOGIN, { email, password });
   if (!data.login) throw new Error('Sign-in failed.');
   return data.login.account;
 }
 
-export interface Registration {
-  email: string;
-  password: string;
-  country: string;
-  plan: Plan;
+const REGISTER = graphql(`
+  mutation Register($input: RegisterInput!) {
+    register(input: $input) {
+      account {
+        ...AccountParts
+      }
+    }
+  }
+`);
+
+export async function register(input: RegisterInput): Promise<Account> {
+  return (await gql(REGISTER, { input })).register.account;
 }
 
-export async function register(input: Registration): Promise<Account> {
-  const data = await gql<{ register: { account: Account } }>(
-    `mutation($input: RegisterInput!) { register(input: $input) { account { ${ACCOUNT} } } }`,
-    { input },
-  );
-  return data.register.account;
-}
+const LOGOUT = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
 
 export async function logout(): Promise<void> {
-  await gql<{ logout: boolean }>('mutation { logout }');
+  await gql(LOGOUT, {});
 }
 
-export interface ProfileFields {
-  name: string;
-  isKids: boolean;
-  maturityLevel: number;
+const CREATE_PROFILE = graphql(`
+  mutation CreateProfile($input: CreateProfileInput!) {
+    createProfile(input: $input) {
+      ...ProfileParts
+    }
+  }
+`);
+
+export async function createProfile(fields: CreateProfileInput): Promise<Profile> {
+  return (await gql(CREATE_PROFILE, { input: fields })).createProfile;
 }
 
-export async function createProfile(fields: ProfileFields): Promise<Profile> {
-  const data = await gql<{ createProfile: Profile }>(
-    `mutation($input: CreateProfileInput!) { createProfile(input: $input) { ${PROFILE} } }`,
-    { input: fields },
-  );
-  return data.createProfile;
+const UPDATE_PROFILE = graphql(`
+  mutation UpdateProfile($id: ID!, $input: UpdateProfileInput!) {
+    updateProfile(id: $id, input: $input) {
+      ...ProfileParts
+    }
+  }
+`);
+
+export async function updateProfile(id: string, fields: UpdateProfileInput): Promise<Profile> {
+  return (await gql(UPDATE_PROFILE, { id, input: fields })).updateProfile;
 }
 
-export async function updateProfile(id: string, fields: ProfileFields): Promise<Profile> {
-  const data = await gql<{ updateProfile: Profile }>(
-    `mutation($id: ID!, $input: UpdateProfileInput!) {
-      updateProfile(id: $id, input: $input) { ${PROFILE} }
-    }`,
-    { id, input: fields },
-  );
-  return data.updateProfile;
-}
+const DELETE_PROFILE = graphql(`
+  mutation DeleteProfile($id: ID!) {
+    deleteProfile(id: $id)
+  }
+`);
 
 export async function deleteProfile(id: string): Promise<void> {
-  await gql<{ deleteProfile: boolean }>('mutation($id: ID!) { deleteProfile(id: $id) }', { id });
+  await gql(DELETE_PROFILE, { id });
 }
 
+const SELECT_PROFILE = graphql(`
+  mutation SelectProfile($id: ID!) {
+    selectProfile(id: $id) {
+      ...ProfileParts
+    }
+  }
+`);
+
 export async function selectProfile(id: string): Promise<Profile> {
-  const data = await gql<{ selectProfile: Profile }>(
-    `mutation($id: ID!) { selectProfile(id: $id) { ${PROFILE} } }`,
-    { id },
-  );
-  return data.selectProfile;
+  return (await gql(SELECT_PROFILE, { id })).selectProfile;
 }
 
 // --- browsing ------------------------------------------------------------------------------
 
 export interface HomeData {
   /** PERSONALIZED, or CACHE / LAST_GOOD / GENERIC when the server fell back. */
-  source: string;
+  source: PageSource;
   rows: Row[];
   continueWatching: ContinueWatchingItem[];
 }
 
+// Continue Watching is asked for next to the rows, and a failure there (or a missing
+// field) still leaves the rows to show.
+const HOMEPAGE = graphql(`
+  query Homepage($rows: Int, $items: Int) {
+    homepage(rows: $rows, itemsPerRow: $items) {
+      source
+      rows {
+        id
+        kind
+        title
+        items {
+          ...CardFactsParts
+          progress {
+            percentComplete
+          }
+        }
+      }
+    }
+    continueWatching(first: 20) {
+      video {
+        ...CardParts
+      }
+      episode {
+        id
+        title
+        episodeNumber
+      }
+      percentComplete
+      positionSeconds
+      durationSeconds
+    }
+  }
+`);
+
 export async function homepage(rows = 10, itemsPerRow = 20): Promise<HomeData> {
-  // Continue Watching is asked for separately so that a failure there (or a missing field)
-  // still leaves the rows to show.
-  const { data, errors } = await request<{
-    homepage: { source: string; rows: Row[] } | null;
-    continueWatching: ContinueWatchingItem[] | null;
-  }>(
-    `query($rows: Int, $items: Int) {
-      homepage(rows: $rows, itemsPerRow: $items) {
-        source
-        rows { id kind title items { ${CARD} releaseYear genres type progress { percentComplete } } }
-      }
-      continueWatching(first: 20) {
-        video { ${CARD} }
-        episode { id title episodeNumber }
-        percentComplete positionSeconds durationSeconds
-      }
-    }`,
-    { rows, items: itemsPerRow },
-  );
+  const { data, errors } = await request(HOMEPAGE, { rows, items: itemsPerRow });
   if (!data?.homepage) throw errors[0] ?? new Error('The homepage did not load.');
   return { source: data.homepage.source, rows: data.homepage.rows, continueWatching: data.continueWatching ?? [] };
 }
 
-export async function heroDetails(id: string): Promise<VideoDetail | null> {
-  const data = await gql<{ video: VideoDetail | null }>(
-    `query($id: ID!) { video(id: $id) {
-      ${CARD} type releaseYear durationMinutes genres description inMyList myRating
-      progress { positionSeconds durationSeconds percentComplete }
-      seasons { id seasonNumber title episodes { id } }
-    } }`,
-    { id },
-  );
-  return data.video;
+const HERO_DETAILS = graphql(`
+  query HeroDetails($id: ID!) {
+    video(id: $id) {
+      ...CardParts
+      type
+      releaseYear
+      durationMinutes
+      genres
+      description
+      inMyList
+      myRating
+      progress {
+        positionSeconds
+        durationSeconds
+        percentComplete
+      }
+      seasons {
+        id
+        seasonNumber
+        title
+        episodes {
+          id
+        }
+      }
+    }
+  }
+`);
+
+export async function heroDetails(id: string): Promise<HeroDetailsQuery['video']> {
+  return (await gql(HERO_DETAILS, { id })).video;
 }
 
-export async function search(
-  query: string,
-  first: number,
-  options: RequestOptions = {},
-): Promise<Connection<VideoCard>> {
-  const data = await gql<{ search: Connection<VideoCard> }>(
-    `query($q: String!, $first: Int) { search(query: $q, first: $first) {
-      totalCount pageInfo { hasNextPage endCursor }
-      edges { node { ${CARD} releaseYear genres type } }
-    } }`,
-    { q: query, first },
-    options,
-  );
-  return data.search;
+const SEARCH = graphql(`
+  query Search($q: String!, $first: Int) {
+    search(query: $q, first: $first) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...CardFactsParts
+        }
+      }
+    }
+  }
+`);
+
+export async function search(query: string, first: number, options: RequestOptions = {}): Promise<SearchQuery['search']> {
+  return (await gql(SEARCH, { q: query, first }, options)).search;
 }
 
-export async function myList(first = 100): Promise<Connection<VideoCard>> {
-  const data = await gql<{ myList: Connection<VideoCard> }>(
-    `query($first: Int) { myList(first: $first) {
-      totalCount pageInfo { hasNextPage endCursor }
-      edges { node { ${CARD} releaseYear genres type } }
-    } }`,
-    { first },
-  );
-  return data.myList;
+const MY_LIST = graphql(`
+  query MyList($first: Int) {
+    myList(first: $first) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...CardFactsParts
+        }
+      }
+    }
+  }
+`);
+
+export async function myList(first = 100): Promise<MyListQuery['myList']> {
+  return (await gql(MY_LIST, { first })).myList;
 }
 
-export async function videosInGenre(genre: string, first: number): Promise<VideoCard[]> {
-  const data = await gql<{ videos: Connection<VideoCard> }>(
-    `query($genre: String, $first: Int) { videos(genre: $genre, first: $first) {
-      edges { node { ${CARD} releaseYear genres type } }
-    } }`,
-    { genre, first },
-  );
-  return data.videos.edges.map((edge) => edge.node);
-}
-
-const EPISODE = `id episodeNumber title description durationMinutes
-  progress { positionSeconds durationSeconds percentComplete }`;
+const TITLE = graphql(`
+  query Title($id: ID!) {
+    video(id: $id) {
+      ...CardParts
+      type
+      releaseYear
+      durationMinutes
+      genres
+      description
+      inMyList
+      myRating
+      progress {
+        positionSeconds
+        durationSeconds
+        percentComplete
+      }
+      seasons {
+        id
+        seasonNumber
+        title
+        episodes {
+          ...EpisodeParts
+        }
+      }
+      similar(first: 12) {
+        ...CardFactsParts
+      }
+    }
+  }
+`);
 
 export async function title(id: string): Promise<VideoDetail | null> {
-  const { similar } = await features();
-  const similarSelection = similar ? `similar(first: 12) { ${CARD} releaseYear genres type }` : '';
-  const { data, errors } = await request<{ video: VideoDetail | null }>(
-    `query($id: ID!) { video(id: $id) {
-      ${CARD} type releaseYear durationMinutes genres description inMyList myRating
-      progress { positionSeconds durationSeconds percentComplete }
-      seasons { id seasonNumber title episodes { ${EPISODE} } }
-      ${similarSelection}
-    } }`,
-    { id },
-  );
+  const { data, errors } = await request(TITLE, { id });
   // "More like this" failing is no reason to fail the page.
   const fatal = errors.find((error) => !(error.path ?? []).includes('similar'));
   if (fatal) throw fatal;
@@ -194,19 +341,38 @@ export async function title(id: string): Promise<VideoDetail | null> {
   return data.video;
 }
 
+const ADD_TO_MY_LIST = graphql(`
+  mutation AddToMyList($id: ID!) {
+    addToMyList(videoId: $id) {
+      id
+      inMyList
+    }
+  }
+`);
+
+const REMOVE_FROM_MY_LIST = graphql(`
+  mutation RemoveFromMyList($id: ID!) {
+    removeFromMyList(videoId: $id) {
+      id
+      inMyList
+    }
+  }
+`);
+
 export async function setInMyList(videoId: string, add: boolean): Promise<boolean> {
-  const field = add ? 'addToMyList' : 'removeFromMyList';
-  const data = await gql<Record<string, { inMyList: boolean }>>(
-    `mutation($id: ID!) { result: ${field}(videoId: $id) { id inMyList } }`,
-    { id: videoId },
-  );
-  return data['result']?.inMyList ?? add;
+  if (add) return (await gql(ADD_TO_MY_LIST, { id: videoId })).addToMyList.inMyList;
+  return (await gql(REMOVE_FROM_MY_LIST, { id: videoId })).removeFromMyList.inMyList;
 }
 
+const RATE_TITLE = graphql(`
+  mutation RateTitle($id: ID!, $rating: Rating!) {
+    rateTitle(videoId: $id, rating: $rating) {
+      id
+      myRating
+    }
+  }
+`);
+
 export async function rateTitle(videoId: string, rating: Rating): Promise<Rating> {
-  const data = await gql<{ rateTitle: { myRating: Rating } }>(
-    `mutation($id: ID!, $rating: Rating!) { rateTitle(videoId: $id, rating: $rating) { id myRating } }`,
-    { id: videoId, rating },
-  );
-  return data.rateTitle.myRating;
+  return (await gql(RATE_TITLE, { id: videoId, rating })).rateTitle.myRating;
 }

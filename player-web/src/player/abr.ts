@@ -9,12 +9,10 @@
 //     lowest variant (it refills the buffer fastest).
 
 import type shaka from 'shaka-player/dist/shaka-player.dash.js';
+import type { Playback } from '../api/types';
 
-export interface AbrSettings {
-  headroom: number;
-  ewmaAlpha: number;
-  bufferSafetySeconds: number;
-}
+/** `playback.abr`, as the schema's AbrSettings type has it. */
+export type AbrSettings = Playback['abr'];
 
 export const DEFAULT_ABR: AbrSettings = { headroom: 0.8, ewmaAlpha: 0.3, bufferSafetySeconds: 10 };
 

@@ -1,6 +1,6 @@
 // What this browser can play, and a stable id for this device (progress is per device).
 
-import type { InputField } from '../api/features';
+import type { DeviceInput } from '../api/generated/graphql';
 
 const DEVICE_KEY = 'flix.deviceId';
 
@@ -14,7 +14,8 @@ export function deviceId(): string {
     return id;
   } catch {
     // Storage blocked (private mode): one id per page load still tells devices apart.
-    return (memoryId ??= `web-${crypto.randomUUID()}`);
+    memoryId ??= `web-${crypto.randomUUID()}`;
+    return memoryId;
   }
 }
 let memoryId: string | undefined;
@@ -87,22 +88,7 @@ export function capabilities(): Promise<Capabilities> {
   return cached;
 }
 
-/**
- * The `device` argument as the server's input type spells it. The contract names three
- * fields (maxHeight, codecs, drm) but not their types, so they are shaped to what the
- * schema declares: lists stay lists, a String gets a comma-joined list, a Boolean says
- * whether any DRM is available.
- */
-export function deviceArgument(fields: InputField[], caps: Capabilities): Record<string, unknown> {
-  const value: Record<string, unknown> = {};
-  for (const field of fields) {
-    const source = field.name === 'maxHeight' ? caps.maxHeight : field.name === 'codecs' ? caps.codecs : field.name === 'drm' ? caps.drm : undefined;
-    if (source === undefined) continue;
-    if (Array.isArray(source)) {
-      if (field.list) value[field.name] = source;
-      else if (field.scalar === 'Boolean') value[field.name] = source.length > 0;
-      else value[field.name] = source.join(',');
-    } else value[field.name] = source;
-  }
-  return value;
+/** The `device` argument of `playback`: what this browser plays, for the server to pick rungs. */
+export function deviceInput(caps: Capabilities): DeviceInput {
+  return { maxHeight: caps.maxHeight, codecs: caps.codecs, drm: caps.drm };
 }

@@ -6,6 +6,7 @@
 // so even a reload during an outage does not lose it.
 
 import { ApiError, gql } from '../api/client';
+import { graphql } from '../api/generated';
 import { activeProfile } from '../session';
 import { deviceId } from './device';
 
@@ -25,7 +26,13 @@ interface Stored {
 
 const STORAGE_KEY = 'flix.pendingProgress';
 const MAX_BACKOFF_MS = 30_000;
-const MUTATION = 'mutation($input: ProgressInput!) { updateProgress(input: $input) { positionSeconds } }';
+const MUTATION = graphql(`
+  mutation UpdateProgress($input: ProgressInput!) {
+    updateProgress(input: $input) {
+      positionSeconds
+    }
+  }
+`);
 
 function readStored(): Record<string, Stored> {
   try {

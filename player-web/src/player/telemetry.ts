@@ -1,15 +1,8 @@
 // QoE telemetry: playback events batched to `reportPlaybackEvents` every 10 s and on page hide.
 
 import { ApiError, gql } from '../api/client';
-
-export type PlaybackEventType =
-  | 'START'
-  | 'FIRST_FRAME'
-  | 'REBUFFER_START'
-  | 'REBUFFER_END'
-  | 'BITRATE_SWITCH'
-  | 'ERROR'
-  | 'END';
+import { graphql } from '../api/generated';
+import type { PlaybackEventInput, PlaybackEventType } from '../api/generated/graphql';
 
 export interface EventFields {
   positionSeconds?: number;
@@ -19,18 +12,14 @@ export interface EventFields {
   message?: string;
 }
 
-interface PlaybackEvent extends EventFields {
-  type: PlaybackEventType;
-  videoId: string;
-  episodeId: string | null;
-  at: string;
-  playbackSessionId: string;
-}
-
 const FLUSH_MS = 10_000;
 const MAX_BATCH = 100; // the server's limit per call
 const MAX_QUEUE = 500; // beyond this, the oldest events go: telemetry must never grow unbounded
-const MUTATION = 'mutation($events: [PlaybackEventInput!]!) { reportPlaybackEvents(events: $events) }';
+const MUTATION = graphql(`
+  mutation ReportPlaybackEvents($events: [PlaybackEventInput!]!) {
+    reportPlaybackEvents(events: $events)
+  }
+`);
 
 function clean(value: number | undefined): number | undefined {
   return value === undefined || !Number.isFinite(value) ? undefined : Math.max(0, value);
@@ -38,7 +27,7 @@ function clean(value: number | undefined): number | undefined {
 
 export class Telemetry {
   readonly playbackSessionId = crypto.randomUUID();
-  private queue: PlaybackEvent[] = [];
+  private queue: PlaybackEventInput[] = [];
   private flushing = false;
   private readonly timer: number;
   private readonly onHide = () => {
@@ -56,7 +45,7 @@ export class Telemetry {
   }
 
   record(type: PlaybackEventType, fields: EventFields = {}): void {
-    const event: PlaybackEvent = {
+    const event: PlaybackEventInput = {
       type,
       videoId: this.videoId,
       episodeId: this.episodeId,

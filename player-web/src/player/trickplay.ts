@@ -1,12 +1,15 @@
 // Trickplay: which sprite tile, and which cell of it, shows the frame at a given time.
 //
 // Tiles hold `columns x rows` frames, one every `interval` seconds, left to right then top
-// to bottom. The tile images are `thumbnails.tileUrls` when the server lists them; otherwise
-// `thumbnails.url` names them: a `{index}` in it (or `{index:4}` for zero-padding to 4 digits)
+// to bottom. The tile images are `thumbnails.tileUrls` when listed (the server always lists
+// them); otherwise `thumbnails.url` names them: a `{index}` in it (or `{index:4}` for zero-padding to 4 digits)
 // is replaced by the tile's number, counted from 1 as the files are (tile-0001.jpg, ...), and
 // a URL without `{index}` is a single image.
 
 import type { Thumbnails } from '../api/types';
+
+/** The server's `Thumbnails`; without `tileUrls`, `url` is a pattern or the one image. */
+export type TileSheet = Omit<Thumbnails, 'tileUrls'> & Partial<Pick<Thumbnails, 'tileUrls'>>;
 
 export interface TrickplayFrame {
   url: string;
@@ -36,7 +39,7 @@ export function hasTiles(pattern: string): boolean {
   return found;
 }
 
-export function frameAt(thumbnails: Thumbnails, seconds: number): TrickplayFrame | null {
+export function frameAt(thumbnails: TileSheet, seconds: number): TrickplayFrame | null {
   const { interval, width, height, columns, rows } = thumbnails;
   if (!(interval > 0 && width > 0 && height > 0 && columns > 0 && rows > 0)) return null;
   const frame = Math.max(0, Math.floor(seconds / interval));

@@ -32,11 +32,14 @@ const COUNTRIES: [string, string][] = [
   ['NZ', 'New Zealand'],
 ];
 
-const PLANS: { plan: Plan; name: string; quality: string; price: string }[] = [
-  { plan: 'BASIC', name: 'Basic', quality: 'HD · 720p', price: '$6.99' },
-  { plan: 'STANDARD', name: 'Standard', quality: 'Full HD · 1080p', price: '$15.49' },
-  { plan: 'PREMIUM', name: 'Premium', quality: 'Ultra HD · 4K', price: '$22.99' },
-];
+// How each of the server's plans is offered, in this order: a plan added to the schema fails
+// the type check until it has its card here.
+const PLAN_CARDS: Record<Plan, { name: string; quality: string; price: string }> = {
+  BASIC: { name: 'Basic', quality: 'HD · 720p', price: '$6.99' },
+  STANDARD: { name: 'Standard', quality: 'Full HD · 1080p', price: '$15.49' },
+  PREMIUM: { name: 'Premium', quality: 'Ultra HD · 4K', price: '$22.99' },
+};
+const PLANS = (Object.keys(PLAN_CARDS) as Plan[]).map((plan) => ({ plan, ...PLAN_CARDS[plan] }));
 
 /** A dimmed wall of generated posters behind the form, like a streaming service's sign-in page. */
 function posterWall(): HTMLElement {

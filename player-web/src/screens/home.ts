@@ -1,7 +1,7 @@
 // The homepage: a featured title, then the profile's rows.
 
 import * as api from '../api/queries';
-import type { ContinueWatchingItem, Row, VideoCard, VideoDetail } from '../api/types';
+import type { ContinueWatchingItem, Row, VideoCard } from '../api/types';
 import type { ScreenFactory } from '../router';
 import { activeProfile } from '../session';
 import { displayTitle, paletteStyle } from '../ui/art';
@@ -108,7 +108,7 @@ function hero(video: VideoCard): HTMLElement {
   // The row item has no description; fetch the title's details without holding up the page.
   void api
     .heroDetails(video.id)
-    .then((detail: VideoDetail | null) => {
+    .then((detail) => {
       if (!detail) return;
       description.textContent = detail.description;
       const facts = [

@@ -1,7 +1,6 @@
 // A title's page: what it is, Play/Resume, My List, thumbs, episodes, More like this.
 
 import { ApiError } from '../api/client';
-import { features } from '../api/features';
 import * as api from '../api/queries';
 import type { Episode, Rating, VideoCard, VideoDetail } from '../api/types';
 import type { ScreenFactory } from '../router';
@@ -28,7 +27,7 @@ export const titleScreen: ScreenFactory = async ({ main, params }) => {
     { class: 'title-page', dataset: { videoId: video.id } },
     titleHero(video),
     video.type === 'SERIES' && video.seasons.length ? episodesSection(video) : null,
-    await moreLikeThis(video),
+    moreLikeThis(video),
     aboutSection(video),
   );
   main.replaceChildren(page);
@@ -45,7 +44,7 @@ export function nextUp(video: VideoDetail): Episode | null {
   });
   if (lastWatched < 0) return episodes[0] ?? null;
   const last = episodes[lastWatched];
-  if (last && last.progress && last.progress.percentComplete < 95) return last;
+  if (last?.progress && last.progress.percentComplete < 95) return last;
   return episodes[lastWatched + 1] ?? last ?? null;
 }
 
@@ -242,15 +241,8 @@ function episodesSection(video: VideoDetail): HTMLElement {
   );
 }
 
-async function moreLikeThis(video: VideoDetail): Promise<HTMLElement | null> {
-  let similar: VideoCard[] | undefined = video.similar;
-  if (!similar && !(await features()).similar) {
-    // TODO(similar): Video.similar(first) is not in the schema yet; until it is, titles
-    // sharing the first genre stand in. Remove this fallback once the field exists.
-    const genre = video.genres[0];
-    similar = genre ? await api.videosInGenre(genre, 13).catch(() => []) : [];
-  }
-  const items = (similar ?? []).filter((other) => other.id !== video.id).slice(0, 12);
+function moreLikeThis(video: VideoDetail): HTMLElement | null {
+  const items: VideoCard[] = video.similar.filter((other) => other.id !== video.id).slice(0, 12);
   if (!items.length) return null;
   return h(
     'section',

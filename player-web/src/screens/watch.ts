@@ -1,9 +1,8 @@
 // /watch/:id[?episode=ID]: the player, full screen.
 
 import { ApiError } from '../api/client';
-import { features } from '../api/features';
 import * as api from '../api/queries';
-import type { Episode, VideoDetail } from '../api/types';
+import type { Episode, Playback, VideoDetail } from '../api/types';
 import { fetchPlayback } from '../player/playback';
 import { mountPlayer } from '../player/player';
 import { goBack, navigate, type ScreenFactory } from '../router';
@@ -29,7 +28,7 @@ export const watchScreen: ScreenFactory = async ({ main, params, query }) => {
   const stage = h('div', { class: 'watch' });
   main.replaceChildren(stage);
 
-  const [video, found] = await Promise.all([api.title(videoId), features()]);
+  const video = await api.title(videoId);
   if (!video) throw new ApiError('NOT_FOUND', 'No such title.');
   document.title = `Watching ${displayTitle(video.title)} · Flix`;
 
@@ -38,13 +37,7 @@ export const watchScreen: ScreenFactory = async ({ main, params, query }) => {
   const place = episodeId ? locate(video, episodeId) : null;
   if (episodeId && !place) throw new ApiError('NOT_FOUND', 'No such episode.');
 
-  if (!found.playback) {
-    // TODO(playback): the schema has no `playback` query yet; this screen lights up once it does.
-    stage.replaceChildren(message('Playback is coming soon', 'This server can’t stream titles yet. Everything else — browsing, search, My List — works.', back));
-    return;
-  }
-
-  let playback;
+  let playback: Playback;
   try {
     playback = await fetchPlayback(video.id, episodeId);
   } catch (error) {

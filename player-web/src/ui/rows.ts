@@ -3,7 +3,7 @@
 // Each row is one tab stop (a roving tabindex): Left/Right move within it, Up/Down move to
 // the neighbouring row, Home/End jump to its ends, Enter opens the title.
 
-import type { ContinueWatchingItem, VideoCard } from '../api/types';
+import type { ContinueWatchingItem, RowKind, VideoCard } from '../api/types';
 import { artwork, displayTitle } from './art';
 import { h, icon } from './dom';
 
@@ -112,7 +112,7 @@ export function row(
   id: string,
   title: string,
   cards: HTMLLIElement[],
-  options: { kind?: string } = {},
+  options: { kind?: RowKind } = {},
 ): HTMLElement {
   const headingId = `row-${id.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
   const list = h('ul', { class: 'row-list', role: 'list', 'aria-labelledby': headingId });
@@ -150,7 +150,9 @@ function cardsOf(list: Element): HTMLAnchorElement[] {
 
 function rovingTabIndex(list: HTMLElement): void {
   const cards = cardsOf(list);
-  cards.forEach((card, index) => (card.tabIndex = index === 0 ? 0 : -1));
+  cards.forEach((card, index) => {
+    card.tabIndex = index === 0 ? 0 : -1;
+  });
   list.addEventListener('focusin', (event) => {
     const target = event.target as HTMLElement;
     if (!(target instanceof HTMLAnchorElement)) return;
