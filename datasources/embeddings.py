@@ -41,7 +41,8 @@ from datasources.embedding_tables import (
     profile_embeddings,
     title_embeddings,
 )
-from datasources.tables import my_list, profiles, ratings, videos, viewing_progress, viewing_titles
+from datasources.tables import my_list, profiles, ratings, videos
+from datasources.viewing.store import ViewingStore
 
 Vector = npt.NDArray[np.float32]
 
@@ -70,84 +71,82 @@ class FeedbackRow:
     at: datetime  # the newest of the signals
 
 
-async def read_feedback(engine: AsyncEngine) -> list[FeedbackRow]:
-    """All viewing, rating and my-list feedback, one row per (profile, title).
+async def read_feedback(engine: AsyncEngine, viewing: ViewingStore) -> list[FeedbackRow]:
+    """All viewing, rating and my-list feedback, one row per (profile, title), in
+    (profile, title) order.
 
-    One statement, so the four tables are read from one snapshot.
+    Viewing comes from the viewing store (a full scan; PostgreSQL or Cassandra), ratings and
+    My List from PostgreSQL, so the parts are not one snapshot: a signal given while this
+    runs may be missing, and is read by the next training. Viewing of profiles or titles
+    deleted since is left out: PostgreSQL's foreign keys delete it, Cassandra keeps it
+    until its TTL.
     """
+    rows: dict[tuple[UUID, int], FeedbackRow] = {}
+    async for batch in viewing.watch_feedback():
+        for seen in batch:
+            rows[(seen.profile_id, seen.video_id)] = FeedbackRow(
+                profile_id=seen.profile_id,
+                video_id=seen.video_id,
+                watched=seen.watched,
+                completed=seen.completed,
+                rating=0,
+                in_my_list=False,
+                at=seen.at,
+            )
+    async with engine.connect() as connection:
+        if rows:
+            live_profiles = set(await connection.scalars(select(profiles.c.id)))
+            live_titles = set(await connection.scalars(select(videos.c.id)))
+            rows = {
+                key: row
+                for key, row in rows.items()
+                if key[0] in live_profiles and key[1] in live_titles
+            }
+        for row in await connection.execute(_explicit_feedback()):
+            key = (row.profile_id, row.video_id)
+            known = rows.get(key)
+            rows[key] = FeedbackRow(
+                profile_id=row.profile_id,
+                video_id=row.video_id,
+                watched=known.watched if known else 0.0,
+                completed=known.completed if known else False,
+                rating=int(row.rating),
+                in_my_list=bool(row.in_my_list),
+                at=max(known.at, row.at) if known else row.at,
+            )
+    # One order whichever store the viewing came from: training sees the same input.
+    return [rows[key] for key in sorted(rows)]
+
+
+def _explicit_feedback() -> Select[Any]:
+    """Ratings and My List, one row per (profile, title)."""
     # Literal SQL rather than bound parameters: a bare parameter in a UNION branch has no
     # type for PostgreSQL to infer.
     zero: ColumnClause[Any] = literal_column("0")
-    nothing: ColumnClause[Any] = literal_column("0.0")
     no: ColumnClause[Any] = literal_column("false")
     parts = union_all(
         select(
-            viewing_titles.c.profile_id,
-            viewing_titles.c.video_id,
-            nothing.label("watched"),
-            (viewing_titles.c.state == "COMPLETED").label("completed"),
-            zero.label("rating"),
-            no.label("in_my_list"),
-            viewing_titles.c.client_timestamp.label("at"),
-        ),
-        select(
-            viewing_progress.c.profile_id,
-            viewing_progress.c.video_id,
-            func.coalesce(
-                func.least(
-                    literal_column("1.0"),
-                    viewing_progress.c.position_seconds
-                    / func.nullif(viewing_progress.c.duration_seconds, nothing),
-                ),
-                nothing,
-            ),
-            no,
-            zero,
-            no,
-            viewing_progress.c.client_timestamp,
-        ),
-        select(
             ratings.c.profile_id,
             ratings.c.video_id,
-            nothing,
-            no,
-            ratings.c.rating,
-            no,
-            ratings.c.rated_at,
+            ratings.c.rating.label("rating"),
+            no.label("in_my_list"),
+            ratings.c.rated_at.label("at"),
         ),
         select(
             my_list.c.profile_id,
             my_list.c.video_id,
-            nothing,
-            no,
             zero,
             literal_column("true"),
             my_list.c.added_at,
         ),
     ).subquery("signals")
-    query = select(
+    return select(
         parts.c.profile_id,
         parts.c.video_id,
-        func.sum(parts.c.watched).label("watched"),
-        func.bool_or(parts.c.completed).label("completed"),
         func.sum(parts.c.rating).label("rating"),
         func.bool_or(parts.c.in_my_list).label("in_my_list"),
         func.max(parts.c.at).label("at"),
     ).group_by(parts.c.profile_id, parts.c.video_id)
-    async with engine.connect() as connection:
-        rows = await connection.execute(query)
-        return [
-            FeedbackRow(
-                profile_id=row.profile_id,
-                video_id=row.video_id,
-                watched=float(row.watched),
-                completed=bool(row.completed),
-                rating=int(row.rating),
-                in_my_list=bool(row.in_my_list),
-                at=row.at,
-            )
-            for row in rows
-        ]
 
 
 # --- models: what training writes ----------------------------------------------------------------

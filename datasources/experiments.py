@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.errors import Conflict
-from datasources.tables import experiment_profiles, experiments, viewing_progress
+from datasources.tables import experiment_profiles, experiments
 
 Definition = dict[str, Any]
 
@@ -97,18 +97,19 @@ async def record_exposure(
     variant: str,
     forced: bool,
     at: datetime,
+    pre_watch_seconds: float,
 ) -> None:
-    """The profile's first exposure in this phase; its watch time so far is the CUPED
-    covariate (pre-experiment behaviour)."""
-    pre_watch = (
-        select(func.coalesce(func.sum(viewing_progress.c.position_seconds), 0.0))
-        .where(viewing_progress.c.profile_id == profile_id)
-        .scalar_subquery()
-    )
+    """The profile's first exposure in this phase; ``pre_watch_seconds`` (its watch time so
+    far, from the viewing store) is the CUPED covariate (pre-experiment behaviour)."""
     statement = insert(experiment_profiles).values(
-        experiment_key=key, phase=phase, profile_id=profile_id, variant=variant, forced=forced,
-        exposed_at=at, pre_watch_seconds=pre_watch,
-    )  # fmt: skip
+        experiment_key=key,
+        phase=phase,
+        profile_id=profile_id,
+        variant=variant,
+        forced=forced,
+        exposed_at=at,
+        pre_watch_seconds=pre_watch_seconds,
+    )
     async with engine.begin() as connection:
         await connection.execute(statement.on_conflict_do_nothing())
 

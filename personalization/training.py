@@ -1,4 +1,4 @@
-"""Training: feedback in PostgreSQL -> ALS embeddings -> a new model version, switched in.
+"""Training: feedback (the viewing store, PostgreSQL) -> ALS embeddings -> a new model, switched in.
 
 Safe to run while serving: the new model's vectors are written beside the current one's,
 in short batches, and nothing reads them until :func:`activate_model` switches the
@@ -31,6 +31,7 @@ from datasources.embeddings import (
     write_profile_vectors,
     write_title_vectors,
 )
+from datasources.viewing.store import ViewingStore
 from personalization.embeddings import DEFAULT_ALS_PARAMS, AlsParams, Vectors, train_embeddings
 from personalization.signals import (
     DEFAULT_SIGNAL_WEIGHTS,
@@ -71,6 +72,7 @@ def _quiet(_stage: str, _fraction: float) -> None:
 
 async def train(
     engine: AsyncEngine,
+    viewing: ViewingStore,
     progress: Progress = _quiet,
     *,
     params: AlsParams = DEFAULT_ALS_PARAMS,
@@ -79,7 +81,7 @@ async def train(
     """Learn embeddings from every profile's feedback and make them the current model."""
     started = time.perf_counter()
     progress(READING, 0.0)
-    rows = await read_feedback(engine)
+    rows = await read_feedback(engine, viewing)
     wanted = preferences([_feedback(row) for row in rows], weights)
     progress(READING, 1.0)
     if not wanted:

@@ -156,9 +156,15 @@ async def _expose(ctx: Context, assigned: allocation.Assignment) -> None:
     except Exception as error:  # without Redis, the idempotent row still dedupes the rest
         log.warning("exposure dedup unavailable", error=repr(error))
     await store.record_exposure(
-        ctx.engine, key=assigned.experiment_key, phase=assigned.phase, profile_id=profile.id,
-        variant=assigned.variant_key, forced=assigned.forced, at=now,
-    )  # fmt: skip
+        ctx.engine,
+        key=assigned.experiment_key,
+        phase=assigned.phase,
+        profile_id=profile.id,
+        variant=assigned.variant_key,
+        forced=assigned.forced,
+        at=now,
+        pre_watch_seconds=await ctx.viewing.watch_seconds(profile.id),
+    )
     payload = {
         "experiment_key": assigned.experiment_key,
         "phase": assigned.phase,

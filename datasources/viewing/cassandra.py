@@ -1,24 +1,72 @@
 """The ViewingStore on Cassandra, for scale: partitioned by profile, last write wins natively.
 
-Every write is stamped ``USING TIMESTAMP`` with the client's time in microseconds, so
-Cassandra itself keeps the newest heartbeat whatever order they arrive in. Hiding is a
-separate cell stamped with the time it was hidden.
+Last write wins by the contract's order key (client time, then device, then position), like
+PostgreSQL's conditional upsert, in two steps: the stored row's key is read and the update
+is written only when it sorts after it. Every write is stamped ``USING TIMESTAMP`` with the
+client's time in microseconds (or one past the stored row's, for a same-instant update that
+wins on device or position), so Cassandra itself keeps the newest heartbeat even when two
+writers race between read and write; only writers racing with the very same instant can
+then interleave cells. Hiding is a separate cell stamped with the time it was hidden.
+
+Nothing here blocks the event loop: :meth:`CassandraViewingStore.connect` runs the driver's
+blocking connect, migration and prepares in a worker thread, and so does ``close``; queries
+go through ``execute_async`` (answered on the driver's reactor thread) bridged to asyncio.
+Cassandra keeps timestamps to the millisecond, PostgreSQL to the
+microsecond: times read back may differ below a millisecond between the two adapters.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from cassandra.cluster import Cluster, Session
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.query import PreparedStatement
 
-from datasources.viewing.records import Progress, ProgressUpdate, TitleState, TitleStateKind
+from datasources.viewing.cql_migrations import migrate
+from datasources.viewing.records import (
+    Progress,
+    ProgressUpdate,
+    TitleState,
+    TitleStateKind,
+    WatchFeedback,
+)
 
-CQL_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations" / "cql"
+DEFAULT_PORT = 9042
+PROTOCOL_VERSION = 5  # Cassandra 4.0 and later; compose and the tests run 5.0
+EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def parse_hosts(hosts: Sequence[str]) -> tuple[list[str], int]:
+    """Contact points and their port from ``host`` or ``host:port`` entries.
+
+    The driver takes one port for the whole cluster (the nodes it discovers included), so
+    every entry that names a port must name the same one.
+    """
+    addresses: list[str] = []
+    ports: set[int] = set()
+    for entry in (h.strip() for h in hosts):
+        if not entry:
+            continue
+        host, port = entry, None
+        if entry.startswith("["):  # [ipv6]:port
+            host, _, rest = entry[1:].partition("]")
+            port = rest.removeprefix(":") or None
+        elif entry.count(":") == 1:
+            host, port = entry.split(":")
+        addresses.append(host)
+        if port is not None:
+            ports.add(int(port))
+    if not addresses:
+        raise ValueError("no Cassandra hosts given (FLIX_CASSANDRA_HOSTS)")
+    if len(ports) > 1:
+        raise ValueError(f"Cassandra hosts name different ports {sorted(ports)}; use one")
+    return addresses, ports.pop() if ports else DEFAULT_PORT
 
 
 def _micros(moment: datetime) -> int:
@@ -26,32 +74,47 @@ def _micros(moment: datetime) -> int:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
+    # The driver returns naive datetimes in UTC.
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-async def _run(session: Session, statement: Any, parameters: Sequence[Any] = ()) -> list[Any]:
-    """Await a driver future on the running loop."""
+async def _settle(future: Any) -> list[Any]:
+    """The current page of a driver future, awaited on the running loop."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[list[Any]] = loop.create_future()
-    future = session.execute_async(statement, parameters)
+
+    def deliver(outcome: Any, failed: bool) -> None:
+        if done.done():  # the awaiting task was cancelled meanwhile
+            return
+        if failed:
+            done.set_exception(outcome)
+        else:
+            done.set_result(list(outcome or []))
+
     future.add_callbacks(
-        lambda rows: loop.call_soon_threadsafe(done.set_result, list(rows or [])),
-        lambda error: loop.call_soon_threadsafe(done.set_exception, error),
+        lambda rows: loop.call_soon_threadsafe(deliver, rows, False),
+        lambda error: loop.call_soon_threadsafe(deliver, error, True),
     )
     return await done
 
 
-def migrate(session: Session, keyspace: str) -> None:
-    session.execute(
-        f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = "
-        "{'class': 'SimpleStrategy', 'replication_factor': 1}"
-    )
-    session.set_keyspace(keyspace)
-    for script in sorted(CQL_MIGRATIONS.glob("*.cql")):
-        lines = [line for line in script.read_text().splitlines() if not line.startswith("--")]
-        for statement in "\n".join(lines).split(";"):
-            if statement.strip():
-                session.execute(statement)
+async def _pages(
+    session: Session, statement: Any, parameters: Sequence[Any] = ()
+) -> AsyncIterator[list[Any]]:
+    """Every page of a query's rows, the next one fetched only when asked for."""
+    future = session.execute_async(statement, parameters)
+    while True:
+        yield await _settle(future)
+        if not future.has_more_pages:
+            return
+        # The callbacks of a page fire once; the next page needs fresh ones.
+        future.clear_callbacks()
+        future.start_fetching_next_page()
+
+
+async def _run(session: Session, statement: Any, parameters: Sequence[Any] = ()) -> list[Any]:
+    """All rows of a query (every page)."""
+    return [row async for page in _pages(session, statement, parameters) for row in page]
 
 
 def _title(row: Any) -> TitleState:
@@ -61,55 +124,177 @@ def _title(row: Any) -> TitleState:
         position_seconds=row.position_seconds,
         duration_seconds=row.duration_seconds,
         state=TitleStateKind(row.state),
-        client_timestamp=_aware(row.client_timestamp) or datetime.min.replace(tzinfo=UTC),
+        client_timestamp=_aware(row.client_timestamp) or EPOCH,
         device_id=row.device_id,
         hidden_at=_aware(row.hidden_at),
     )
 
 
-class CassandraViewingStore:
-    def __init__(self, hosts: Sequence[str], keyspace: str) -> None:
-        self._cluster = Cluster(list(hosts))
-        self._session = self._cluster.connect()
-        migrate(self._session, keyspace)
-        prepare = self._session.prepare
-        self._write_progress = prepare(
+OrderKey = tuple[int, str, float]  # client time (µs), device, position
+
+
+def _stored(row: Any) -> tuple[OrderKey, int] | None:
+    """A stored row's order key and write time; None if there is no row."""
+    if row is None:
+        return None
+    micros = row.client_micros
+    if micros is None:  # written before the column existed: milliseconds will do
+        micros = _micros(_aware(row.client_timestamp) or EPOCH)
+    return (micros, row.device_id, row.position_seconds), row.stamp
+
+
+@dataclass(frozen=True)
+class _Statements:
+    write_progress: PreparedStatement
+    write_title: PreparedStatement
+    read_progress: PreparedStatement
+    progress_key: PreparedStatement
+    title_key: PreparedStatement
+    read_titles: PreparedStatement
+    hide: PreparedStatement
+    positions: PreparedStatement
+    scan_progress: PreparedStatement
+    scan_titles: PreparedStatement
+
+
+# Rows per page of the full-table scans training makes.
+SCAN_PAGE_ROWS = 5000
+
+
+def _prepare(session: Session) -> _Statements:
+    prepare = session.prepare
+    scan_progress = prepare(
+        "SELECT profile_id, video_id, position_seconds, duration_seconds, client_timestamp"
+        " FROM viewing_progress"
+    )
+    scan_titles = prepare(
+        "SELECT profile_id, video_id, state, client_timestamp FROM viewing_titles"
+    )
+    for scan in (scan_progress, scan_titles):
+        scan.fetch_size = SCAN_PAGE_ROWS
+    return _Statements(
+        write_progress=prepare(
             "INSERT INTO viewing_progress (profile_id, video_id, episode_id, position_seconds,"
-            " duration_seconds, client_timestamp, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " USING TIMESTAMP ?"
-        )
-        self._write_title = prepare(
+            " duration_seconds, client_timestamp, client_micros, device_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
+        ),
+        write_title=prepare(
             "INSERT INTO viewing_titles (profile_id, video_id, episode_id, position_seconds,"
-            " duration_seconds, state, client_timestamp, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " USING TIMESTAMP ?"
-        )
-        self._read_progress = prepare(
+            " duration_seconds, state, client_timestamp, client_micros, device_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
+        ),
+        read_progress=prepare(
             "SELECT * FROM viewing_progress WHERE profile_id = ? AND video_id IN ?"
-        )
-        self._read_titles = prepare("SELECT * FROM viewing_titles WHERE profile_id = ?")
-        self._hide = prepare(
+        ),
+        # What a write compares with: the stored order key, and the write time it must beat.
+        progress_key=prepare(
+            "SELECT client_micros, client_timestamp, device_id, position_seconds,"
+            " writetime(position_seconds) AS stamp FROM viewing_progress"
+            " WHERE profile_id = ? AND video_id = ? AND episode_id = ?"
+        ),
+        title_key=prepare(
+            "SELECT client_micros, client_timestamp, device_id, position_seconds,"
+            " writetime(state) AS stamp FROM viewing_titles WHERE profile_id = ? AND video_id = ?"
+        ),
+        read_titles=prepare("SELECT * FROM viewing_titles WHERE profile_id = ?"),
+        hide=prepare(
             "UPDATE viewing_titles USING TIMESTAMP ? SET hidden_at = ?"
             " WHERE profile_id = ? AND video_id = ?"
-        )
+        ),
+        positions=prepare("SELECT position_seconds FROM viewing_progress WHERE profile_id = ?"),
+        scan_progress=scan_progress,
+        scan_titles=scan_titles,
+    )
+
+
+def _open(hosts: Sequence[str], keyspace: str) -> tuple[Cluster, Session, _Statements]:
+    """Connect, migrate and prepare: blocking, so run in a worker thread."""
+    addresses, port = parse_hosts(hosts)
+    profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()))
+    cluster = Cluster(
+        addresses,
+        port=port,
+        protocol_version=PROTOCOL_VERSION,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+    )
+    try:
+        session = cluster.connect()
+        migrate(session, keyspace)
+        return cluster, session, _prepare(session)
+    except BaseException:
+        cluster.shutdown()
+        raise
+
+
+class CassandraViewingStore:
+    """Build with :meth:`connect`; the constructor only keeps what it is given."""
+
+    def __init__(self, cluster: Cluster, session: Session, statements: _Statements) -> None:
+        self._cluster = cluster
+        self._session = session
+        self._statements = statements
+
+    @classmethod
+    async def connect(cls, hosts: Sequence[str], keyspace: str) -> CassandraViewingStore:
+        """Connect to the cluster and bring ``keyspace`` up to the CQL migrations."""
+        loop = asyncio.get_running_loop()
+        cluster, session, statements = await loop.run_in_executor(None, _open, hosts, keyspace)
+        return cls(cluster, session, statements)
 
     async def apply(self, update: ProgressUpdate, title: TitleState) -> bool:
-        before = await self.progress(update.profile_id, [(update.video_id, update.episode_id)])
-        stamp = _micros(update.client_timestamp)
-        await _run(
-            self._session,
-            self._write_progress,
-            (update.profile_id, update.video_id, update.episode_id, update.position_seconds,
-             update.duration_seconds, update.client_timestamp, update.device_id, stamp),
-        )  # fmt: skip
-        await _run(
-            self._session,
-            self._write_title,
-            (update.profile_id, title.video_id, title.episode_id, title.position_seconds,
-             title.duration_seconds, title.state.value, title.client_timestamp, title.device_id,
-             stamp),
-        )  # fmt: skip
-        previous = before.get((update.video_id, update.episode_id))
-        return previous is None or previous.client_timestamp < update.client_timestamp
+        statements = self._statements
+        progress_key = (update.profile_id, update.video_id, update.episode_id)
+        progress_rows, title_rows = await asyncio.gather(
+            _run(self._session, statements.progress_key, progress_key),
+            _run(self._session, statements.title_key, (update.profile_id, title.video_id)),
+        )
+        micros = _micros(update.client_timestamp)
+        progress = (
+            *progress_key,
+            update.position_seconds,
+            update.duration_seconds,
+            update.client_timestamp,
+            micros,
+            update.device_id,
+        )
+        title_micros = _micros(title.client_timestamp)
+        standing = (
+            update.profile_id,
+            title.video_id,
+            title.episode_id,
+            title.position_seconds,
+            title.duration_seconds,
+            title.state.value,
+            title.client_timestamp,
+            title_micros,
+            title.device_id,
+        )
+        landed, moved = await asyncio.gather(
+            self._write_if_newer(
+                progress_rows,
+                (micros, update.device_id, update.position_seconds),
+                statements.write_progress,
+                progress,
+            ),
+            self._write_if_newer(
+                title_rows,
+                (title_micros, title.device_id, title.position_seconds),
+                statements.write_title,
+                standing,
+            ),
+        )
+        return landed or moved
+
+    async def _write_if_newer(
+        self, stored_rows: list[Any], key: OrderKey, statement: Any, values: tuple[Any, ...]
+    ) -> bool:
+        stored = _stored(stored_rows[0] if stored_rows else None)
+        if stored is not None and key <= stored[0]:
+            return False
+        # A same-instant winner (on device or position) must still out-stamp the stored row.
+        stamp = key[0] if stored is None else max(key[0], stored[1] + 1)
+        await _run(self._session, statement, (*values, stamp))
+        return True
 
     async def progress(
         self, profile_id: UUID, keys: Sequence[tuple[int, int]]
@@ -118,7 +303,7 @@ class CassandraViewingStore:
         if not wanted:
             return {}
         video_ids = sorted({video_id for video_id, _ in wanted})
-        rows = await _run(self._session, self._read_progress, (profile_id, video_ids))
+        rows = await _run(self._session, self._statements.read_progress, (profile_id, video_ids))
         found = {}
         for row in rows:
             if (row.video_id, row.episode_id) in wanted:
@@ -127,13 +312,14 @@ class CassandraViewingStore:
                     episode_id=row.episode_id,
                     position_seconds=row.position_seconds,
                     duration_seconds=row.duration_seconds,
-                    client_timestamp=_aware(row.client_timestamp) or datetime.min,
+                    client_timestamp=_aware(row.client_timestamp) or EPOCH,
                     device_id=row.device_id,
                 )
         return found
 
     async def _all_titles(self, profile_id: UUID) -> list[TitleState]:
-        return [_title(row) for row in await _run(self._session, self._read_titles, (profile_id,))]
+        rows = await _run(self._session, self._statements.read_titles, (profile_id,))
+        return [_title(row) for row in rows]
 
     async def titles(self, profile_id: UUID, video_ids: Sequence[int]) -> dict[int, TitleState]:
         wanted = set(video_ids)
@@ -150,8 +336,59 @@ class CassandraViewingStore:
     async def hide(self, profile_id: UUID, video_id: int, at: datetime) -> bool:
         if video_id not in await self.titles(profile_id, [video_id]):
             return False
-        await _run(self._session, self._hide, (_micros(at), at, profile_id, video_id))
+        await _run(self._session, self._statements.hide, (_micros(at), at, profile_id, video_id))
         return True
 
+    async def watch_seconds(self, profile_id: UUID) -> float:
+        rows = await _run(self._session, self._statements.positions, (profile_id,))
+        return float(sum(row.position_seconds for row in rows))
+
+    async def watch_feedback(
+        self, batch_size: int = 1000
+    ) -> AsyncIterator[Sequence[WatchFeedback]]:
+        # A full scan of both tables, page by page (SCAN_PAGE_ROWS), summed up per
+        # (profile, title) in memory: fine for training, which holds every pair anyway.
+        # Cassandra has no GROUP BY across partitions, and no snapshot across two scans: a
+        # heartbeat landing mid-scan may be seen in one table and not the other.
+        watched: dict[tuple[UUID, int], float] = {}
+        completed: dict[tuple[UUID, int], bool] = {}
+        newest: dict[tuple[UUID, int], datetime] = {}
+
+        def saw(key: tuple[UUID, int], at: datetime | None) -> None:
+            moment = _aware(at) or EPOCH
+            newest[key] = max(newest.get(key, moment), moment)
+
+        async for page in _pages(self._session, self._statements.scan_titles):
+            for row in page:
+                key = (row.profile_id, row.video_id)
+                completed[key] = row.state == TitleStateKind.COMPLETED.value
+                watched.setdefault(key, 0.0)
+                saw(key, row.client_timestamp)
+        async for page in _pages(self._session, self._statements.scan_progress):
+            for row in page:
+                key = (row.profile_id, row.video_id)
+                duration = row.duration_seconds or 0.0
+                share = min(1.0, row.position_seconds / duration) if duration > 0 else 0.0
+                watched[key] = watched.get(key, 0.0) + share
+                saw(key, row.client_timestamp)
+        batch: list[WatchFeedback] = []
+        for (profile_id, video_id), amount in watched.items():
+            key = (profile_id, video_id)
+            batch.append(
+                WatchFeedback(
+                    profile_id=profile_id,
+                    video_id=video_id,
+                    watched=amount,
+                    completed=completed.get(key, False),
+                    at=newest[key],
+                )
+            )
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
     async def close(self) -> None:
-        self._cluster.shutdown()
+        # Shutting down joins the driver's threads: off the loop.
+        await asyncio.get_running_loop().run_in_executor(None, self._cluster.shutdown)

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import Table, case, false, func, literal_column, select, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import ColumnClause
 
 from datasources.tables import viewing_progress, viewing_titles
 from datasources.viewing.records import (
@@ -136,11 +137,14 @@ class PostgresViewingStore:
         async with self._engine.connect() as connection:
             return float(await connection.scalar(query) or 0.0)
 
-    async def watch_feedback(self, batch_size: int = 1000) -> AsyncIterator[Sequence[WatchFeedback]]:
+    async def watch_feedback(
+        self, batch_size: int = 1000
+    ) -> AsyncIterator[Sequence[WatchFeedback]]:
         # Both tables in one statement, so one snapshot; streamed through a server-side
         # cursor, so the process holds one batch at a time. Literal SQL rather than bound
         # parameters: a bare parameter in a UNION branch has no type PostgreSQL can infer.
-        one, nothing = literal_column("1.0"), literal_column("0.0")
+        one: ColumnClause[Any] = literal_column("1.0")
+        nothing: ColumnClause[Any] = literal_column("0.0")
         fraction = case(
             (
                 viewing_progress.c.duration_seconds > 0,

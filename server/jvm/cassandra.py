@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.jvm import maven
-from server.processes import HOST, EmbeddedServerError, free_port, log_tail, spawn, stop, wait_ready
+from server.processes import HOST, ChildServer, EmbeddedServerError, free_port
 
-__all__ = ["CassandraNode", "start_cassandra"]
+__all__ = ["CassandraNode", "cassandra_server", "release_version", "start_cassandra"]
 
 LOGBACK = Path(__file__).resolve().parent / "cassandra-logback.xml"
 # A cold JVM replaying its commit log takes a while; a stuck one is reported after this.
@@ -83,33 +83,46 @@ class CassandraNode:
     version: str  # the server's release_version
 
 
-def start_cassandra(
-    data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]
-) -> CassandraNode:
-    jars = maven.classpath("cassandra", data_dir / "cache", say)
+def cassandra_server(
+    data_dir: Path, say: Callable[[str], None], *, cache: Path | None = None
+) -> ChildServer:
+    """Cassandra on ``data_dir/cassandra`` on new free ports (jars cached under ``cache``,
+    default ``data_dir/cache``), not started yet; ``port`` is the CQL port. Its command line
+    and cassandra.yaml are fixed here, so a restart keeps ports and data."""
+    jars = maven.classpath("cassandra", cache or data_dir / "cache", say)
     home = data_dir / "cassandra"
     home.mkdir(parents=True, exist_ok=True)
-    log = data_dir / "cassandra.log"
     native_port, storage_port = free_port(), free_port()
     config = home / "cassandra.yaml"
     config.write_text(_config(home, native_port, storage_port))
-
-    say("starting Cassandra…")
     argv = [maven.java(), *_jvm_options(home, config, jars)]
-    argv += ["-cp", ":".join(str(jar) for jar in jars), "org.apache.cassandra.service.CassandraDaemon"]
-    proc = spawn(argv, log, home, None, signal.SIGTERM)
-    stack.callback(stop, proc, "Cassandra", signal.SIGTERM, say, STOP_TIMEOUT_S)
+    argv += ["-cp", ":".join(map(str, jars)), "org.apache.cassandra.service.CassandraDaemon"]
+    return ChildServer(
+        name="Cassandra",
+        argv=argv,
+        log=data_dir / "cassandra.log",
+        cwd=home,
+        port=native_port,
+        ready=lambda: release_version(native_port) is not None,
+        stop_signal=signal.SIGTERM,
+        ready_timeout=READY_TIMEOUT_S,
+        stop_timeout=STOP_TIMEOUT_S,
+    )
 
-    found: list[str] = []
 
-    def ready() -> bool:
-        version = _release_version(native_port)
-        if version is not None:
-            found.append(version)
-        return version is not None
-
-    wait_ready("Cassandra", proc, log, ready, timeout=READY_TIMEOUT_S)
-    return CassandraNode(hosts=f"{HOST}:{native_port}", version=found[-1])
+def start_cassandra(
+    data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]
+) -> CassandraNode:
+    """Start Cassandra under ``data_dir/cassandra``; the ExitStack stops it. From the main
+    thread: the child dies with the thread that spawned it."""
+    server = cassandra_server(data_dir, say)
+    say("starting Cassandra…")
+    stack.callback(server.stop, say)
+    server.start()
+    version = release_version(server.port)
+    if version is None:
+        raise EmbeddedServerError("Cassandra stopped answering right after it started")
+    return CassandraNode(hosts=f"{HOST}:{server.port}", version=version)
 
 
 def _jvm_options(home: Path, config: Path, jars: list[Path]) -> list[str]:
@@ -117,11 +130,14 @@ def _jvm_options(home: Path, config: Path, jars: list[Path]) -> list[str]:
     if jamm is None:
         raise EmbeddedServerError("the Cassandra jars lack jamm (its memory meter)")
     options = ["-Xms1g", "-Xmx1g", "-Xss256k", "-XX:+UseG1GC", "-Djava.net.preferIPv4Stack=true"]
+    # What Cassandra's startup checks ask for: a JVM out of memory must not limp on.
+    options += ["-XX:+ExitOnOutOfMemoryError"]
     # bin/cassandra attaches jamm as an agent: Cassandra sizes memtables with it.
     options += [f"-javaagent:{jamm}", *JVM17_MODULE_OPTIONS, *JVM17_SYSTEM_PROPERTIES]
     options += [
         f"-Dcassandra.config={config.as_uri()}",
         f"-Dcassandra.storagedir={home}",
+        f"-Dcassandra.triggers_dir={home / 'triggers'}",
         f"-Dlogback.configurationFile={LOGBACK}",
         "-Dcassandra-foreground=yes",
         *FAST_START_PROPERTIES,
@@ -131,7 +147,8 @@ def _jvm_options(home: Path, config: Path, jars: list[Path]) -> list[str]:
 
 def _config(home: Path, native_port: int, storage_port: int) -> str:
     """A minimal cassandra.yaml: what 5.0 requires, loopback only, small and quiet."""
-    folders = {name: home / name for name in ("data", "commitlog", "saved_caches", "hints", "cdc")}
+    names = ("data", "commitlog", "saved_caches", "hints", "cdc", "triggers")
+    folders = {name: home / name for name in names}
     for folder in folders.values():
         folder.mkdir(exist_ok=True)
     settings: dict[str, object] = {
@@ -169,7 +186,7 @@ def _config(home: Path, native_port: int, storage_port: int) -> str:
     return json.dumps(settings, indent=2) + "\n"
 
 
-def _release_version(port: int) -> str | None:
+def release_version(port: int) -> str | None:
     """The node's version once it answers CQL; None while it does not yet."""
     # Cheap check first: the driver's connect is slow to fail and logs every refusal.
     try:

@@ -1,4 +1,8 @@
-"""Training against PostgreSQL: feedback in, vectors out, and the switch readers rely on."""
+"""Training: feedback in, vectors out, and the switch readers rely on.
+
+Viewing goes through the configured viewing store (``FLIX_VIEWING_STORE``: PostgreSQL, or
+Cassandra), the rest through PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,19 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datasources import embeddings as repository
 from datasources.embedding_tables import embedding_models, profile_embeddings
-from datasources.tables import (
-    accounts,
-    my_list,
-    profiles,
-    ratings,
-    videos,
-    viewing_progress,
-    viewing_titles,
-)
+from datasources.stores import open_viewing_store
+from datasources.tables import accounts, my_list, profiles, ratings, videos
+from datasources.viewing.records import MOVIE, ProgressUpdate, TitleState, TitleStateKind
+from datasources.viewing.store import ViewingStore
 from personalization import training
 from personalization.embeddings import AlsParams
 from personalization.model_cache import ModelCache
 from personalization.training import STAGES, train
+from tests.conftest import REDIS_URL, _settings
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 PARAMS = AlsParams(factors=4, regularization=0.1, alpha=5.0, iterations=5, models=2)
@@ -36,6 +36,7 @@ PARAMS = AlsParams(factors=4, regularization=0.1, alpha=5.0, iterations=5, model
 @dataclass(frozen=True)
 class World:
     engine: AsyncEngine
+    viewing: ViewingStore
     fans: list[uuid.UUID]  # profiles with feedback
     silent: uuid.UUID  # a profile that never did anything
     dramas: list[int]
@@ -44,8 +45,21 @@ class World:
 
 
 @pytest.fixture
-async def world(clean_database: str) -> AsyncIterator[World]:
+async def viewing(clean_database: str) -> AsyncIterator[tuple[AsyncEngine, ViewingStore]]:
+    """The engine and the viewing store the tests' settings name."""
     engine = create_async_engine(clean_database)
+    settings = _settings(clean_database, REDIS_URL)
+    store = await open_viewing_store(
+        engine, settings.viewing_store, settings.cassandra_host_list, settings.cassandra_keyspace
+    )
+    yield engine, store
+    await store.close()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def world(viewing: tuple[AsyncEngine, ViewingStore]) -> World:
+    engine, store = viewing
     async with engine.begin() as connection:
         account = await connection.scalar(
             insert(accounts)
@@ -73,38 +87,39 @@ async def world(clean_database: str) -> AsyncIterator[World]:
         unwatched = await title("Nobody's", "Drama")
         for index, profile in enumerate(people[:8]):
             shelf = dramas if index < 4 else cartoons
-            for offset, video in enumerate(shelf[:4]):
-                at = T0 + timedelta(hours=index * 10 + offset)
-                await _watch(connection, profile, video, at, completed=offset % 2 == 0)
             await connection.execute(
                 insert(ratings).values(profile_id=profile, video_id=shelf[4], rating=1)
             )
             await connection.execute(
                 insert(my_list).values(profile_id=profile, video_id=shelf[(index + 1) % 4])
             )
-    yield World(engine, people[:8], people[8], dramas, cartoons, unwatched)
-    await engine.dispose()
+    # Viewing after the commit: the PostgreSQL store's foreign keys need the rows above.
+    for index, profile in enumerate(people[:8]):
+        shelf = dramas if index < 4 else cartoons
+        for offset, video in enumerate(shelf[:4]):
+            at = T0 + timedelta(hours=index * 10 + offset)
+            await _watch(store, profile, video, at, completed=offset % 2 == 0)
+    return World(engine, store, people[:8], people[8], dramas, cartoons, unwatched)
 
 
 async def _watch(
-    connection: AsyncConnection, profile: uuid.UUID, video: int, at: datetime, *, completed: bool
+    store: ViewingStore,
+    profile: uuid.UUID,
+    video: int,
+    at: datetime,
+    *,
+    completed: bool,
+    episode: int = MOVIE,
+    position: float | None = None,
 ) -> None:
-    position = 99.0 if completed else 40.0
-    values = {
-        "profile_id": profile,
-        "video_id": video,
-        "position_seconds": position,
-        "duration_seconds": 100.0,
-        "client_timestamp": at,
-        "device_id": "tv",
-    }
-    await connection.execute(insert(viewing_progress).values(**values))
-    state = "COMPLETED" if completed else "IN_PROGRESS"
-    await connection.execute(insert(viewing_titles).values(**values, episode_id=None, state=state))
+    seconds = position if position is not None else 99.0 if completed else 40.0
+    update = ProgressUpdate(profile, video, episode, seconds, 100.0, at, "tv")
+    state = TitleStateKind.COMPLETED if completed else TitleStateKind.IN_PROGRESS
+    await store.apply(update, TitleState(video, episode, seconds, 100.0, state, at, "tv"))
 
 
-async def _train(engine: AsyncEngine) -> training.TrainReport:
-    return await train(engine, params=PARAMS)
+async def _train(world: World) -> training.TrainReport:
+    return await train(world.engine, world.viewing, params=PARAMS)
 
 
 async def _current(engine: AsyncEngine) -> str | None:
@@ -114,7 +129,8 @@ async def _current(engine: AsyncEngine) -> str | None:
 
 async def test_feedback_is_read_one_row_per_profile_and_title(world: World) -> None:
     rows = {
-        (row.profile_id, row.video_id): row for row in await repository.read_feedback(world.engine)
+        (row.profile_id, row.video_id): row
+        for row in await repository.read_feedback(world.engine, world.viewing)
     }
     fan = world.fans[0]
     completed, partial = rows[(fan, world.dramas[0])], rows[(fan, world.dramas[1])]
@@ -130,20 +146,12 @@ async def test_feedback_is_read_one_row_per_profile_and_title(world: World) -> N
 
 async def test_series_progress_adds_up_episodes(world: World) -> None:
     fan, series = world.fans[0], world.unwatched
-    async with world.engine.begin() as connection:
-        for episode, position in ((1, 100.0), (2, 100.0), (3, 50.0)):
-            await connection.execute(
-                insert(viewing_progress).values(
-                    profile_id=fan,
-                    video_id=series,
-                    episode_id=episode,
-                    position_seconds=position,
-                    duration_seconds=100.0,
-                    client_timestamp=T0 + timedelta(days=episode),
-                    device_id="tv",
-                )
-            )
-    rows = await repository.read_feedback(world.engine)
+    for episode, position in ((1, 100.0), (2, 100.0), (3, 50.0)):
+        at = T0 + timedelta(days=episode)
+        await _watch(
+            world.viewing, fan, series, at, completed=False, episode=episode, position=position
+        )
+    rows = await repository.read_feedback(world.engine, world.viewing)
     (row,) = [r for r in rows if r.profile_id == fan and r.video_id == series]
     assert row.watched == pytest.approx(2.5)
     assert row.at == T0 + timedelta(days=3)
@@ -152,7 +160,10 @@ async def test_series_progress_adds_up_episodes(world: World) -> None:
 async def test_training_writes_vectors_and_makes_them_current(world: World) -> None:
     seen: list[tuple[str, float]] = []
     report = await train(
-        world.engine, lambda stage, fraction: seen.append((stage, fraction)), params=PARAMS
+        world.engine,
+        world.viewing,
+        lambda stage, fraction: seen.append((stage, fraction)),
+        params=PARAMS,
     )
 
     assert report.model_version is not None and report.previous_version is None
@@ -178,7 +189,7 @@ async def test_training_writes_vectors_and_makes_them_current(world: World) -> N
 
 
 async def test_learnt_vectors_put_a_fan_near_their_shelf(world: World) -> None:
-    await _train(world.engine)
+    await _train(world)
     vectors = await repository.ranking_vectors(
         world.engine, world.fans[0], world.dramas + world.cartoons + [world.unwatched]
     )
@@ -190,7 +201,7 @@ async def test_learnt_vectors_put_a_fan_near_their_shelf(world: World) -> None:
 
 
 async def test_a_new_model_serves_nothing_until_switched(world: World) -> None:
-    first = await _train(world.engine)
+    first = await _train(world)
     old = await repository.title_vectors(world.engine)
 
     # A model half written beside the current one: readers keep the current one whole.
@@ -216,7 +227,7 @@ async def test_a_new_model_serves_nothing_until_switched(world: World) -> None:
 
 
 async def test_switching_to_an_unknown_model_changes_nothing(world: World) -> None:
-    first = await _train(world.engine)
+    first = await _train(world)
     with pytest.raises(repository.UnknownModel):
         await repository.activate_model(world.engine, "never-written")
     assert await _current(world.engine) == first.model_version
@@ -225,7 +236,7 @@ async def test_switching_to_an_unknown_model_changes_nothing(world: World) -> No
 async def test_readers_see_one_whole_model_while_training_runs(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = await _train(world.engine)
+    first = await _train(world)
     counts = {first.model_version: (8, 10)}
     # Tiny batches, so the new model is written in many steps a reader could fall between.
     monkeypatch.setattr(repository, "WRITE_BATCH", 2)
@@ -242,7 +253,7 @@ async def test_readers_see_one_whole_model_while_training_runs(
 
     async def retrain() -> training.TrainReport:
         try:
-            return await _train(world.engine)
+            return await _train(world)
         finally:
             done.set()
 
@@ -261,10 +272,10 @@ async def test_readers_see_one_whole_model_while_training_runs(
 
 
 async def test_old_models_are_pruned_but_the_previous_one_is_kept(world: World) -> None:
-    first = await _train(world.engine)
-    second = await _train(world.engine)
+    first = await _train(world)
+    second = await _train(world)
     assert second.previous_version == first.model_version and second.pruned == ()
-    third = await _train(world.engine)
+    third = await _train(world)
     assert third.previous_version == second.model_version
     assert third.pruned == (first.model_version,)
     async with world.engine.connect() as connection:
@@ -279,7 +290,7 @@ async def test_old_models_are_pruned_but_the_previous_one_is_kept(world: World) 
 
 
 async def test_a_model_being_written_is_not_pruned_unless_abandoned(world: World) -> None:
-    await _train(world.engine)
+    await _train(world)
     for version, age in (("writing", timedelta(minutes=5)), ("abandoned", timedelta(days=3))):
         await repository.create_model(
             world.engine, version, dimensions=4, trained_at=datetime.now(UTC) - age, params={}
@@ -288,7 +299,7 @@ async def test_a_model_being_written_is_not_pruned_unless_abandoned(world: World
 
 
 async def test_the_current_model_cannot_be_deleted(world: World) -> None:
-    first = await _train(world.engine)
+    first = await _train(world)
     assert first.model_version is not None
     assert not await repository.delete_model(world.engine, first.model_version)
     assert await repository.current_model(world.engine) is not None
@@ -308,27 +319,26 @@ async def test_vectors_of_deleted_profiles_and_titles_are_skipped_or_cascade(wor
     assert remaining == 0
 
 
-async def test_no_feedback_trains_nothing_and_keeps_serving(clean_database: str) -> None:
-    engine = create_async_engine(clean_database)
-    try:
-        report = await train(engine, params=PARAMS)
-        assert report.model_version is None and report.preferences == 0
-        assert await repository.current_model(engine) is None
-    finally:
-        await engine.dispose()
+async def test_no_feedback_trains_nothing_and_keeps_serving(
+    viewing: tuple[AsyncEngine, ViewingStore],
+) -> None:
+    engine, store = viewing
+    report = await train(engine, store, params=PARAMS)
+    assert report.model_version is None and report.preferences == 0
+    assert await repository.current_model(engine) is None
 
 
 async def test_a_failed_run_leaves_the_current_model_and_no_debris(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = await _train(world.engine)
+    first = await _train(world)
 
     async def broken(*_args: object) -> int:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(training, "write_title_vectors", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        await _train(world.engine)
+        await _train(world)
     async with world.engine.connect() as connection:
         versions = list(await connection.scalars(select(embedding_models.c.version)))
     assert versions == [first.model_version]
@@ -340,14 +350,14 @@ async def test_model_cache_reloads_only_after_a_switch(world: World) -> None:
     cache = ModelCache(ttl_seconds=30.0, clock=lambda: now[0])
     assert await cache.current(world.engine) is None  # nothing trained yet
 
-    first = await _train(world.engine)
+    first = await _train(world)
     assert await cache.current(world.engine) is None  # still within the TTL
     now[0] = 31.0
     served = await cache.current(world.engine)
     assert served is not None and served.version == first.model_version
     assert set(served.titles) == set(world.dramas) | set(world.cartoons)
 
-    second = await _train(world.engine)
+    second = await _train(world)
     now[0] = 40.0
     assert (await cache.current(world.engine)) is served  # the old model, consistently
     now[0] = 62.0

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from server.cli import app as cli
 from tests.conftest import Api
 from tests.schema.test_progress import ok
+from tests.viewing_stores import CLI_ENV
 
 LIST = "mutation($id: ID!) { addToMyList(videoId: $id) { id } }"
 
@@ -14,7 +15,7 @@ LIST = "mutation($id: ID!) { addToMyList(videoId: $id) { id } }"
 def test_training_switches_the_model_and_the_homepage_uses_it(
     api: Api, catalog: dict[str, int], clean_database: str
 ) -> None:
-    env = {"FLIX_DATABASE_URL": clean_database}
+    env = {"FLIX_DATABASE_URL": clean_database, **CLI_ENV}
     empty = CliRunner().invoke(cli, ["train"], env=env)
     assert empty.exit_code == 0 and "nothing to learn" in empty.output
     api.viewer_with_profile("ada@example.com", maturityLevel=5)

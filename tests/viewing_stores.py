@@ -1,0 +1,53 @@
+"""For tests that reach past the API to the viewing store: the CLI's settings for it, and
+wiping it, whichever store ``FLIX_VIEWING_STORE`` names (PostgreSQL by default)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from server.settings import Settings
+from tests.conftest import CASSANDRA_HOSTS, TEST_DATABASE
+
+# What a `flix` command run by a test needs besides the URLs to find the Cassandra the API
+# under test uses (FLIX_VIEWING_STORE itself comes from the environment).
+CLI_ENV = {"FLIX_CASSANDRA_HOSTS": CASSANDRA_HOSTS, "FLIX_CASSANDRA_KEYSPACE": TEST_DATABASE}
+
+
+def wipe_viewing(database_url: str) -> None:
+    """Forget every profile's viewing progress and standings."""
+    if Settings().viewing_store == "cassandra":
+        _truncate_cassandra()
+        return
+
+    async def wipe() -> None:
+        connection = await asyncpg.connect(database_url.replace("+asyncpg", "", 1))
+        try:
+            await connection.execute("TRUNCATE viewing_progress, viewing_titles")
+        finally:
+            await connection.close()
+
+    asyncio.run(wipe())
+
+
+def _truncate_cassandra() -> None:
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+    from cassandra.policies import RoundRobinPolicy
+
+    from datasources.viewing.cassandra import PROTOCOL_VERSION, parse_hosts
+
+    addresses, port = parse_hosts(CASSANDRA_HOSTS.split(","))
+    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy(), request_timeout=60)
+    cluster = Cluster(
+        addresses,
+        port=port,
+        protocol_version=PROTOCOL_VERSION,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+    )
+    try:
+        session = cluster.connect(TEST_DATABASE)
+        for table in ("viewing_progress", "viewing_titles"):
+            session.execute(f"TRUNCATE {table}")
+    finally:
+        cluster.shutdown()
