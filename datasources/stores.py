@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import nats
-from nats.aio.client import Client as NATS
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datasources.catalog_snapshot import CatalogSnapshots
-from datasources.events import EventLog
+from datasources.events import Broker, EventLog
 from datasources.experiments import RunningExperiments
 from datasources.viewing.postgres import PostgresViewingStore
 from datasources.viewing.store import ViewingStore
@@ -25,30 +22,51 @@ from datasources.viewing.store import ViewingStore
 class StoreConfig:
     database_url: str
     redis_url: str
-    nats_url: str
+    nats_url: str = ""  # needed when event_log is nats
     viewing_store: str = "postgres"
     cassandra_hosts: tuple[str, ...] = ()
     cassandra_keyspace: str = "flix"
     events_prefix: str = ""
+    event_log: Broker = "nats"
+    kafka_bootstrap: str = ""  # host:port[,host:port]; needed when event_log is kafka
 
 
 @dataclass(frozen=True)
 class Stores:
     engine: AsyncEngine
     redis: Redis
-    nats: NATS
     events: EventLog
     viewing: ViewingStore
     catalog: CatalogSnapshots
     experiments: RunningExperiments
 
 
-def _viewing_store(config: StoreConfig, engine: AsyncEngine) -> ViewingStore:
-    if config.viewing_store == "cassandra":
+async def open_viewing_store(
+    engine: AsyncEngine, kind: str, cassandra_hosts: Sequence[str] = (), keyspace: str = "flix"
+) -> ViewingStore:
+    """The configured ViewingStore; also for tools that need no other store (``flix train``)."""
+    if kind == "cassandra":
         from datasources.viewing.cassandra import CassandraViewingStore  # optional at scale
 
-        return CassandraViewingStore(config.cassandra_hosts, config.cassandra_keyspace)
+        return await CassandraViewingStore.connect(cassandra_hosts, keyspace)
     return PostgresViewingStore(engine)
+
+
+async def _viewing_store(config: StoreConfig, engine: AsyncEngine) -> ViewingStore:
+    return await open_viewing_store(
+        engine, config.viewing_store, config.cassandra_hosts, config.cassandra_keyspace
+    )
+
+
+async def connect_event_log(config: StoreConfig, engine: AsyncEngine) -> EventLog:
+    """The event log on the broker the config names (the adapter is imported only then)."""
+    if config.event_log == "kafka":
+        from datasources.events.kafka import KafkaEventLog
+
+        return KafkaEventLog(config.kafka_bootstrap, engine, config.events_prefix)
+    from datasources.events.nats import NatsEventLog
+
+    return await NatsEventLog.connect(config.nats_url, engine, config.events_prefix)
 
 
 @asynccontextmanager
@@ -57,17 +75,12 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
         config.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True
     )
     redis = Redis.from_url(config.redis_url, decode_responses=True)
-    # Keep reconnecting for ever: a broker outage must not take the API down with it.
-    broker = await nats.connect(
-        config.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=5
-    )
-    events = EventLog(broker, engine, config.events_prefix)
-    viewing = _viewing_store(config, engine)
+    events = await connect_event_log(config, engine)
+    viewing = await _viewing_store(config, engine)
     try:
         yield Stores(
             engine=engine,
             redis=redis,
-            nats=broker,
             events=events,
             viewing=viewing,
             catalog=CatalogSnapshots(engine),
@@ -75,10 +88,7 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
         )
     finally:
         await viewing.close()
-        # Shutting down during a broker outage must still release everything else.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(broker.drain(), 5)
-        await broker.close()
+        await events.close()
         await redis.aclose()
         await engine.dispose()
 
@@ -93,13 +103,12 @@ async def _redis_ready(stores: Stores) -> bool:
     return bool(await stores.redis.ping())
 
 
-async def _nats_ready(stores: Stores) -> bool:
-    await stores.nats.flush(timeout=2)
-    return bool(stores.nats.is_connected)
+async def _broker_ready(stores: Stores) -> bool:
+    return await stores.events.ready()
 
 
 _CHECK_SECONDS = 3.0
-_CHECKS = {"postgres": _postgres_ready, "redis": _redis_ready, "nats": _nats_ready}
+_CHECKS = {"postgres": _postgres_ready, "redis": _redis_ready}
 
 
 async def check_ready(stores: Stores) -> dict[str, bool]:
@@ -111,5 +120,7 @@ async def check_ready(stores: Stores) -> dict[str, bool]:
         except Exception:
             return False
 
-    results = await asyncio.gather(*(probe(check) for check in _CHECKS.values()))
-    return dict(zip(_CHECKS, results, strict=True))
+    # The broker's check is named after the broker in use ("nats" or "kafka").
+    checks = {**_CHECKS, stores.events.broker: _broker_ready}
+    results = await asyncio.gather(*(probe(check) for check in checks.values()))
+    return dict(zip(checks, results, strict=True))

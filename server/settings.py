@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     cassandra_keyspace: str = "flix"
     # Prefix for stream names and subjects: separate event logs on one broker.
     events_prefix: str = ""
+    # The event log's broker: NATS JetStream (nats_url) or Kafka (kafka_bootstrap).
+    event_log: Literal["nats", "kafka"] = "nats"
+    kafka_bootstrap: str = ""  # host:port[,host:port]
 
     # Media: where published assets live, the keys that protect them, and an optional CDN.
     media_root: Path | None = None  # default: <data_dir>/media
@@ -48,23 +51,32 @@ class Settings(BaseSettings):
     login_window_seconds: int = 300
 
     @property
+    def cassandra_host_list(self) -> tuple[str, ...]:
+        """``cassandra_hosts`` split: ``host`` or ``host:port`` entries."""
+        return tuple(h.strip() for h in self.cassandra_hosts.split(",") if h.strip())
+
+    @property
     def media_folder(self) -> Path:
         return self.media_root or self.data_dir / "media"
 
     def store_config(self) -> StoreConfig:
-        if not (self.database_url and self.redis_url and self.nats_url):
+        broker = "FLIX_KAFKA_BOOTSTRAP" if self.event_log == "kafka" else "FLIX_NATS_URL"
+        broker_address = self.kafka_bootstrap if self.event_log == "kafka" else self.nats_url
+        if not (self.database_url and self.redis_url and broker_address):
             raise RuntimeError(
-                "FLIX_DATABASE_URL, FLIX_REDIS_URL and FLIX_NATS_URL must be set "
+                f"FLIX_DATABASE_URL, FLIX_REDIS_URL and {broker} must be set "
                 "(`flix serve` starts embedded servers and sets them for you)."
             )
         return StoreConfig(
             database_url=self.database_url,
             redis_url=self.redis_url,
-            nats_url=self.nats_url,
+            nats_url=self.nats_url or "",
             viewing_store=self.viewing_store,
-            cassandra_hosts=tuple(h.strip() for h in self.cassandra_hosts.split(",") if h.strip()),
+            cassandra_hosts=self.cassandra_host_list,
             cassandra_keyspace=self.cassandra_keyspace,
             events_prefix=self.events_prefix,
+            event_log=self.event_log,
+            kafka_bootstrap=self.kafka_bootstrap,
         )
 
     @property

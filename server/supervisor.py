@@ -79,7 +79,24 @@ def _cassandra(
     from server.jvm.cassandra import start_cassandra
 
     node = start_cassandra(data_dir, stack, say)
+    _drop_test_keyspaces(node.hosts)
     return node.hosts, node.version
+
+
+def _drop_test_keyspaces(hosts: str) -> None:
+    """The keyspaces earlier runs made (one per test process), gone before this run: a
+    reused data folder would otherwise grow with every run, and so would the start time."""
+    from cassandra.cluster import Cluster
+
+    host, port = hosts.rsplit(":", 1)
+    cluster = Cluster([host], port=int(port), protocol_version=5)
+    try:
+        session = cluster.connect()
+        rows = session.execute("SELECT keyspace_name FROM system_schema.keyspaces")
+        for name in [row.keyspace_name for row in rows if row.keyspace_name.startswith("flix_")]:
+            session.execute(f'DROP KEYSPACE IF EXISTS "{name}"', timeout=60)
+    finally:
+        cluster.shutdown()
 
 
 def _kafka(

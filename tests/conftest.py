@@ -11,15 +11,15 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import httpx2 as httpx
-import nats
 import pytest
 import redis
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.testclient import TestClient
 
-from datasources.events import EventLog
+from datasources.events import Broker
 from datasources.migrations import upgrade
+from datasources.stores import StoreConfig, connect_event_log
 from datasources.tables import episodes, metadata, seasons, videos
 from server.app import create_app
 from server.settings import Settings
@@ -29,6 +29,8 @@ ADMIN_URL = os.environ.get("FLIX_TEST_POSTGRES", "postgresql://postgres@127.0.0.
 _REDIS = urlsplit(os.environ.get("FLIX_TEST_REDIS_URL", "redis://127.0.0.1:6379"))
 REDIS_SERVER = f"{_REDIS.scheme}://{_REDIS.netloc}"
 NATS_URL = os.environ.get("FLIX_TEST_NATS_URL", "nats://127.0.0.1:4222")
+KAFKA_BOOTSTRAP = os.environ.get("FLIX_TEST_KAFKA_BOOTSTRAP", "")
+CASSANDRA_HOSTS = os.environ.get("FLIX_TEST_CASSANDRA_HOSTS", "")
 
 
 def redis_database(offset: int) -> str:
@@ -243,6 +245,10 @@ def _settings(database_url: str, redis: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "redis_url": redis,
         "nats_url": NATS_URL,
+        "kafka_bootstrap": KAFKA_BOOTSTRAP,  # used when FLIX_EVENT_LOG=kafka
+        # Used when FLIX_VIEWING_STORE=cassandra: one keyspace for the run, like the database.
+        "cassandra_hosts": CASSANDRA_HOSTS,
+        "cassandra_keyspace": TEST_DATABASE,
         # Each test gets streams of its own on the shared broker.
         "events_prefix": f"t{uuid.uuid4().hex[:10]}_",
         "media_signing_key": "test-signing-key",
@@ -251,13 +257,25 @@ def _settings(database_url: str, redis: str, **overrides: Any) -> Settings:
     return Settings(**{**defaults, **overrides})
 
 
-async def _delete_streams(prefix: str) -> None:
-    """Over a connection of our own: the app's may run through a proxy that is gone."""
-    broker = await nats.connect(NATS_URL)
+async def _delete_streams(prefix: str, broker: Broker | None = None) -> None:
+    """Over a connection of our own: the app's may run through a proxy that is gone. The
+    broker defaults to the one FLIX_EVENT_LOG names, as the app's does."""
+    database_url = ADMIN_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+    config = StoreConfig(
+        database_url,
+        "",
+        NATS_URL,
+        events_prefix=prefix,
+        event_log=broker or Settings().event_log,
+        kafka_bootstrap=KAFKA_BOOTSTRAP,
+    )
+    engine = create_async_engine(database_url)  # never connects: deleting needs no outbox
+    events = await connect_event_log(config, engine)
     try:
-        await EventLog(broker, None, prefix).delete_streams()  # type: ignore[arg-type]
+        await events.delete_streams()
     finally:
-        await broker.close()
+        await events.close()
+        await engine.dispose()
 
 
 @pytest.fixture
@@ -272,9 +290,9 @@ def make_api(clean_database: str, clean_redis: str) -> Iterator[Callable[..., Ap
 
     yield make
     for client in clients:
-        prefix = client.app.state.stores.events.prefix  # type: ignore[attr-defined]
+        events = client.app.state.stores.events  # type: ignore[attr-defined]
         client.__exit__(None, None, None)
-        asyncio.run(_delete_streams(prefix))
+        asyncio.run(_delete_streams(events.prefix, events.broker))
 
 
 @pytest.fixture

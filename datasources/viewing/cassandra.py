@@ -157,6 +157,12 @@ class _Statements:
     scan_titles: PreparedStatement
 
 
+# The write of one heartbeat (also what bench/progress.py measures as its floor).
+WRITE_PROGRESS = (
+    "INSERT INTO viewing_progress (profile_id, video_id, episode_id, position_seconds,"
+    " duration_seconds, client_timestamp, client_micros, device_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
+)
 # Rows per page of the full-table scans training makes.
 SCAN_PAGE_ROWS = 5000
 
@@ -173,11 +179,7 @@ def _prepare(session: Session) -> _Statements:
     for scan in (scan_progress, scan_titles):
         scan.fetch_size = SCAN_PAGE_ROWS
     return _Statements(
-        write_progress=prepare(
-            "INSERT INTO viewing_progress (profile_id, video_id, episode_id, position_seconds,"
-            " duration_seconds, client_timestamp, client_micros, device_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
-        ),
+        write_progress=prepare(WRITE_PROGRESS),
         write_title=prepare(
             "INSERT INTO viewing_titles (profile_id, video_id, episode_id, position_seconds,"
             " duration_seconds, state, client_timestamp, client_micros, device_id)"

@@ -26,18 +26,22 @@ from server.secrets import ensure_secrets
 from server.settings import Settings
 
 console = Console(stderr=True, soft_wrap=True)  # never break a path or a message mid-line
-_URL_VARIABLES = ("FLIX_DATABASE_URL", "FLIX_REDIS_URL", "FLIX_NATS_URL")
+_URL_VARIABLES = ("FLIX_DATABASE_URL", "FLIX_REDIS_URL")
 
 
 @contextmanager
 def _stores(settings: Settings, data_dir: Path) -> Iterator[Settings]:
     """Settings whose URLs point at running stores: the given ones, or embedded ones."""
-    given = [settings.database_url, settings.redis_url, settings.nats_url]
+    # The broker is the one the event log is on: NATS (the default) or Kafka.
+    kafka = settings.event_log == "kafka"
+    broker = settings.kafka_bootstrap if kafka else settings.nats_url
+    given = [settings.database_url, settings.redis_url, broker]
     if all(given):
         yield settings
         return
     if any(given):
-        console.print(f"[red]Set all of {', '.join(_URL_VARIABLES)}, or none of them.")
+        variables = [*_URL_VARIABLES, "FLIX_KAFKA_BOOTSTRAP" if kafka else "FLIX_NATS_URL"]
+        console.print(f"[red]Set all of {', '.join(variables)}, or none of them.")
         raise typer.Exit(2)
     try:
         with embedded_services(data_dir, progress=console.print) as urls:

@@ -2,9 +2,11 @@
 
 The jars come from Maven Central once (``kafka.pom.xml``, cached by ``server.jvm.maven``). The
 data folder is formatted once, with a cluster id kept beside it, and reused on later starts;
-ports are picked anew on every start, so ``server.properties`` is rewritten each time. A
-changed controller port is safe with ``--standalone`` (a dynamic KRaft quorum): the only voter
-becomes leader on its own and records its new endpoint in the voter set as it does.
+``server.properties`` is rewritten on every start. The last ports are kept in the folder and
+taken again while free, so a restarted broker keeps its address (clients configured with it
+reconnect); when they are taken, new ones are picked. A changed controller port is safe with
+``--standalone`` (a dynamic KRaft quorum): the only voter becomes leader on its own and, as it
+does, records its new endpoint in the voter set (checked with Kafka 4.1).
 """
 
 from __future__ import annotations
@@ -12,20 +14,23 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import shutil
 import signal
+import socket
 import subprocess
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from server.jvm import maven
-from server.processes import HOST, EmbeddedServerError, free_port, log_tail, spawn, stop, wait_ready
+from server.processes import HOST, ChildServer, EmbeddedServerError, free_port, log_tail, spawn
 
-__all__ = ["KafkaNode", "start_kafka"]
+__all__ = ["KafkaNode", "kafka_server", "start_kafka", "version"]
 
 READY_TIMEOUT_S = 120.0
 # A clean shutdown flushes the logs and hands over the group coordinator: give it time.
@@ -51,6 +56,39 @@ class KafkaNode:
     version: str
 
 
+def kafka_server(
+    data_dir: Path, say: Callable[[str], None], *, cache: Path | None = None
+) -> ChildServer:
+    """Kafka on ``data_dir/kafka`` (formatted here on first use; jars cached under ``cache``,
+    default ``data_dir/cache``), not started yet. Blocks while it fetches and formats."""
+    jars = maven.classpath("kafka", cache or data_dir / "cache", say)
+    folder = data_dir / "kafka"
+    logs = folder / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "kafka.log"
+    (folder / "log4j2.properties").write_text(LOG4J2)
+    port, controller_port = _ports(folder / "ports.json")
+    properties = folder / "server.properties"
+    properties.write_text(_server_properties(logs, port, controller_port))
+    java = [maven.java(), HEAP, f"-Dlog4j2.configurationFile={folder / 'log4j2.properties'}"]
+    java += ["-cp", ":".join(map(str, jars))]
+    if not (logs / "meta.properties").exists():
+        say("formatting the Kafka data folder (first run)…")
+        _format(java, properties, folder, logs, log)
+    return ChildServer(
+        name=f"Kafka {_version(jars)}",
+        argv=[*java, "kafka.Kafka", str(properties)],
+        log=log,
+        cwd=folder,
+        port=port,
+        ready=lambda: _serves(port),
+        # SIGTERM is Kafka's controlled shutdown, also when we die (the death signal).
+        stop_signal=signal.SIGTERM,
+        ready_timeout=READY_TIMEOUT_S,
+        stop_timeout=STOP_TIMEOUT_S,
+    )
+
+
 def start_kafka(
     data_dir: Path,
     stack: contextlib.ExitStack,
@@ -58,46 +96,59 @@ def start_kafka(
     *,
     cache: Path | None = None,
 ) -> KafkaNode:
-    """Start Kafka under ``data_dir/kafka`` (jars cached under ``cache``, default
-    ``data_dir/cache``); the ExitStack stops it. Call from the main thread, outside an
-    event loop: the child is tied to the spawning thread's life, and readiness is probed
-    with a real client in a short event loop of its own."""
-    jars = maven.classpath("kafka", cache or data_dir / "cache", say)
-    version = _version(jars)
-    folder = data_dir / "kafka"
-    logs = folder / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    log = data_dir / "kafka.log"
-    (folder / "log4j2.properties").write_text(LOG4J2)
+    """Start Kafka under ``data_dir/kafka``; the ExitStack stops it. From the main thread:
+    the child dies with the thread that spawned it."""
+    server = kafka_server(data_dir, say, cache=cache)
+    say(f"starting {server.name}…")
+    stack.callback(server.stop, say)
+    server.start()
+    return KafkaNode(bootstrap=f"{HOST}:{server.port}", version=version(server))
+
+
+def version(server: ChildServer) -> str:
+    """The Kafka version a ``kafka_server`` runs."""
+    return server.name.removeprefix("Kafka ")
+
+
+def _format(java: list[str], properties: Path, folder: Path, logs: Path, log: Path) -> None:
+    shutil.rmtree(logs, ignore_errors=True)  # what an interrupted format left
+    argv = [*java, "kafka.tools.StorageTool", "format", "--standalone"]
+    argv += ["-t", _cluster_id(folder), "-c", str(properties)]
+    proc = spawn(argv, log, folder, None, signal.SIGTERM)
+    try:
+        failed = proc.wait(timeout=FORMAT_TIMEOUT_S) != 0
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        failed = True
+    if failed:
+        shutil.rmtree(logs, ignore_errors=True)
+        raise EmbeddedServerError(f"Kafka storage format failed; {log_tail(log)}")
+
+
+def _ports(path: Path) -> tuple[int, int]:
+    """The broker and controller ports: the last ones while both are free, else new ones."""
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        port, controller_port = (int(p) for p in json.loads(path.read_text()))
+        if _bindable(port) and _bindable(controller_port):
+            return port, controller_port
     port, controller_port = free_port(), free_port()
-    properties = folder / "server.properties"
-    properties.write_text(_server_properties(logs, port, controller_port))
-    java = [maven.java(), HEAP, f"-Dlog4j2.configurationFile={folder / 'log4j2.properties'}"]
-    java += ["-cp", ":".join(map(str, jars))]
+    while controller_port == port:
+        controller_port = free_port()
+    path.write_text(json.dumps([port, controller_port]))
+    return port, controller_port
 
-    if not (logs / "meta.properties").exists():
-        say("formatting the Kafka data folder (first run)…")
-        shutil.rmtree(logs, ignore_errors=True)  # what an interrupted format left
-        format_ = [*java, "kafka.tools.StorageTool", "format", "--standalone"]
-        format_ += ["-t", _cluster_id(folder), "-c", str(properties)]
-        proc = spawn(format_, log, folder, None, signal.SIGTERM)
+
+def _bindable(port: int) -> bool:
+    # SO_REUSEADDR as the JVM's listener uses it: a port whose old connections linger in
+    # TIME_WAIT after our own broker's shutdown is free for it.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            failed = proc.wait(timeout=FORMAT_TIMEOUT_S) != 0
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            failed = True
-        if failed:
-            shutil.rmtree(logs, ignore_errors=True)
-            raise EmbeddedServerError(f"Kafka storage format failed; {log_tail(log)}")
-
-    say(f"starting Kafka {version}…")
-    # SIGTERM is Kafka's controlled shutdown, also when we die (the death signal).
-    proc = spawn([*java, "kafka.Kafka", str(properties)], log, folder, None, signal.SIGTERM)
-    stack.callback(stop, proc, "Kafka", signal.SIGTERM, say, STOP_TIMEOUT_S)
-    bootstrap = f"{HOST}:{port}"
-    wait_ready("Kafka", proc, log, lambda: asyncio.run(_serves(bootstrap)), READY_TIMEOUT_S)
-    return KafkaNode(bootstrap=bootstrap, version=version)
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
 
 
 def _server_properties(logs: Path, port: int, controller_port: int) -> str:
@@ -146,14 +197,22 @@ def _version(jars: list[Path]) -> str:
     raise EmbeddedServerError("the kafka jars lack kafka_2.13 (server/jvm/kafka.pom.xml)")
 
 
-async def _serves(bootstrap: str) -> bool:
+def _serves(port: int) -> bool:
     """Whether the broker answers a metadata request and lists itself (registered, unfenced)."""
+    socket.create_connection((HOST, port), timeout=1).close()  # OSError: not listening yet
+    # A client of its own in a thread of its own: the caller may be inside an event loop
+    # (an async test, ChildServer.restart), where asyncio.run is refused.
+    with ThreadPoolExecutor(1) as probe:
+        return probe.submit(asyncio.run, _describes_itself(f"{HOST}:{port}")).result()
+
+
+async def _describes_itself(bootstrap: str) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
     try:
         await asyncio.wait_for(admin.start(), 5)
         cluster = await asyncio.wait_for(admin.describe_cluster(), 5)
     except Exception:
-        return False  # not listening, or not serving yet
+        return False  # not serving yet
     finally:
         with contextlib.suppress(Exception):
             await admin.close()

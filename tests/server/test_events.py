@@ -10,13 +10,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import pytest
 from typer.testing import CliRunner
 
 from datasources.events import Event, Stream
 from server.cli import app as cli
-from tests.conftest import NATS_URL, REDIS_URL, Api
+from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL, REDIS_URL, Api
 from tests.faultproxy import FaultProxy
 from tests.schema.test_progress import CONTINUE, ok
+from tests.viewing_stores import CLI_ENV, wipe_viewing
 
 HISTORY = "{ viewingHistory(first: 50) { edges { node { video { title } positionSeconds } } } }"
 
@@ -39,17 +41,6 @@ def _outbox_size(database_url: str) -> int:
             await connection.close()
 
     return asyncio.run(count())
-
-
-def _wipe_viewing(database_url: str) -> None:
-    async def wipe() -> None:
-        connection = await asyncpg.connect(database_url.replace("+asyncpg", "", 1))
-        try:
-            await connection.execute("TRUNCATE viewing_progress, viewing_titles")
-        finally:
-            await connection.close()
-
-    asyncio.run(wipe())
 
 
 def _viewer(api: Api) -> Api:
@@ -79,14 +70,17 @@ def test_replay_rebuilds_continue_watching_idempotently(
         "mutation($id: ID!) { hideFromContinueWatching(videoId: $id) }", id=str(catalog["Babe"])
     )
     before = (api.data(CONTINUE), api.data(HISTORY))
-    _wipe_viewing(clean_database)
+    wipe_viewing(clean_database)
     assert api.data(CONTINUE) == {"continueWatching": []}
-    prefix = api.client.app.state.stores.events.prefix  # type: ignore[attr-defined]
+    events = api.client.app.state.stores.events  # type: ignore[attr-defined]
     env = {
         "FLIX_DATABASE_URL": clean_database,
         "FLIX_REDIS_URL": REDIS_URL,
+        "FLIX_EVENT_LOG": events.broker,
         "FLIX_NATS_URL": NATS_URL,
-        "FLIX_EVENTS_PREFIX": prefix,
+        "FLIX_KAFKA_BOOTSTRAP": KAFKA_BOOTSTRAP,
+        "FLIX_EVENTS_PREFIX": events.prefix,
+        **CLI_ENV,
     }
     for _ in range(2):  # replaying twice gives the same state
         result = CliRunner().invoke(cli, ["events", "replay", "--stream", "VIEWING"], env=env)
@@ -110,6 +104,10 @@ def test_broker_outage_loses_no_write_and_no_event(
 ) -> None:
     with FaultProxy("127.0.0.1", urlsplit(NATS_URL).port or 4222) as proxy:
         api = _viewer(make_api(nats_url=f"nats://127.0.0.1:{proxy.port}"))
+        if api.client.app.state.stores.events.broker != "nats":  # type: ignore[attr-defined]
+            # Kafka clients go to the address the broker advertises, never through a proxy;
+            # tests/datasources/test_event_log.py stops and restarts a broker instead.
+            pytest.skip("the API's outage test cuts NATS through a proxy; Kafka is not behind one")
         ok(api, catalog["Babe"], 1000, at=1)
         proxy.reset()  # the broker vanishes
         acknowledged: list[dict[str, Any]] = [

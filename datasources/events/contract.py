@@ -1,0 +1,114 @@
+"""The event log's contract, whichever broker carries it: streams, events, and what a log does.
+
+Delivery is at least once and consumers are idempotent. Every message carries an id
+(``message_id``) and is published once under retries as consumers see it: a message whose id
+was already published less than ``DUPLICATE_WINDOW`` before it is dropped (JetStream drops it
+on publish; the Kafka adapter skips it on consumption and replay).
+
+Positions: an event's ``sequence`` counts from 1 at the start of its stream and grows by one per
+message kept by the broker. ``read(from_sequence=N)`` yields the events whose sequence is N or
+more; ``read(since=T)`` those the broker received at T or later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+DUPLICATE_WINDOW = timedelta(minutes=2)
+# A publish waits this long for the broker, then leaves the event to the outbox.
+PUBLISH_TIMEOUT_SECONDS = 2.0
+# A consumer tries an event this often before giving up on it and moving on.
+MAX_DELIVER = 5
+
+Broker = Literal["nats", "kafka"]
+
+
+class Stream(StrEnum):
+    VIEWING = "VIEWING"
+    PLAYBACK = "PLAYBACK"
+    EXPOSURE = "EXPOSURE"
+    AUDIT = "AUDIT"
+
+
+RETENTION = {
+    Stream.VIEWING: timedelta(days=90),
+    Stream.PLAYBACK: timedelta(days=30),
+    Stream.EXPOSURE: timedelta(days=180),
+    Stream.AUDIT: timedelta(days=365),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    sequence: int
+    subject: str
+    payload: dict[str, Any]
+
+
+def message_id(*parts: object) -> str:
+    """A stable id for an event, so a retried publish is recognised as the same event."""
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
+
+
+class EventLog(Protocol):
+    @property
+    def broker(self) -> Broker:
+        """Which broker carries the log; the readiness check is named after it."""
+        ...
+
+    @property
+    def prefix(self) -> str:
+        """Prefixes stream names: separate logs (tests, tenants) on one broker."""
+        ...
+
+    async def ensure_streams(self) -> None:
+        """Create the streams, or bring their retention up to date."""
+        ...
+
+    async def delete_streams(self) -> None: ...
+
+    async def publish(
+        self, stream: Stream, topic: str, payload: Mapping[str, Any], msg_id: str
+    ) -> bool:
+        """Publish now if the broker answers in time, else keep it in the outbox for the relay;
+        True if sent now. Returns in about ``PUBLISH_TIMEOUT_SECONDS`` at most."""
+        ...
+
+    async def relay_outbox(self, batch: int = 200) -> int:
+        """Publish what the outbox holds, oldest first; stops at the first failure."""
+        ...
+
+    async def run_relay(self, interval_seconds: float = 1.0) -> None:
+        """Drain the outbox for ever (a lifespan task)."""
+        ...
+
+    async def consume(
+        self,
+        stream: Stream,
+        durable: str,
+        handle: Callable[[Event], Awaitable[None]],
+        batch: int = 100,
+    ) -> None:
+        """Feed every event to ``handle`` for ever (a lifespan task), resuming where the durable
+        consumer of that name left off (new durables start at the beginning). Workers sharing
+        a durable share its events; an event is acknowledged once handled, and given up after
+        ``MAX_DELIVER`` tries. Rides out broker outages."""
+        ...
+
+    def read(
+        self, stream: Stream, *, since: datetime | None = None, from_sequence: int | None = None
+    ) -> AsyncIterator[Event]:
+        """Every event of the stream from a time or sequence (default: the start), in order,
+        up to the last one as of the call."""
+        ...
+
+    async def ready(self) -> bool:
+        """Whether the broker answers right now."""
+        ...
+
+    async def close(self) -> None: ...
