@@ -17,9 +17,9 @@ from datasources.events import EventLog
 from datasources.experiments import RunningExperiments
 from datasources.loaders import Loaders
 from datasources.viewing.store import ViewingStore
+from personalization.homepage import Personalizer
 
 if TYPE_CHECKING:
-    from resolvers.homepage import Personalizer
     from resolvers.playback import MediaKeys
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datasources import signals
 from datasources.records import Page, Video
 from resolvers.context import Context
-from resolvers.homepage_signals import signal_changed
+from resolvers.homepage import signal_changed
 from resolvers.pagination import PageRequest
 from resolvers.progress import visible_video
 

@@ -14,7 +14,7 @@ from datasources.viewing import recorder
 from datasources.viewing.records import MOVIE, Progress, ProgressUpdate, TitleState, TitleStateKind
 from datasources.viewing.rules import COMPLETED_ABOVE, EpisodeSlot
 from resolvers.context import Context
-from resolvers.homepage_signals import signal_changed
+from resolvers.homepage import signal_changed
 from resolvers.ids import parse_int_id
 from resolvers.pagination import PageRequest
 

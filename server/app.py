@@ -19,8 +19,7 @@ from datasources.events import Event, Stream
 from datasources.stores import Stores, check_ready, open_stores
 from experiments import consumer
 from media import drm
-from resolvers.embedding_personalizer import EmbeddingPersonalizer
-from resolvers.homepage import breaker
+from personalization.homepage import EmbeddingPersonalizer, breaker
 from resolvers.playback import MediaKeys
 from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL

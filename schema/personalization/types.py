@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from datasources import records
-from resolvers import homepage, homepage_rows
+from resolvers import homepage
 from schema.directives import field
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class Rating(Enum):
 
 
 # The homepage's own enums, exposed as they are rather than restated here.
-strawberry.enum(homepage_rows.RowKind, name="RowKind")
+strawberry.enum(homepage.RowKind, name="RowKind")
 
 
 strawberry.enum(
@@ -36,7 +36,7 @@ strawberry.enum(
 @strawberry.type
 class Row:
     id: strawberry.ID
-    kind: homepage_rows.RowKind
+    kind: homepage.RowKind
     title: str
     videos: strawberry.Private[list[records.Video]]
 
@@ -47,9 +47,8 @@ class Row:
         return [Video.from_record(video) for video in self.videos]
 
     @classmethod
-    def of(cls, row: homepage_rows.Row) -> Row:
-        return cls(id=strawberry.ID(row.id), kind=row.kind, title=row.title,
-                   videos=row.items)  # fmt: skip
+    def of(cls, row: homepage.Row) -> Row:
+        return cls(id=strawberry.ID(row.id), kind=row.kind, title=row.title, videos=row.items)
 
 
 @strawberry.type

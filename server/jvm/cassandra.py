@@ -83,13 +83,11 @@ class CassandraNode:
     version: str  # the server's release_version
 
 
-def cassandra_server(
-    data_dir: Path, say: Callable[[str], None], *, cache: Path | None = None
-) -> ChildServer:
-    """Cassandra on ``data_dir/cassandra`` on new free ports (jars cached under ``cache``,
-    default ``data_dir/cache``), not started yet; ``port`` is the CQL port. Its command line
+def cassandra_server(data_dir: Path, say: Callable[[str], None]) -> ChildServer:
+    """Cassandra on ``data_dir/cassandra`` on new free ports, not started yet; ``port`` is
+    the CQL port. Its command line
     and cassandra.yaml are fixed here, so a restart keeps ports and data."""
-    jars = maven.classpath("cassandra", cache or data_dir / "cache", say)
+    jars = maven.classpath("cassandra", say)
     home = data_dir / "cassandra"
     home.mkdir(parents=True, exist_ok=True)
     native_port, storage_port = free_port(), free_port()

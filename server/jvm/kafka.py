@@ -56,12 +56,10 @@ class KafkaNode:
     version: str
 
 
-def kafka_server(
-    data_dir: Path, say: Callable[[str], None], *, cache: Path | None = None
-) -> ChildServer:
-    """Kafka on ``data_dir/kafka`` (formatted here on first use; jars cached under ``cache``,
-    default ``data_dir/cache``), not started yet. Blocks while it fetches and formats."""
-    jars = maven.classpath("kafka", cache or data_dir / "cache", say)
+def kafka_server(data_dir: Path, say: Callable[[str], None]) -> ChildServer:
+    """Kafka on ``data_dir/kafka`` (formatted here on first use), not started yet. Blocks
+    while it fetches the jars and formats."""
+    jars = maven.classpath("kafka", say)
     folder = data_dir / "kafka"
     logs = folder / "logs"
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,15 +88,11 @@ def kafka_server(
 
 
 def start_kafka(
-    data_dir: Path,
-    stack: contextlib.ExitStack,
-    say: Callable[[str], None],
-    *,
-    cache: Path | None = None,
+    data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]
 ) -> KafkaNode:
     """Start Kafka under ``data_dir/kafka``; the ExitStack stops it. From the main thread:
     the child dies with the thread that spawned it."""
-    server = kafka_server(data_dir, say, cache=cache)
+    server = kafka_server(data_dir, say)
     say(f"starting {server.name}…")
     stack.callback(server.stop, say)
     server.start()

@@ -12,6 +12,8 @@ from pathlib import Path
 from server.processes import EmbeddedServerError
 
 POMS = Path(__file__).resolve().parent
+# In the checkout's ignored .flix folder, shared by the tests, the benches and every data folder.
+CACHE = POMS.parents[1] / ".flix" / "cache" / "jvm"
 FETCH_TIMEOUT_S = 900.0
 
 
@@ -34,7 +36,7 @@ def available() -> bool:
     )
 
 
-def classpath(name: str, cache: Path, say: Callable[[str], None]) -> list[Path]:
+def classpath(name: str, say: Callable[[str], None], cache: Path = CACHE) -> list[Path]:
     """The jars of ``<name>.pom.xml``'s dependencies, fetched into cache on first use.
 
     The folder is named after the pom's digest, so editing a version fetches anew, and it is

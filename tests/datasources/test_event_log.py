@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datasources.events import PUBLISH_TIMEOUT_SECONDS, Broker, Event, EventLog, Stream
 from datasources.stores import StoreConfig, connect_event_log
+from tests.brokers import Interruptible, interruptible_broker
 from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL
-from tests.faultproxy import FaultProxy
 
-ROOT = Path(__file__).resolve().parents[2]
 SETTLE_SECONDS = 1.0  # for anything a consumer should not receive to show up anyway
 
 
@@ -180,73 +179,35 @@ async def _outbox_size(engine: AsyncEngine) -> int:
         await connection.close()
 
 
-@dataclass
-class Outage:
-    log: EventLog
-    cut: Callable[[], Awaitable[None]]
-    restore: Callable[[], Awaitable[None]]
-
-
 @contextlib.asynccontextmanager
-async def _outage(broker: Broker, engine: AsyncEngine, folder: Path) -> AsyncIterator[Outage]:
-    """A log whose broker can be taken away: NATS behind a fault proxy; for Kafka, a broker
-    of our own, stopped and started again on the same port (a proxy cannot stand in front of
-    Kafka: clients go to the address the broker advertises)."""
-    if broker == "nats":
-        host, port = NATS_URL.removeprefix("nats://").rsplit(":", 1)
-        with FaultProxy(host, int(port)) as proxy:
-
-            async def cut() -> None:
-                proxy.reset()
-
-            async def heal() -> None:
-                proxy.heal()
-
-            log = await _open(broker, engine, nats_url=f"nats://127.0.0.1:{proxy.port}")
-            try:
-                yield Outage(log, cut, heal)
-            finally:
-                await log.delete_streams()
-                await log.close()
-        return
-
-    from server.jvm.kafka import kafka_server
-
-    server = kafka_server(folder, lambda _: None, cache=ROOT / ".flix" / "cache")
-    try:
-        server.start()
-
-        async def stop() -> None:
-            await asyncio.to_thread(server.stop)
-
-        async def start() -> None:
-            server.start()  # here, on the main thread: the broker dies with its spawner
-
-        log = await _open(broker, engine, kafka_bootstrap=f"127.0.0.1:{server.port}")
+async def _outage(
+    broker: Broker, engine: AsyncEngine, folder: Path
+) -> AsyncIterator[tuple[EventLog, Interruptible]]:
+    """A log whose broker can be taken away (and brought back)."""
+    with interruptible_broker(broker, folder) as interruptible:
+        log = await _open(broker, engine, **interruptible.settings)
         try:
-            yield Outage(log, stop, start)
+            yield log, interruptible
         finally:
+            await log.delete_streams()
             await log.close()
-    finally:
-        server.stop()
 
 
 async def test_a_broker_outage_loses_no_acknowledged_event(
     broker: Broker, engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    async with _outage(broker, engine, tmp_path) as outage:
-        log = outage.log
+    async with _outage(broker, engine, tmp_path) as (log, outage):
         consumer = _consume(log, "outage")
         try:
             assert await _publish(log, 1)
             await _until(lambda: consumer.ids() == [1])
-            await outage.cut()
+            outage.cut()
             for n in (2, 3, 4):
                 started = time.monotonic()
                 assert not await _publish(log, n)  # kept in the outbox, in bounded time
                 assert time.monotonic() - started < PUBLISH_TIMEOUT_SECONDS + 2
             assert await _outbox_size(engine) == 3
-            await outage.restore()
+            outage.heal()
 
             async def relay() -> None:
                 while await _outbox_size(engine):

@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
-import pytest
 from typer.testing import CliRunner
 
 from datasources.events import Event, Stream
 from server.cli import app as cli
+from server.settings import Settings
+from tests.brokers import interruptible_broker
 from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL, REDIS_URL, Api
-from tests.faultproxy import FaultProxy
 from tests.schema.test_progress import CONTINUE, ok
 from tests.viewing_stores import CLI_ENV, wipe_viewing
 
@@ -100,16 +100,12 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
 
 
 def test_broker_outage_loses_no_write_and_no_event(
-    make_api: Callable[..., Api], catalog: dict[str, int], clean_database: str
+    make_api: Callable[..., Api], catalog: dict[str, int], clean_database: str, tmp_path: Path
 ) -> None:
-    with FaultProxy("127.0.0.1", urlsplit(NATS_URL).port or 4222) as proxy:
-        api = _viewer(make_api(nats_url=f"nats://127.0.0.1:{proxy.port}"))
-        if api.client.app.state.stores.events.broker != "nats":  # type: ignore[attr-defined]
-            # Kafka clients go to the address the broker advertises, never through a proxy;
-            # tests/datasources/test_event_log.py stops and restarts a broker instead.
-            pytest.skip("the API's outage test cuts NATS through a proxy; Kafka is not behind one")
+    with interruptible_broker(Settings().event_log, tmp_path) as broker:
+        api = _viewer(make_api(**broker.settings))
         ok(api, catalog["Babe"], 1000, at=1)
-        proxy.reset()  # the broker vanishes
+        broker.cut()  # the broker vanishes
         acknowledged: list[dict[str, Any]] = [
             ok(api, catalog[title], 3000, at=10 + i)
             for i, title in enumerate(["Toy Story", "Twelve Monkeys", "The Godfather"])
@@ -117,7 +113,7 @@ def test_broker_outage_loses_no_write_and_no_event(
         assert all(item["positionSeconds"] == 3000 for item in acknowledged)
         assert len(api.data(CONTINUE)["continueWatching"]) == 4  # stored and served
         assert _outbox_size(clean_database) == 3
-        proxy.heal()
+        broker.heal()
         assert _wait_for(lambda: _outbox_size(clean_database) == 0, 30)
         published = [event.payload["video_id"] for event in _events(api, Stream.VIEWING)]
     assert sorted(published) == sorted(

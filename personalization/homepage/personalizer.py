@@ -1,13 +1,15 @@
-"""The trained personalizer: embeddings from `flix train` rank rows and find similar titles.
+"""The personalizer: how much a profile wants each title, and which titles are alike.
 
-Before any training (or for a profile the model has not seen) it degrades on its own to
-popularity, as the ranking functions do.
+``EmbeddingPersonalizer`` uses the embeddings `flix train` learns. Before any training (or
+for a profile the model has not seen) it degrades on its own to popularity, as the ranking
+functions do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +19,18 @@ from datasources.records import Video
 from personalization.model_cache import ModelCache
 from personalization.ranking import Candidate, rank
 from personalization.similar import TitleFacts, similar_titles
+
+
+class Personalizer(Protocol):
+    async def scorer(
+        self, profile_id: UUID, allowed: Mapping[int, Video]
+    ) -> Callable[[Video], float]:
+        """How much the profile should want each of ``allowed`` (higher first)."""
+        ...
+
+    async def similar(self, video: Video, allowed: Mapping[int, Video], limit: int) -> list[int]:
+        """Titles like ``video`` among ``allowed``, most similar first."""
+        ...
 
 
 class EmbeddingPersonalizer:
@@ -35,7 +49,9 @@ class EmbeddingPersonalizer:
             )
         return found
 
-    async def scorer(self, profile_id: UUID, allowed: dict[int, Video]) -> Callable[[Video], float]:
+    async def scorer(
+        self, profile_id: UUID, allowed: Mapping[int, Video]
+    ) -> Callable[[Video], float]:
         served = await self._models.current(self._engine)
         titles = served.titles if served else {}
         vector = (
@@ -52,7 +68,7 @@ class EmbeddingPersonalizer:
         scores = {video_id: float(len(order) - position) for position, video_id in enumerate(order)}
         return lambda video: scores.get(video.id, 0.0)
 
-    async def similar(self, video: Video, allowed: dict[int, Video], limit: int) -> list[int]:
+    async def similar(self, video: Video, allowed: Mapping[int, Video], limit: int) -> list[int]:
         served = await self._models.current(self._engine)
         facts = [self._fact(candidate) for candidate in allowed.values()]
         return similar_titles(

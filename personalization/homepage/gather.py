@@ -1,0 +1,69 @@
+"""Reading a page's facts from the stores: the trending chart, and the profile's history,
+list, thumbs and taste.
+
+A fixed number of reads whatever the page's shape: the statement count of a homepage does
+not grow with its rows or items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources import signals, trending
+from datasources.records import Video
+from datasources.viewing.records import TitleStateKind
+from datasources.viewing.store import ViewingStore
+from personalization.homepage.facts import ViewerFacts, worth_recommending
+from personalization.homepage.personalizer import Personalizer
+
+HISTORY_DEPTH = 200
+LIST_DEPTH = 100
+CHART_DEPTH = 200
+SIMILAR_SEEDS = 3  # the latest titles started each get a "Because You Watched" row
+SIMILAR_DEPTH = 60
+log = structlog.get_logger("flix.homepage")
+
+
+@dataclass(frozen=True)
+class Stores:
+    engine: AsyncEngine
+    redis: Redis
+    viewing: ViewingStore
+    personalizer: Personalizer
+
+
+async def chart(redis: Redis, country: str) -> list[int]:
+    try:
+        return await trending.top(redis, country, CHART_DEPTH)
+    except Exception as error:  # Redis away: the chart falls back to all-time popularity
+        log.warning("trending unavailable", error=repr(error))
+        return []
+
+
+async def viewer_facts(
+    stores: Stores, profile_id: UUID, maturity_level: int, allowed: Mapping[int, Video]
+) -> ViewerFacts:
+    recent = await stores.viewing.recent_titles(profile_id, HISTORY_DEPTH)
+    listed = await signals.list_page(
+        stores.engine, profile_id, max_maturity=maturity_level, offset=0, limit=LIST_DEPTH
+    )
+    thumbs = await signals.profile_ratings(stores.engine, profile_id)
+    score = await stores.personalizer.scorer(profile_id, allowed)
+    watching = [
+        t.video_id for t in recent if t.state is TitleStateKind.IN_PROGRESS and not t.hidden
+    ]
+    started = [t.video_id for t in recent if t.state is not TitleStateKind.NOT_STARTED]
+    finished = frozenset(t.video_id for t in recent if t.state is TitleStateKind.COMPLETED)
+    viewer = ViewerFacts(watching, started, finished, listed.items, thumbs, score)
+    fresh = worth_recommending(allowed, viewer)
+    seeds = [allowed[vid] for vid in started if vid in allowed][:SIMILAR_SEEDS]
+    similar = {
+        seed.id: await stores.personalizer.similar(seed, fresh, SIMILAR_DEPTH) for seed in seeds
+    }
+    return replace(viewer, similar=similar)
