@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from datasources.records import Profile
+from core.records import Profile
 
 
 class Role(StrEnum):

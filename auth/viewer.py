@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.roles import effective_roles
 from auth.sessions import Session
-from datasources.accounts import session_identity
-from datasources.errors import ProfileRequired, Unauthenticated
-from datasources.records import Account, Profile
+from core.errors import ProfileRequired, Unauthenticated
+from core.records import Account, Profile
+from datasources.identity import session_identity
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ from harness import (
     with_path,
 )
 
-from datasources.migrations import upgrade
+from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench"

@@ -87,9 +87,9 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.passwords import hash_password
-from datasources import trending
 from datasources.events.nats import NatsEventLog
-from datasources.migrations import upgrade
+from datasources.personalization import trending
+from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench_homepage"

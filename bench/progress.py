@@ -75,8 +75,8 @@ from harness import (
     wait_ready,
 )
 
-from datasources.migrations import upgrade
 from datasources.viewing.cassandra import WRITE_PROGRESS
+from migrations.runner import upgrade
 from server import embedded, processes
 from server.cli.catalog import import_demo_catalog
 from server.jvm.cassandra import cassandra_server

@@ -77,8 +77,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.events.nats import NatsEventLog
-from datasources.migrations import upgrade
 from media.ffmpeg import ffmpeg_exe
+from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 
 ROOT = Path(__file__).resolve().parents[1]

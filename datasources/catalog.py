@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, Table, Text, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.records import Episode, Page, Season, Video
+from core.records import Episode, Page, Season, Video
 from datasources.tables import episodes, seasons, videos
 
 _VIDEO_COLUMNS = [

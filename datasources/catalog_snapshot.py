@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.records import Video
+from core.records import Video
 from datasources.tables import videos
 
 REFRESH_SECONDS = 60.0

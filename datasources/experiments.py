@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.errors import Conflict
+from core.errors import Conflict
 from datasources.tables import experiment_profiles, experiments
 
 Definition = dict[str, Any]

@@ -11,9 +11,10 @@ from uuid import UUID
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources import accounts, catalog, profiles, signals
-from datasources.records import Account, Episode, Profile, Season, Video
-from datasources.viewing.records import Progress, TitleState
+from core.records import Account, Episode, Profile, Season, Video
+from core.viewing_records import Progress, TitleState
+from datasources import catalog, identity, profiles
+from datasources.personalization import signals
 from datasources.viewing.store import ViewingStore
 
 K = TypeVar("K", bound=Hashable)
@@ -91,9 +92,9 @@ class Loaders:
             partial(catalog.episodes_by_id, engine), _none
         )
         self.account: Loader[UUID, Account | None] = Loader(
-            partial(accounts.accounts_by_id, engine), _none
+            partial(identity.accounts_by_id, engine), _none
         )
-        self.roles: Loader[UUID, set[str]] = Loader(partial(accounts.roles_by_account, engine), set)
+        self.roles: Loader[UUID, set[str]] = Loader(partial(identity.roles_by_account, engine), set)
         self.profile: Loader[UUID, Profile | None] = Loader(
             partial(profiles.profiles_by_id, engine), _none
         )

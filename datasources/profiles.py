@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.errors import Conflict
-from datasources.records import Profile
+from core.errors import Conflict
+from core.records import Profile
 from datasources.tables import profiles
 
 _PROFILE_COLUMNS = [c for c in profiles.c if c.name != "created_at"]

@@ -10,11 +10,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from media.signing import sign_path
 
 PREFIX = "/media/"
+
+
+@dataclass(frozen=True)
+class MediaKeys:
+    """Where published media lives and how its URLs are signed (one per process)."""
+
+    signing_key: bytes
+    base_url: str
+    media_root: Path
+    url_ttl_seconds: int
+
+
 _MANIFEST = re.compile(
     r"^(?P<asset>[A-Za-z0-9._-]+)/(?P<kind>manifest|master)-(?P<height>\d{3,4})\.(mpd|m3u8)$"
 )

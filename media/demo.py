@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources import media_assets
+from datasources.media import assets
 from datasources.tables import episodes, videos
 from media.ingest import IngestOptions, ingest
 from media.progress import Progress
@@ -38,7 +38,7 @@ async def _titles(engine: AsyncEngine) -> list[tuple[int, int | None]]:
 
 
 async def _copy_to(
-    engine: AsyncEngine, source: media_assets.MediaAsset, title: tuple[int, int | None]
+    engine: AsyncEngine, source: assets.MediaAsset, title: tuple[int, int | None]
 ) -> None:
     """Point another title at an encoded asset's folder (its key too, if protected)."""
     values: dict[str, Any] = {
@@ -47,10 +47,10 @@ async def _copy_to(
         "key_id": source.key_id, "storage_path": source.storage_path,
     }  # fmt: skip
     if source.drm == "clearkey":
-        sealed = await media_assets.sealed_key(engine, source.video_id, source.episode_id)
+        sealed = await assets.sealed_key(engine, source.video_id, source.episode_id)
         assert sealed is not None
         values["encrypted_key"] = sealed.encrypted_key
-    await media_assets.publish(engine, title[0], title[1], values)
+    await assets.publish(engine, title[0], title[1], values)
 
 
 async def publish_demo_media(
@@ -70,7 +70,7 @@ async def publish_demo_media(
         "cartoon": await generate_cartoon(cache_dir / "demo-cartoon.mp4", seconds=20),
     }
     per_title = IngestOptions(ladder="per-title", preset="veryfast")
-    encoded: dict[str, media_assets.MediaAsset] = {}
+    encoded: dict[str, assets.MediaAsset] = {}
     for clip, title in zip(CLIPS, titles, strict=False):
         encoded[clip] = await ingest(
             engine, sources[clip], media_root, video_id=title[0], episode_id=title[1],

@@ -26,8 +26,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.errors import BadUserInput, NotFound
-from datasources.media_assets import sealed_key
+from core.errors import BadUserInput, NotFound
+from datasources.media.assets import sealed_key
 
 KEY_SYSTEM = "org.w3.clearkey"
 # DASH-IF's identifier for Clear Key, and the W3C "common" PSSH system Clear Key reads.

@@ -29,9 +29,9 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources import media_assets
-from datasources.errors import BadUserInput, Conflict
-from datasources.media_assets import MediaAsset
+from core.errors import BadUserInput, Conflict
+from datasources.media import assets
+from datasources.media.assets import MediaAsset
 from media.drm import ContentKey, new_content_key, seal
 from media.encode import EncodedStream, encode_audio, encode_video
 from media.ladder import Rung, fixed_ladder
@@ -93,7 +93,7 @@ async def ingest(
     """
     options.check(master_key)
     report = progress or NoProgress()
-    video_id, episode_id = await media_assets.resolve_title(engine, video_id, episode_id)
+    video_id, episode_id = await assets.resolve_title(engine, video_id, episode_id)
     report.start("probe", "Probing the source", 1)
     info = await probe(source)
     report.finish("probe")
@@ -101,7 +101,7 @@ async def ingest(
     with _title_lock(media_root, title):
         staging = media_root / STAGING / title
         await asyncio.to_thread(_fresh_folder, staging)
-        previous = await media_assets.begin_ingest(engine, video_id, episode_id)
+        previous = await assets.begin_ingest(engine, video_id, episode_id)
         try:
             key = new_content_key() if options.drm == "clearkey" else None
             await build(source, info, staging, options, key=key, progress=report)
@@ -121,12 +121,12 @@ async def ingest(
                 raise
             report.finish("publish")
         except Exception as exc:
-            await media_assets.fail_ingest(engine, video_id, episode_id, str(exc) or repr(exc))
+            await assets.fail_ingest(engine, video_id, episode_id, str(exc) or repr(exc))
             await asyncio.to_thread(shutil.rmtree, staging, True)
             raise
         except BaseException:
             # Interrupted: leave no trace, as if the ingest had never started.
-            await media_assets.abandon_ingest(engine, video_id, episode_id, previous)
+            await assets.abandon_ingest(engine, video_id, episode_id, previous)
             await asyncio.to_thread(shutil.rmtree, staging, True)
             raise
     if replaced is not None and replaced != asset.storage_path:
@@ -147,7 +147,7 @@ async def _commit(
     await asyncio.to_thread(_publish_folder, staging, target)
     try:
         values = {**values, "storage_path": target.name}
-        return await media_assets.publish(engine, video_id, episode_id, values)
+        return await assets.publish(engine, video_id, episode_id, values)
     except BaseException:
         # Nothing points at the folder yet: take it back out of the media root.
         await asyncio.to_thread(shutil.rmtree, target, True)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datasources.errors import NotFound
+from core.errors import NotFound
 from media.drm import CLEARKEY_SCHEME, COMMON_SYSTEM_ID, pssh_box
 
 Sign = Callable[[str], str]

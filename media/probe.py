@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from datasources.errors import BadUserInput
+from core.errors import BadUserInput
 from media.ffmpeg import FfmpegError, last_lines, run_ffmpeg
 
 # Decoding a whole feature just to check it would take minutes; the encode reads the rest.

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.embeddings import Vector, current_model, title_vectors
+from datasources.personalization.embeddings import Vector, current_model, title_vectors
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from datasources.viewing.rules import STARTED_FROM
+from core.viewing_records import STARTED_FROM
 
 P = TypeVar("P", bound=Hashable)
 

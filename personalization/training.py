@@ -20,7 +20,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.embeddings import (
+from datasources.personalization.embeddings import (
     WRITE_BATCH,
     FeedbackRow,
     activate_model,

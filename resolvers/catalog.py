@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from auth import maturity
+from core.errors import BadUserInput, NotFound
+from core.ids import parse_int_id
+from core.pagination import PageRequest
+from core.records import Episode, Page, Profile, Season, Video
 from datasources import catalog
-from datasources.errors import BadUserInput, NotFound
-from datasources.records import Episode, Page, Season, Video
 from resolvers.context import Context
-from resolvers.ids import parse_int_id
-from resolvers.pagination import PageRequest
 
 MAX_QUERY_LENGTH = 200
 ARTWORK_EXPERIMENT = "artwork"
@@ -27,10 +27,18 @@ class VideoPage:
 
 async def video(ctx: Context, video_id: str) -> Video | None:
     """The title, or None when it does not exist or is above the active profile's maturity."""
-    profile = ctx.viewer.require_profile()
+    try:
+        return await visible_video(ctx, ctx.viewer.require_profile(), video_id)
+    except NotFound:
+        return None
+
+
+async def visible_video(ctx: Context, profile: Profile, video_id: str) -> Video:
+    """The title, or NOT_FOUND when it is missing or above the profile's maturity: the one
+    place a single title is checked against the profile (lists filter in their queries)."""
     found = await ctx.loaders.video.load(parse_int_id(video_id, "video"))
     if found is None or not maturity.allows(profile.maturity_level, found.maturity_level):
-        return None
+        raise NotFound("No such title.")
     return found
 
 

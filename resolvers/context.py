@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,10 +17,8 @@ from datasources.events import EventLog
 from datasources.experiments import RunningExperiments
 from datasources.loaders import Loaders
 from datasources.viewing.store import ViewingStore
+from media.delivery import MediaKeys
 from personalization.homepage import Personalizer
-
-if TYPE_CHECKING:
-    from resolvers.playback import MediaKeys
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,15 @@ from typing import Any
 
 import structlog
 
+from core.errors import BadUserInput, Conflict, NotFound
+from core.ids import parse_int_id
 from datasources import experiments as store
-from datasources.errors import BadUserInput, Conflict, NotFound
 from datasources.events import Stream, message_id
 from experiments import allocation, analysis, codec, model
 from experiments.analysis import ExperimentReport, Observations
 from experiments.model import Experiment, ExperimentConfigError, ExperimentStateError
 from experiments.targeting import TargetingAttributes
 from resolvers.context import Context
-from resolvers.ids import parse_int_id
 
 log = structlog.get_logger("flix.experiments")
 EXPOSURE_DEDUP_SECONDS = 2 * 24 * 3600

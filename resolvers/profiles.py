@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from auth import maturity
+from core.errors import BadUserInput, Conflict, NotFound
+from core.ids import parse_uuid
+from core.records import Account, Profile
 from datasources import profiles
-from datasources.errors import BadUserInput, Conflict, NotFound
-from datasources.records import Account, Profile
 from resolvers.context import Context
-from resolvers.ids import parse_uuid
 
 MAX_PROFILES = 5
 _NOT_FOUND = "No such profile."

@@ -25,6 +25,7 @@ from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
 from schema.personalization.mutations import PersonalizationMutation
 from schema.personalization.queries import PersonalizationQuery
+from schema.playback.mutations import PlaybackMutation
 from schema.playback.queries import PlaybackQuery
 from schema.profiles.mutations import ProfilesMutation
 from schema.profiles.queries import ProfilesQuery
@@ -53,6 +54,7 @@ class Mutation(
     ViewingMutation,
     PersonalizationMutation,
     ExperimentsMutation,
+    PlaybackMutation,
 ):
     pass
 

@@ -14,7 +14,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.schema_directive import Location
 
 from auth import maturity as maturity_rules
-from datasources.errors import Forbidden
+from core.errors import Forbidden
 from resolvers import experiments
 from resolvers.context import Context
 

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from graphql.error import GraphQLError
 
-from datasources.errors import FlixError, RateLimited
+from core.errors import FlixError, RateLimited
 
 log = structlog.get_logger("flix.graphql")
 

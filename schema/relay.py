@@ -7,8 +7,8 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from datasources.records import Page
-from resolvers.pagination import PageRequest, encode_cursor
+from core.pagination import PageRequest, encode_cursor
+from core.records import Page
 
 Node = TypeVar("Node")
 Record = TypeVar("Record")

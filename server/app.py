@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from datasources import trending
 from datasources.events import Event, Stream
+from datasources.personalization import trending
 from datasources.stores import Stores, check_ready, open_stores
 from experiments import consumer
 from media import drm
+from media.delivery import MediaKeys
 from personalization.homepage import EmbeddingPersonalizer, breaker
-from resolvers.playback import MediaKeys
 from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
 from server.logging import configure_logging

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from datasources.errors import FlixError
+from core.errors import FlixError
 from media import drm
-from media.delivery import PREFIX, AssetUrls, ManifestRequest, PlaylistRequest, parse
+from media.delivery import PREFIX, AssetUrls, ManifestRequest, MediaKeys, PlaylistRequest, parse
 from media.manifests import (
     MEDIA_TYPES,
     load_manifest,
@@ -56,7 +56,7 @@ def _expires(query: str) -> int:
 
 
 def _render(
-    request: Request, wanted: ManifestRequest | PlaylistRequest, keys: playback.MediaKeys
+    request: Request, wanted: ManifestRequest | PlaylistRequest, keys: MediaKeys
 ) -> Response:
     folder = keys.media_root / wanted.asset
     if not (folder / "asset.json").is_file():
@@ -77,7 +77,7 @@ def _render(
 
 
 async def media(request: Request) -> Response:
-    keys: playback.MediaKeys = request.app.state.media
+    keys: MediaKeys = request.app.state.media
     path = request.url.path
     if not verify(keys.signing_key, path, request.url.query, time.time()):
         return _refuse(403, "This media link is invalid or has expired.")

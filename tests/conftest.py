@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.testclient import TestClient
 
 from datasources.events import Broker
-from datasources.migrations import upgrade
 from datasources.stores import StoreConfig, connect_event_log
 from datasources.tables import episodes, metadata, seasons, videos
+from migrations.runner import upgrade
 from server.app import create_app
 from server.settings import Settings
 

@@ -28,14 +28,8 @@ from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, S
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import PreparedStatement
 
+from core.viewing_records import Progress, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
 from datasources.viewing.cql_migrations import migrate
-from datasources.viewing.records import (
-    Progress,
-    ProgressUpdate,
-    TitleState,
-    TitleStateKind,
-    WatchFeedback,
-)
 
 DEFAULT_PORT = 9042
 PROTOCOL_VERSION = 5  # Cassandra 4.0 and later; compose and the tests run 5.0

@@ -12,14 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
+from core.viewing_records import Progress, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
 from datasources.tables import viewing_progress, viewing_titles
-from datasources.viewing.records import (
-    Progress,
-    ProgressUpdate,
-    TitleState,
-    TitleStateKind,
-    WatchFeedback,
-)
 
 
 def _last_write_wins(table: Table, row: dict[str, Any], key: list[str]) -> Any:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from datasources.viewing.records import Progress, ProgressUpdate, TitleState, WatchFeedback
+from core.viewing_records import Progress, ProgressUpdate, TitleState, WatchFeedback
 
 
 class ViewingStore(Protocol):

@@ -13,8 +13,8 @@ from uuid import UUID
 import structlog
 from redis.asyncio import Redis
 
-from datasources import homepage_cache
-from datasources.records import Video
+from core.records import Video
+from datasources.personalization import homepage_cache
 from personalization.homepage.model import Row, RowKind
 
 LAST_GOOD_TTL_SECONDS = 24 * 3600

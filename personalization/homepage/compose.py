@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from datasources.records import Video
+from core.records import Video
 from personalization.homepage.model import Row, RowKind, RowPlan
 
 MAX_ROWS_PER_TITLE = 2

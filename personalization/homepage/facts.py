@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from datasources.records import Video
+from core.records import Video
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources import signals, trending
-from datasources.records import Video
-from datasources.viewing.records import TitleStateKind
+from core.records import Video
+from core.viewing_records import TitleStateKind
+from datasources.personalization import signals, trending
 from datasources.viewing.store import ViewingStore
 from personalization.homepage.facts import ViewerFacts, worth_recommending
 from personalization.homepage.personalizer import Personalizer

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from datasources.records import Video
+from core.records import Video
 
 
 class RowKind(StrEnum):

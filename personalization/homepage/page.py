@@ -14,7 +14,7 @@ from uuid import UUID
 import pybreaker
 import structlog
 
-from datasources.records import Video
+from core.records import Video
 from personalization.homepage import cache, gather, registry
 from personalization.homepage.compose import compose
 from personalization.homepage.facts import PageFacts

@@ -14,8 +14,8 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.embeddings import profile_vector
-from datasources.records import Video
+from core.records import Video
+from datasources.personalization.embeddings import profile_vector
 from personalization.model_cache import ModelCache
 from personalization.ranking import Candidate, rank
 from personalization.similar import TitleFacts, similar_titles

@@ -7,18 +7,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from datasources import records
-from resolvers import catalog, my_list, progress
+from core import records
+from resolvers import catalog, viewing
+from resolvers.personalization import my_list
 from schema.context import Info
 from schema.directives import field
-from schema.personalization.types import Rating
 from schema.relay import Connection
 
 if TYPE_CHECKING:
+    from schema.personalization.types import Rating
     from schema.viewing.types import Progress
 
 # Viewing builds on the catalog, so the catalog names its types lazily to avoid a cycle.
 ProgressType = Annotated["Progress", strawberry.lazy("schema.viewing.types")]
+RatingType = Annotated["Rating", strawberry.lazy("schema.personalization.types")]
 
 
 def _progress_type() -> type[Progress]:
@@ -45,7 +47,7 @@ class Episode:
 
     @strawberry.field(description="The active profile's progress in this episode.")
     async def progress(self, info: Info) -> ProgressType | None:
-        found = await progress.episode_progress(info.context, self.record)
+        found = await viewing.episode_progress(info.context, self.record)
         return _progress_type().of(found) if found else None
 
     @classmethod
@@ -105,7 +107,7 @@ class Video:
 
     @strawberry.field(description="The active profile's standing with this title.")
     async def progress(self, info: Info) -> ProgressType | None:
-        found = await progress.title_progress(info.context, self.record)
+        found = await viewing.title_progress(info.context, self.record)
         return _progress_type().of(found) if found else None
 
     @field(roles=[], maturity=True, description="More like this, most similar first.")
@@ -119,7 +121,9 @@ class Video:
         return await my_list.in_my_list(info.context, self.record)
 
     @strawberry.field(description="The active profile's thumbs: THUMBS_UP, THUMBS_DOWN or NONE.")
-    async def my_rating(self, info: Info) -> Rating:
+    async def my_rating(self, info: Info) -> RatingType:
+        from schema.personalization.types import Rating
+
         return Rating(await my_list.my_rating(info.context, self.record))
 
     @classmethod

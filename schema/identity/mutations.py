@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import accounts
+from resolvers import identity
 from schema.context import Info
 from schema.identity.types import Account, AuthPayload, RegisterInput
 
 
-def _payload(signed_in: accounts.SignedIn) -> AuthPayload:
+def _payload(signed_in: identity.SignedIn) -> AuthPayload:
     return AuthPayload(
         account=Account.from_record(signed_in.account), token=signed_in.session.token
     )
@@ -19,7 +19,7 @@ def _payload(signed_in: accounts.SignedIn) -> AuthPayload:
 class IdentityMutation:
     @strawberry.mutation(description="Create an account and sign in to it.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
-        signed_in = await accounts.register(
+        signed_in = await identity.register(
             info.context, input.email, input.password, input.country, input.plan.value
         )
         return _payload(signed_in)
@@ -28,8 +28,8 @@ class IdentityMutation:
     # is then attempted, and counted by the rate limiter, like separate requests would be.
     @strawberry.mutation(description="Sign in: sets the session cookie and returns the token.")
     async def login(self, info: Info, email: str, password: str) -> AuthPayload | None:
-        return _payload(await accounts.login(info.context, email, password))
+        return _payload(await identity.login(info.context, email, password))
 
     @strawberry.mutation(description="Sign out and end the session everywhere it is used.")
     async def logout(self, info: Info) -> bool:
-        return await accounts.logout(info.context)
+        return await identity.logout(info.context)

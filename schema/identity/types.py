@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from datasources import records
-from resolvers import accounts, experiments, profiles
+from core import records
+from resolvers import experiments, identity, profiles
 from schema.context import Info
 from schema.profiles.types import Profile
 
@@ -33,7 +33,7 @@ class Account:
 
     @strawberry.field(description="Stored roles plus the one the active profile implies.")
     async def roles(self, info: Info) -> list[str]:
-        return sorted(await accounts.roles(info.context, self.record))
+        return sorted(await identity.roles(info.context, self.record))
 
     @strawberry.field
     async def profiles(self, info: Info) -> list[Profile]:
@@ -42,7 +42,7 @@ class Account:
 
     @strawberry.field(description="The profile this session is watching as, if any.")
     def active_profile(self, info: Info) -> Profile | None:
-        profile = accounts.active_profile(info.context, self.record)
+        profile = identity.active_profile(info.context, self.record)
         return Profile.from_record(profile) if profile else None
 
     @strawberry.field(description="The experiment variants the active profile is in.")
@@ -51,7 +51,7 @@ class Account:
     ) -> list[Annotated[Assignment, strawberry.lazy("schema.experiments.types")]]:
         from schema.experiments.types import Assignment
 
-        if accounts.active_profile(info.context, self.record) is None:
+        if identity.active_profile(info.context, self.record) is None:
             return []
         return [Assignment.of(a) for a in await experiments.assignments(info.context)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import my_list
+from resolvers.personalization import my_list
 from schema.catalog.types import Video
 from schema.context import Info
 from schema.directives import mutation

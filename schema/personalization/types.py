@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from datasources import records
-from resolvers import homepage
+from core import records
+from resolvers.personalization import homepage
 from schema.directives import field
 
 if TYPE_CHECKING:

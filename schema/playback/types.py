@@ -1,11 +1,14 @@
-"""Playback types: what a player needs to start a title."""
+"""Playback types: what a player needs to start a title, and what it reports back."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import strawberry
 
 from media.manifests import Track
 from resolvers import playback
+from resolvers.playback import events
 
 
 @strawberry.type
@@ -98,3 +101,20 @@ class DeviceInput:
     drm: list[str] | None = strawberry.field(
         default=None, description="Key systems it supports, e.g. org.w3.clearkey."
     )
+
+
+strawberry.enum(events.PlaybackEventType, name="PlaybackEventType")
+
+
+@strawberry.input
+class PlaybackEventInput:
+    type: events.PlaybackEventType
+    video_id: strawberry.ID
+    episode_id: strawberry.ID | None = None
+    at: datetime
+    playback_session_id: str | None = None
+    position_seconds: float | None = None
+    bitrate_kbps: float | None = None
+    duration_ms: float | None = None
+    error_code: str | None = None
+    message: str | None = None

@@ -6,7 +6,7 @@ import dataclasses
 
 import strawberry
 
-from datasources import records
+from core import records
 
 
 @strawberry.type

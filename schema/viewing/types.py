@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
-from datasources.viewing.records import Progress as ProgressRecord
-from datasources.viewing.records import TitleState, TitleStateKind
-from datasources.viewing.rules import COMPLETED_ABOVE
-from resolvers import progress
+from core.viewing_records import COMPLETED_ABOVE, TitleState, TitleStateKind
+from core.viewing_records import Progress as ProgressRecord
+from resolvers import viewing
 from schema.catalog.types import Episode, Video
 
 
@@ -49,7 +47,7 @@ class ContinueWatchingItem:
     updated_at: datetime
 
     @classmethod
-    def of(cls, watched: progress.WatchedTitle) -> ContinueWatchingItem:
+    def of(cls, watched: viewing.WatchedTitle) -> ContinueWatchingItem:
         state = watched.state
         return cls(
             video=Video.from_record(watched.video),
@@ -70,28 +68,3 @@ class ProgressInput:
     duration_seconds: float
     client_timestamp: datetime
     device_id: str
-
-
-@strawberry.enum
-class PlaybackEventType(Enum):
-    START = "START"
-    FIRST_FRAME = "FIRST_FRAME"
-    REBUFFER_START = "REBUFFER_START"
-    REBUFFER_END = "REBUFFER_END"
-    BITRATE_SWITCH = "BITRATE_SWITCH"
-    ERROR = "ERROR"
-    END = "END"
-
-
-@strawberry.input
-class PlaybackEventInput:
-    type: PlaybackEventType
-    video_id: strawberry.ID
-    episode_id: strawberry.ID | None = None
-    at: datetime
-    playback_session_id: str | None = None
-    position_seconds: float | None = None
-    bitrate_kbps: float | None = None
-    duration_ms: float | None = None
-    error_code: str | None = None
-    message: str | None = None

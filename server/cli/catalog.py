@@ -18,8 +18,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from datasources.demo_data import ImportReport, import_catalog, seed_demo
 from datasources.movielens import DatasetError, locate_dataset, read_movies
+from server.demo_data import ImportReport, import_catalog, seed_demo
 from server.settings import Settings
 
 app = typer.Typer(help="Catalog commands.", no_args_is_help=True)

@@ -11,8 +11,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from datasources.events import Stream
 from datasources.stores import open_stores
-from datasources.viewing.recorder import replay as replay_viewing
 from server.settings import Settings
+from viewing.recorder import replay as replay_viewing
 
 app = typer.Typer(help="Event log commands.", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)

@@ -25,8 +25,8 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from datasources.errors import FlixError
-from datasources.media_assets import MediaAsset
+from core.errors import FlixError
+from datasources.media.assets import MediaAsset
 from media.drm import parse_master_key
 from media.ffmpeg import FfmpegError
 from media.ingest import IngestOptions

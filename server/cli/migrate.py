@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from datasources.migrations import upgrade
+from migrations.runner import upgrade
 from server.settings import Settings
 
 

@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from datasources import media_assets
 from datasources.catalog import count_videos
-from datasources.migrations import upgrade
+from datasources.media import assets
 from media import drm
 from media.demo import publish_demo_media
+from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 from server.cli.ingest import StageBars
 from server.embedded import DataFolderInUse, EmbeddedServerError, embedded_services
@@ -71,7 +71,7 @@ async def _demo_media(settings: Settings, data_dir: Path) -> None:
     assert settings.database_url is not None and settings.media_master_key is not None
     engine = create_async_engine(settings.database_url)
     try:
-        if await media_assets.any_ready(engine):
+        if await assets.any_ready(engine):
             return
         with Progress(*Progress.get_default_columns(), console=console) as bars:
             count = await publish_demo_media(

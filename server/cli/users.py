@@ -8,7 +8,7 @@ import typer
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from auth.roles import STAFF_ROLES
-from datasources.accounts import grant_role
+from datasources.identity import grant_role
 from server.cli.migrate import require_database_url
 from server.settings import Settings
 

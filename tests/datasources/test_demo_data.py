@@ -12,15 +12,9 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from auth.passwords import verify_password
-from datasources.demo_data import (
-    BATCH_SIZE,
-    DEMO_PASSWORD,
-    ImportReport,
-    import_catalog,
-    seed_demo,
-)
 from datasources.movielens import Movie, locate_dataset, read_movies
 from datasources.tables import account_roles, accounts, episodes, profiles, seasons, videos
+from server.demo_data import BATCH_SIZE, DEMO_PASSWORD, ImportReport, import_catalog, seed_demo
 
 # Under the git-ignored .flix/ so the wheel is downloaded once and reused by every run.
 CACHE_DIR = Path(__file__).resolve().parents[2] / ".flix" / "cache"

@@ -17,14 +17,8 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from core.viewing_records import MOVIE, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
 from datasources.tables import accounts, profiles
-from datasources.viewing.records import (
-    MOVIE,
-    ProgressUpdate,
-    TitleState,
-    TitleStateKind,
-    WatchFeedback,
-)
 from datasources.viewing.store import ViewingStore
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -253,7 +247,7 @@ async def test_training_reads_the_same_feedback_from_either_adapter(
     """Training is seeded and sorts its input, so the same feedback means the same model."""
     if cassandra is None:
         pytest.skip("needs FLIX_TEST_CASSANDRA_HOSTS to compare the adapters")
-    from datasources.embeddings import read_feedback
+    from datasources.personalization.embeddings import read_feedback
     from datasources.tables import my_list, ratings
     from datasources.viewing.postgres import PostgresViewingStore
 

@@ -25,7 +25,7 @@ import pytest
 import redis
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
-from datasources.migrations import upgrade
+from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 from server.processes import free_port
 from tests.conftest import (

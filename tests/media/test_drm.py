@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.errors import BadUserInput, NotFound
-from datasources.media_assets import begin_ingest, publish
-from datasources.media_tables import media_assets
+from core.errors import BadUserInput, NotFound
+from datasources.media.assets import begin_ingest, publish
+from datasources.media.tables import media_assets
 from media.drm import (
     b64url,
     clearkey_license,

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.errors import BadUserInput, Conflict, NotFound
-from datasources.media_assets import get_asset
-from datasources.media_tables import media_assets
+from core.errors import BadUserInput, Conflict, NotFound
+from datasources.media.assets import get_asset
+from datasources.media.tables import media_assets
 from media.drm import b64decode, b64url, clearkey_license, unseal
 from media.ffmpeg import run_ffmpeg
 from media.ingest import RETIRE_AFTER_SECONDS, RETIRED, STAGING, IngestOptions, ingest

@@ -8,7 +8,7 @@ from xml.sax.saxutils import unescape
 
 import pytest
 
-from datasources.errors import NotFound
+from core.errors import NotFound
 from media.manifests import (
     AssetManifest,
     Track,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from datasources.errors import BadUserInput
+from core.errors import BadUserInput
 from media.ffmpeg import run_ffmpeg
 from media.probe import SourceInfo, parse_header, probe
 

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from datasources import embeddings as repository
-from datasources.embedding_tables import embedding_models, profile_embeddings
+from core.viewing_records import MOVIE, ProgressUpdate, TitleState, TitleStateKind
+from datasources.personalization import embeddings as repository
+from datasources.personalization.embedding_tables import embedding_models, profile_embeddings
 from datasources.stores import open_viewing_store
 from datasources.tables import accounts, my_list, profiles, ratings, videos
-from datasources.viewing.records import MOVIE, ProgressUpdate, TitleState, TitleStateKind
 from datasources.viewing.store import ViewingStore
 from personalization import training
 from personalization.embeddings import AlsParams

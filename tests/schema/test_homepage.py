@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from redis.asyncio import Redis
 
-from datasources import trending
+from datasources.personalization import trending
 from personalization import homepage as homepage_module
 from tests.conftest import REDIS_URL, Api
 from tests.faultproxy import FaultProxy

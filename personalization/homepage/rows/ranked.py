@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from datasources.records import Video
+from core.records import Video
 
 
 def ranked(candidates: Iterable[Video], score: Callable[[Video], float]) -> list[int]:

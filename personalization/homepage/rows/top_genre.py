@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from datasources.records import Video
+from core.records import Video
 from personalization.homepage.facts import PageFacts, ViewerFacts
 from personalization.homepage.model import RowKind, RowPlan
 from personalization.homepage.rows.ranked import by_popularity, ranked

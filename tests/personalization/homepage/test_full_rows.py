@@ -9,7 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from datasources import trending
+from datasources.personalization import trending
 from tests.conftest import REDIS_URL, Api
 from tests.schema.test_progress import ok
 

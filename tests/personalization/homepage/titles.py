@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datasources.records import Video
+from core.records import Video
 
 
 def video(

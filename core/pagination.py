@@ -6,7 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from datasources.errors import BadUserInput
+from core.errors import BadUserInput
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20

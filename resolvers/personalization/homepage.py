@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from datasources.errors import BadUserInput
+from core.errors import BadUserInput
 from personalization.homepage import (
     DEFAULT_ORDER,
     Homepage,

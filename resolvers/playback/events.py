@@ -5,22 +5,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
-from datasources.errors import BadUserInput
+from core.errors import BadUserInput
 from datasources.events import Stream, message_id
-from resolvers import qoe_metrics
+from resolvers.catalog import visible_video
 from resolvers.context import Context
-from resolvers.progress import visible_video
+from resolvers.playback import qoe_metrics
 
-EVENT_TYPES = (
-    "START",
-    "FIRST_FRAME",
-    "REBUFFER_START",
-    "REBUFFER_END",
-    "BITRATE_SWITCH",
-    "ERROR",
-    "END",
-)
+
+class PlaybackEventType(StrEnum):
+    """What players report (GraphQL's ``PlaybackEventType``)."""
+
+    START = "START"
+    FIRST_FRAME = "FIRST_FRAME"
+    REBUFFER_START = "REBUFFER_START"
+    REBUFFER_END = "REBUFFER_END"
+    BITRATE_SWITCH = "BITRATE_SWITCH"
+    ERROR = "ERROR"
+    END = "END"
+
+
+KNOWN_TYPES = frozenset(PlaybackEventType)  # members are their names: a str is looked up
 MAX_BATCH = 100
 MAX_AGE = timedelta(hours=24)
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -42,7 +48,7 @@ class PlaybackEvent:
 
 def _check(event: PlaybackEvent, index: int, now: datetime) -> datetime:
     where = f"events[{index}]"
-    if event.type not in EVENT_TYPES:
+    if event.type not in KNOWN_TYPES:
         raise BadUserInput(f"{where}: unknown type {event.type!r}.")
     at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
     if not now - MAX_AGE <= at <= now + MAX_CLOCK_SKEW:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.records import Page
+from core.records import Page
 from datasources.tables import my_list, ratings, videos
 
 

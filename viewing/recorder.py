@@ -14,12 +14,12 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.records import Episode
+from core.viewing_records import ProgressUpdate
 from datasources.events import EventLog, Stream, message_id
-from datasources.records import Episode
 from datasources.tables import episodes, seasons
-from datasources.viewing.records import ProgressUpdate
-from datasources.viewing.rules import EpisodeSlot, title_state_after
 from datasources.viewing.store import ViewingStore
+from viewing.rules import EpisodeSlot, title_state_after
 
 
 def slots_of(by_season: Sequence[Sequence[Episode]]) -> list[EpisodeSlot]:

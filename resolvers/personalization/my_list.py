@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datasources import signals
-from datasources.records import Page, Video
+from core.pagination import PageRequest
+from core.records import Page, Video
+from datasources.personalization import signals
+from resolvers.catalog import visible_video
 from resolvers.context import Context
-from resolvers.homepage import signal_changed
-from resolvers.pagination import PageRequest
-from resolvers.progress import visible_video
+from resolvers.personalization.homepage import signal_changed
 
 RATINGS = {"THUMBS_UP": 1, "THUMBS_DOWN": -1, "NONE": 0}
 

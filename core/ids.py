@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from datasources.errors import BadUserInput
+from core.errors import BadUserInput
 
 _MAX_BIGINT = 2**63 - 1
 

@@ -8,15 +8,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from auth import maturity
-from datasources.errors import BadUserInput, NotFound
-from datasources.records import Episode, Page, Profile, Video
-from datasources.viewing import recorder
-from datasources.viewing.records import MOVIE, Progress, ProgressUpdate, TitleState, TitleStateKind
-from datasources.viewing.rules import COMPLETED_ABOVE, EpisodeSlot
+from core.errors import BadUserInput, NotFound
+from core.ids import parse_int_id
+from core.pagination import PageRequest
+from core.records import Episode, Page, Profile, Video
+from core.viewing_records import (
+    COMPLETED_ABOVE,
+    MOVIE,
+    Progress,
+    ProgressUpdate,
+    TitleState,
+    TitleStateKind,
+)
+from resolvers.catalog import visible_video
 from resolvers.context import Context
-from resolvers.homepage import signal_changed
-from resolvers.ids import parse_int_id
-from resolvers.pagination import PageRequest
+from resolvers.personalization.homepage import signal_changed
+from viewing import recorder
+from viewing.rules import EpisodeSlot
 
 CONTINUE_WATCHING_MAX = 20
 HISTORY_MAX = 500  # titles considered; older history is out of reach of the UI anyway
@@ -32,14 +40,6 @@ class WatchedTitle:
     video: Video
     episode: Episode | None
     state: TitleState
-
-
-async def visible_video(ctx: Context, profile: Profile, video_id: str) -> Video:
-    """The title, or NOT_FOUND when it is missing or above the profile's maturity."""
-    video = await ctx.loaders.video.load(parse_int_id(video_id, "video"))
-    if video is None or not maturity.allows(profile.maturity_level, video.maturity_level):
-        raise NotFound("No such title.")
-    return video
 
 
 async def episode_of(ctx: Context, video: Video, episode_id: str | None) -> Episode | None:

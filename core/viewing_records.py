@@ -16,6 +16,12 @@ class TitleStateKind(StrEnum):
     COMPLETED = "COMPLETED"
 
 
+# Where the kinds part, as fractions of the duration watched (viewing/rules.py applies them;
+# personalization reads "started" the same way).
+COMPLETED_ABOVE = 0.95
+STARTED_FROM = 0.05
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressUpdate:
     """One heartbeat from a player, as accepted (already validated)."""

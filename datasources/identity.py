@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.records import Account, Profile
+from core.records import Account, Profile
 from datasources.tables import account_roles, accounts, profiles
 
 _ACCOUNT_COLUMNS = [c for c in accounts.c if c.name != "password_hash"]

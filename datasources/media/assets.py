@@ -17,8 +17,8 @@ from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from datasources.errors import BadUserInput, NotFound
-from datasources.media_tables import media_assets
+from core.errors import BadUserInput, NotFound
+from datasources.media.tables import media_assets
 from datasources.tables import episodes, videos
 
 _PUBLIC_COLUMNS = [c for c in media_assets.c if c.name != "encrypted_key"]

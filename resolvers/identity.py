@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from auth import passwords
 from auth.roles import effective_roles
 from auth.sessions import Session
-from datasources import accounts
-from datasources.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
-from datasources.records import Account, Profile
+from core.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
+from core.records import Account, Profile
+from datasources import identity
 from resolvers.context import Context
 
 PLANS = ("BASIC", "STANDARD", "PREMIUM")
@@ -56,7 +56,7 @@ async def register(ctx: Context, email: str, password: str, country: str, plan: 
         raise BadUserInput("`country` must be a two-letter ISO 3166 code, like US.")
     if plan not in PLANS:
         raise BadUserInput(f"`plan` must be one of {', '.join(PLANS)}.")
-    account = await accounts.create_account(
+    account = await identity.create_account(
         ctx.engine,
         email=email,
         password_hash=await passwords.hash_password_async(password),
@@ -79,7 +79,7 @@ async def login(ctx: Context, email: str, password: str) -> SignedIn:
             raise RateLimited(
                 f"Too many sign-in attempts. Try again in {retry_after} seconds.", retry_after
             )
-    found = await accounts.credentials_by_email(ctx.engine, email.strip())
+    found = await identity.credentials_by_email(ctx.engine, email.strip())
     # Unknown email and wrong password look the same, and take the same time.
     verified = await passwords.verify_password_async(found[1] if found else None, password)
     if found is None or not verified:

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
-from datasources.embedding_tables import (
+from datasources.personalization.embedding_tables import (
     current_embedding_model,
     embedding_models,
     profile_embeddings,

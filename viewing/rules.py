@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from datasources.viewing.records import MOVIE, ProgressUpdate, TitleState, TitleStateKind
-
-COMPLETED_ABOVE = 0.95
-STARTED_FROM = 0.05
+from core.viewing_records import (
+    COMPLETED_ABOVE,
+    MOVIE,
+    STARTED_FROM,
+    ProgressUpdate,
+    TitleState,
+    TitleStateKind,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from datasources import media_assets
-from datasources.errors import BadUserInput, NotFound
-from media.delivery import AssetUrls
+from core.errors import BadUserInput, NotFound
+from datasources.media import assets
+from media.delivery import AssetUrls, MediaKeys
 from media.manifests import AssetManifest, Track, allowed_video, load_manifest
+from resolvers.catalog import visible_video
 from resolvers.context import Context
-from resolvers.progress import episode_of, resume_position, visible_video
+from resolvers.viewing import episode_of, resume_position
 
 PLAN_MAX_HEIGHT = {"BASIC": 720, "STANDARD": 1080, "PREMIUM": 2160}
 CLEAR_KEY = "org.w3.clearkey"
@@ -35,14 +35,6 @@ class Device:
     max_height: int | None = None
     codecs: Sequence[str] | None = None
     drm: Sequence[str] | None = None
-
-
-@dataclass(frozen=True)
-class MediaKeys:
-    signing_key: bytes
-    base_url: str
-    media_root: Path
-    url_ttl_seconds: int
 
 
 @dataclass(frozen=True)
@@ -122,7 +114,7 @@ async def playback(
         first = await _first_episode(ctx, video.id)
         episode_id = str(standing.episode_id if standing and standing.episode_id else first)
     episode = await episode_of(ctx, video, episode_id)
-    asset = await media_assets.get_asset(ctx.engine, video.id, episode.id if episode else None)
+    asset = await assets.get_asset(ctx.engine, video.id, episode.id if episode else None)
     if asset is None or asset.status != "ready" or asset.storage_path is None:
         raise NotFound("This title has no playable media yet.")
     manifest = load_manifest(keys.media_root / asset.storage_path)

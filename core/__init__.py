@@ -1,0 +1,1 @@
+"""The shared kernel at the bottom of the layers: error codes, records, ids, pagination."""

@@ -1,0 +1,1 @@
+"""Media assets in PostgreSQL: the encoded renditions of each title and their content keys."""

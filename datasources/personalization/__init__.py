@@ -1,0 +1,1 @@
+"""Personalization data: signals, trending counters, embeddings and the homepage cache."""

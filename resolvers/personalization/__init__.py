@@ -1,0 +1,1 @@
+"""Personalization use cases: the homepage, My List and thumbs."""
