@@ -25,7 +25,11 @@ from typing import Any
 from uuid import UUID
 
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
-from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.policies import (
+    DCAwareRoundRobinPolicy,
+    ExponentialReconnectionPolicy,
+    TokenAwarePolicy,
+)
 from cassandra.query import PreparedStatement
 
 from core.viewing_records import Progress, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
@@ -212,6 +216,9 @@ def _open(hosts: Sequence[str], keyspace: str) -> tuple[Cluster, Session, _State
         port=port,
         protocol_version=PROTOCOL_VERSION,
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        # The driver's default backs off to 10 minutes: a node back after a restart would sit
+        # unused for long. Progress heartbeats need it again within seconds.
+        reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=2.0),
     )
     try:
         session = cluster.connect()
