@@ -15,12 +15,13 @@ are the point: on a shared machine, the two sides alternate in batches within on
 reported: the CPU the bench and the server spend per request, and how many PostgreSQL
 connections the server opened meanwhile (a well-kept pool opens none).
 
-It needs a local PostgreSQL, Redis and NATS (defaults 127.0.0.1:5432 user postgres, :6379, :4222;
-override with FLIX_BENCH_POSTGRES (admin libpq URL), FLIX_BENCH_REDIS_URL, FLIX_BENCH_NATS_URL).
-It creates the database ``flix_bench`` (dropped first and at the end), migrates it and imports
-the demo catalog (MovieLens-100k, cached under .flix/cache). Run it from the repository root::
+It runs against the machine's PostgreSQL, Redis and NATS when FLIX_BENCH_POSTGRES (an admin
+libpq URL), FLIX_BENCH_REDIS_URL and FLIX_BENCH_NATS_URL name them (loopback only), and otherwise
+starts private ones (bench/harness/stores.py). It creates the database ``flix_bench`` (dropped
+first and at the end), migrates it and imports the demo catalog (MovieLens-100k, cached under
+.flix/cache). Run it from the repository root::
 
-    .venv/bin/python bench/catalog_latency.py [--quick] [--requests N] [--concurrency C]
+    .venv/bin/python -m bench.catalog_latency [--quick] [--requests N] [--concurrency C]
 
 One JSON document goes to stdout; progress goes to stderr.
 """
@@ -30,40 +31,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import subprocess
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import httpx
-from harness import (
-    DATA_DIR,
-    admin_url,
-    client_limits,
-    drop_database,
-    free_port,
-    latency_summary,
-    log,
-    machine,
-    process_cpu_seconds,
-    recreate_database,
-    require_loopback,
-    serve_flix,
-    wait_ready,
-    with_path,
-)
 
-from migrations.runner import upgrade
-from server.cli.catalog import import_demo_catalog
+from bench.harness import command_line, log, machine, run_folder
+from bench.harness.api import (
+    REQUEST_ERRORS,
+    Api,
+    api_server,
+    client,
+    failure,
+    graphql,
+    select_profile,
+    sign_in,
+)
+from bench.harness.stores import migrate_and_import, open_stores
+from bench.harness.tallies import Answer, Call, Side, alternate, ratios
 
 BENCH_DB = "flix_bench"
 WARMUP = 50
 ROUNDS = 4  # each side's requests run in this many batches, alternating with the other's
-BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
+SHARED_REDIS_DB = 14  # with FLIX_BENCH_REDIS_URL and no database in it; flushed at both ends
 VIDEO_QUERY = (
     "query($id: ID!) { video(id: $id) { id title releaseYear rating genres description } }"
 )
@@ -90,110 +80,36 @@ ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', $1)) + word_simi
 LIMIT 10
 """
 
-Call = Callable[[int], Awaitable[str | None]]  # the i-th request; an error message or None
 
-
-@dataclass
-class Tally:
-    """What the batches of one side of a scenario add up to."""
-
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    bench_cpu: float = 0.0
-    server_cpu: float | None = None
-
-    def summary(self, planned: int) -> dict[str, Any]:
-        done, ordered = len(self.latencies_ms), sorted(self.latencies_ms)
-        result: dict[str, Any] = {
-            **latency_summary(ordered),
-            "rps": round(done / self.seconds, 1),
-            "errors": len(self.errors),
-            "bench_cpu_ms_per_request": round(self.bench_cpu * 1000 / done, 3),
-        }
-        if self.server_cpu is not None:
-            result["server_cpu_ms_per_request"] = round(self.server_cpu * 1000 / done, 3)
-        if done < planned:
-            result["completed"] = done  # the time ceiling cut it short
-        if self.errors:
-            result["first_error"] = self.errors[0]
-        return result
-
-
-async def run_batch(
-    call: Call, indexes: range, concurrency: int, tally: Tally, server_pid: int | None = None
-) -> None:
-    """Calls ``call(i)`` for each i, ``concurrency`` at a time, within BATCH_SECONDS."""
-    pending = iter(indexes)
-    deadline = time.monotonic() + BATCH_SECONDS
-
-    async def worker() -> None:
-        for i in pending:
-            if time.monotonic() > deadline:
-                return
-            started = time.perf_counter()
-            error = await call(i)
-            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-            if error is not None:
-                tally.errors.append(error)
-
-    server_cpu = process_cpu_seconds(server_pid) if server_pid else 0.0
-    bench_cpu, started = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    tally.seconds += time.perf_counter() - started
-    tally.bench_cpu += time.process_time() - bench_cpu
-    if server_pid:
-        spent = process_cpu_seconds(server_pid) - server_cpu
-        tally.server_cpu = (tally.server_cpu or 0.0) + spent
-
-
-async def compare(
-    flix: Call, floor: Call, args: argparse.Namespace, server_pid: int
-) -> dict[str, Any]:
+async def compare(flix: Call, floor: Call, args: argparse.Namespace, server_pid: int) -> Any:
     """Warm both sides up, then alternate them in ROUNDS batches, so that a neighbour's
     burst of load on a shared machine falls on both rather than on one."""
-    await run_batch(flix, range(WARMUP), args.concurrency, Tally())
-    await run_batch(floor, range(WARMUP), args.concurrency, Tally())
-    tallies = {"flix": Tally(), "floor": Tally()}
+    sides = [Side("flix", flix, server_pid), Side("floor", floor)]
     step = -(-args.requests // ROUNDS)
-    for first in range(0, args.requests, step):
-        indexes = range(first, min(first + step, args.requests))
-        await run_batch(flix, indexes, args.concurrency, tallies["flix"], server_pid)
-        await run_batch(floor, indexes, args.concurrency, tallies["floor"])
+    tallies = await alternate(
+        sides, args.requests, concurrency=args.concurrency, step=step, warmup=WARMUP
+    )
     flix_r, floor_r = (tallies[side].summary(args.requests) for side in ("flix", "floor"))
-    ratio = {
-        "p50": round(flix_r["p50_ms"] / floor_r["p50_ms"], 2),
-        "p99": round(flix_r["p99_ms"] / floor_r["p99_ms"], 2),
-        "rps": round(floor_r["rps"] / flix_r["rps"], 2),
-    }
-    return {"flix": flix_r, "floor": floor_r, "ratio": ratio}
-
-
-async def graphql(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> Any:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    body = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise RuntimeError(f"HTTP {response.status_code}: {json.dumps(body.get('errors'))}")
-    return body["data"]
+    return {"flix": flix_r, "floor": floor_r, "ratio": ratios(flix_r, floor_r)}
 
 
 def flix_call(client: httpx.AsyncClient, query: str, variables: list[dict[str, Any]]) -> Call:
-    async def call(i: int) -> str | None:
+    async def call(i: int) -> Answer:
         try:
             await graphql(client, query, variables[i % len(variables)])
-        except (RuntimeError, httpx.HTTPError, ValueError) as error:
-            return f"{type(error).__name__}: {error}"
-        return None
+        except REQUEST_ERRORS as error:
+            return Answer(error=failure(error))
+        return Answer()
 
     return call
 
 
 def floor_video(pool: asyncpg.Pool, ids: list[int], maturity: int) -> Call:
-    async def call(i: int) -> str | None:
+    async def call(i: int) -> Answer:
         async with pool.acquire() as connection:
             row = await connection.fetchrow(FLOOR_VIDEO_SQL, ids[i % len(ids)], maturity)
         json.dumps({"data": {"video": dict(row) if row else None}}).encode()
-        return None if row else "no row"
+        return Answer() if row else Answer(error="no row")
 
     return call
 
@@ -205,11 +121,11 @@ async def floor_search_page(connection: asyncpg.Connection, text: str, maturity:
 
 
 def floor_search(pool: asyncpg.Pool, maturity: int) -> Call:
-    async def call(i: int) -> str | None:
+    async def call(i: int) -> Answer:
         async with pool.acquire() as connection:
             page = await floor_search_page(connection, SEARCHES[i % len(SEARCHES)], maturity)
         json.dumps({"data": {"search": page}}).encode()
-        return None
+        return Answer()
 
     return call
 
@@ -228,37 +144,13 @@ async def same_answers(client: httpx.AsyncClient, pool: asyncpg.Pool, maturity: 
     return differences
 
 
-async def sign_in(client: httpx.AsyncClient) -> int:
+async def sign_in_as_alex(client: httpx.AsyncClient) -> int:
     """Log in as the demo viewer and pick "Alex"; returns that profile's maturity level."""
-    login = await graphql(
-        client,
-        'mutation { login(email: "viewer@flix.test", password: "flix-demo-password") '
-        "{ token account { profiles { id name maturityLevel } } } }",
-        {},
-    )
-    client.headers["Authorization"] = f"Bearer {login['login']['token']}"
-    alex = next(p for p in login["login"]["account"]["profiles"] if p["name"] == "Alex")
-    await graphql(
-        client, "mutation($id: ID!) { selectProfile(id: $id) { id } }", {"id": alex["id"]}
-    )
+    token, profiles = await sign_in(client, "viewer@flix.test", "flix-demo-password")
+    client.headers["Authorization"] = f"Bearer {token}"
+    alex = next(p for p in profiles if p["name"] == "Alex")
+    await select_profile(client, token, alex["id"])
     return int(alex["maturityLevel"])
-
-
-@contextmanager
-def flix_server(database_url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``flix serve`` on 127.0.0.1:port, stopped on the way out; its log shown if this fails."""
-    env = os.environ | {
-        "FLIX_DATABASE_URL": database_url,
-        "FLIX_REDIS_URL": require_loopback(
-            os.environ.get("FLIX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-        ),
-        "FLIX_NATS_URL": require_loopback(
-            os.environ.get("FLIX_BENCH_NATS_URL", "nats://127.0.0.1:4222")
-        ),
-        "FLIX_LOGIN_ATTEMPTS": "1000",  # the bench signs in on every run
-    }
-    with serve_flix(env, port) as server:
-        yield server
 
 
 async def pg_sessions(pool: asyncpg.Pool) -> int:
@@ -268,39 +160,34 @@ async def pg_sessions(pool: asyncpg.Pool) -> int:
     return int(await pool.fetchval(query))
 
 
-async def bench(
-    args: argparse.Namespace, database_url: str, port: int, server: subprocess.Popen[bytes]
-) -> dict[str, Any]:
-    limits = client_limits(args.concurrency)
-    base_url = f"http://127.0.0.1:{port}"
+async def bench(args: argparse.Namespace, database_url: str, api: Api) -> dict[str, Any]:
     async with (
-        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client,
+        client(api, args.concurrency) as http,
         asyncpg.create_pool(
             database_url, min_size=args.concurrency, max_size=args.concurrency
         ) as pool,
     ):
-        await wait_ready(client, server)
-        maturity = await sign_in(client)
+        maturity = await sign_in_as_alex(http)
         visible = "SELECT id FROM videos WHERE maturity_level <= $1 ORDER BY id"
         ids = [row["id"] for row in await pool.fetch(visible, maturity)]
         log(f"signed in as Alex (maturity {maturity}); {len(ids)} visible videos")
-        differences = await same_answers(client, pool, maturity)
+        differences = await same_answers(http, pool, maturity)
         if differences:
             log(f"the floor and the API disagree on: {differences}")
         plans: dict[str, tuple[Call, Call]] = {
             "video": (
-                flix_call(client, VIDEO_QUERY, [{"id": str(i)} for i in ids]),
+                flix_call(http, VIDEO_QUERY, [{"id": str(i)} for i in ids]),
                 floor_video(pool, ids, maturity),
             ),
             "search": (
-                flix_call(client, SEARCH_QUERY, [{"q": q} for q in SEARCHES]),
+                flix_call(http, SEARCH_QUERY, [{"q": q} for q in SEARCHES]),
                 floor_search(pool, maturity),
             ),
         }
         scenarios: dict[str, Any] = {}
         for name, (flix_side, floor_side) in plans.items():
             sessions = await pg_sessions(pool)
-            scenarios[name] = await compare(flix_side, floor_side, args, server.pid)
+            scenarios[name] = await compare(flix_side, floor_side, args, api.pid)
             # The floor's pool is opened once, full: every new session is the server's.
             scenarios[name]["flix"]["pg_connections_opened"] = await pg_sessions(pool) - sessions
             log(f"{name}: {json.dumps(scenarios[name])}")
@@ -308,7 +195,7 @@ async def bench(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = command_line(__doc__)
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--quick", action="store_true", help="200 requests per measurement")
@@ -317,19 +204,14 @@ def main() -> None:
         args.requests = 200
     if not (1 <= args.concurrency <= 256 and 1 <= args.requests <= 1_000_000):
         parser.error("--concurrency must be 1..256 and --requests 1..1000000")
-    admin = admin_url()
-    database_url = with_path(admin, BENCH_DB)
-    sqlalchemy_url = with_path(admin, BENCH_DB, "postgresql+asyncpg")
-    asyncio.run(recreate_database(admin, BENCH_DB))
-    try:
-        log("migrating and importing the demo catalog…")
-        upgrade(sqlalchemy_url)
-        asyncio.run(import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False))
-        port = free_port()
-        with flix_server(sqlalchemy_url, port) as server:
-            result = asyncio.run(bench(args, database_url, port, server))
-    finally:
-        asyncio.run(drop_database(admin, BENCH_DB))
+    with run_folder("catalog-latency") as (stack, work):
+        stores = open_stores(
+            stack, work, database=BENCH_DB, events_prefix="benchcatalog_",
+            shared_redis_db=SHARED_REDIS_DB,
+        )  # fmt: skip
+        migrate_and_import(stores)
+        api = stack.enter_context(api_server(stores, work))
+        result = asyncio.run(bench(args, stores.database_url, api))
     report = {
         "machine": machine(),
         "requests": args.requests,

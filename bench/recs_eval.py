@@ -30,26 +30,24 @@ Models:
   training interaction (MovieLens does not say when a title joined its catalogue; the first
   rating is our stand-in), measured at the last training timestamp.
 
-Run from the repository root: ``.venv/bin/python bench/recs_eval.py``. JSON goes to stdout,
+Run from the repository root: ``.venv/bin/python -m bench.recs_eval``. JSON goes to stdout,
 progress to stderr.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
+from bench.harness import CACHE_DIR, command_line, log
 from datasources.movielens import Interaction, locate_dataset, read_interactions, read_movies
 from personalization.embeddings import AlsParams, train_embeddings
 from personalization.ranking import (
@@ -63,7 +61,6 @@ from personalization.ranking import (
 from personalization.signals import Feedback, Preference, SignalWeights, preferences
 from personalization.vectors import cosine_similarity
 
-CACHE_DIR = Path(__file__).resolve().parents[1] / ".flix" / "cache"
 K = 10
 RECALL = f"recall@{K}"
 HOLDOUT = 0.2
@@ -93,10 +90,6 @@ POPULARITY_EXPONENTS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
 RECENCY_EXPONENTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 
 Dense = npt.NDArray[np.float64]
-
-
-def log(message: str) -> None:
-    print(f"[recs_eval {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --- data and splits ----------------------------------------------------------------------
@@ -488,7 +481,7 @@ def _settings_json(settings: FlixSettings) -> dict[str, Any]:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.split("\n", 1)[0]).parse_args()
+    command_line(__doc__).parse_args()
     print(json.dumps(run(), indent=2))
 
 

@@ -22,16 +22,16 @@ where the time goes, from the click: the player chunk's arrival, the manifest's,
 segment's, and the player's own time to first frame (its ``data-ttff-ms``: from the moment it
 asked to play, after the chunk and the ``playback`` query), with the bytes fetched until then.
 
-Setup: a private database ``flix_bench_startup_<pid>`` (dropped at the end), migrated, the demo
-catalog imported (cached under .flix/cache), a synthetic 480p clip of 30 s made with ffmpeg and
-ingested for "Toy Story" with ``flix ingest --ladder fixed --preset ultrafast``, ``flix serve``
-on a free loopback port with a temporary data folder, its own NATS stream prefix (deleted at the
-end) and a private ``redis-server`` (the test suite flushes databases of the shared one at any
-time). It needs PostgreSQL and NATS on loopback (defaults 127.0.0.1:5432 user postgres and
-:4222; override with FLIX_BENCH_POSTGRES and FLIX_BENCH_NATS_URL), Chromium at /usr/bin/chromium
+Setup: the database ``flix_bench_startup_<pid>`` (dropped at the end), migrated, the demo catalog
+imported (cached under .flix/cache), a synthetic 480p clip of 30 s made with ffmpeg and ingested
+for "Toy Story" with ``flix ingest --ladder fixed --preset ultrafast``, ``flix serve`` on a free
+loopback port with a temporary data folder. The stores are private ones started here
+(bench/harness/stores.py) unless FLIX_BENCH_POSTGRES (admin libpq URL), FLIX_BENCH_REDIS_URL and
+FLIX_BENCH_NATS_URL name the machine's (loopback only; the server's NATS streams then get a
+prefix of their own, deleted at the end). It needs Chromium at /usr/bin/chromium
 (FLIX_BENCH_CHROMIUM) and a built web client (scripts/install). Run it from the repository root::
 
-    .venv/bin/python bench/startup.py [--quick] [--plays N]
+    .venv/bin/python -m bench.startup [--quick] [--plays N]
 
 One JSON document goes to stdout; progress goes to stderr.
 """
@@ -42,48 +42,27 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
-from harness import (
-    drop_database,
-    free_port,
-    log,
-    percentile,
-    recreate_database,
-    require_loopback,
-    stop,
-    with_path,
-)
-from nats.aio.client import Client as NATS
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.events.nats import NatsEventLog
+from bench.harness import ROOT, command_line, flix_command, log, machine, run_folder
+from bench.harness.api import CREATE_PROFILE, REGISTER, SELECT_PROFILE, api_server, registration
+from bench.harness.stores import migrate_and_import, open_stores
+from bench.harness.tallies import percentile
 from media.ffmpeg import ffmpeg_exe
-from migrations.runner import upgrade
-from server.cli.catalog import import_demo_catalog
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = ROOT / ".flix"
-FLIX = Path(sys.executable).with_name("flix")
 CHROMIUM = Path(os.environ.get("FLIX_BENCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -95,14 +74,12 @@ CHROMIUM_ARGS = [
 VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
 TITLE = "Toy Story"
 CLIP_SECONDS = 30
-PASSWORD = "correct horse battery"
 
 THROTTLE_BPS = 5_000_000
 THROTTLE_RTT_MS = 40
 TARGET_UNTHROTTLED_P95_MS = 300.0
 TARGET_THROTTLED_P95_MS = 1000.0
 
-READY_SECONDS = 90.0
 INGEST_SECONDS = 600.0
 PAGE_TIMEOUT_MS = 30_000
 FIRST_FRAME_TIMEOUT_MS = 30_000
@@ -276,19 +253,9 @@ def sign_up(browser: Browser, base_url: str) -> Any:
                 raise RuntimeError(f"GraphQL errors: {body['errors']}")
             return body["data"]  # type: ignore[no-any-return]
 
-        email = f"startup-{uuid.uuid4().hex[:10]}@example.com"
-        gql(
-            "mutation($i: RegisterInput!) { register(input: $i) { account { id } } }",
-            i={"email": email, "password": PASSWORD, "country": "US", "plan": "PREMIUM"},
-        )
-        created = gql(
-            "mutation($i: CreateProfileInput!) { createProfile(input: $i) { id } }",
-            i={"name": "Bench", "isKids": False},
-        )
-        gql(
-            "mutation($id: ID!) { selectProfile(id: $id) { id } }",
-            id=created["createProfile"]["id"],
-        )
+        gql(REGISTER, input=registration(f"startup-{uuid.uuid4().hex[:10]}@example.com"))
+        created = gql(CREATE_PROFILE, input={"name": "Bench", "isKids": False})
+        gql(SELECT_PROFILE, id=created["createProfile"]["id"])
         page = context.new_page()
         page.goto("/")  # so that the client writes whatever it keeps in local storage
         page.wait_for_load_state("load")
@@ -385,6 +352,7 @@ def report(args: argparse.Namespace, results: Results, setup_s: float) -> dict[s
     }
     document["page_errors"] = results.page_errors[:10]
     document["machine"] = {
+        **machine(),
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "setup_s": round(setup_s, 1),
@@ -407,79 +375,9 @@ async def video_id_of(database_url: str, title: str) -> str:
     return str(found)
 
 
-async def delete_streams(nats_url: str, prefix: str) -> None:
-    broker = NATS()
-    await broker.connect(nats_url, connect_timeout=5, max_reconnect_attempts=0)
-    try:
-        await NatsEventLog(broker, cast(AsyncEngine, None), prefix).delete_streams()
-    finally:
-        await broker.close()
-
-
-@contextmanager
-def private_redis(folder: Path) -> Iterator[str]:
-    executable = shutil.which("redis-server")
-    if executable is None:
-        raise SystemExit("redis-server is missing (apt-get install -y redis-server)")
-    port = free_port()
-    argv = [executable, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
-    argv += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + READY_SECONDS
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"redis-server exited with status {server.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-                    connection.sendall(b"PING\r\n")
-                    if connection.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not answer in time")
-            time.sleep(0.1)
-        log(f"private Redis on 127.0.0.1:{port}")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(server)
-
-
-@contextmanager
-def flix_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
-    url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as output:
-        server = subprocess.Popen(
-            [str(FLIX), "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    log(f"flix serve pid {server.pid} on {url}")
-    try:
-        deadline = time.monotonic() + READY_SECONDS
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"flix serve exited with status {server.returncode}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"flix serve was not ready within {READY_SECONDS:.0f} s")
-            time.sleep(0.3)
-        if 'id="app"' not in httpx.get(f"{url}/", timeout=10).text:
-            raise RuntimeError("flix serve does not serve the web client at /")
-        yield url
-    except BaseException:
-        tail = log_path.read_text(errors="replace")[-4000:] if log_path.exists() else ""
-        log(f"failed; the server's log ends with:\n{tail}")
-        raise
-    finally:
-        stop(server, stop_signal=signal.SIGINT)
+def serves_the_web_client(url: str) -> None:
+    if 'id="app"' not in httpx.get(f"{url}/", timeout=10).text:
+        raise RuntimeError("flix serve does not serve the web client at /")
 
 
 def make_clip(target: Path) -> Path:
@@ -500,7 +398,7 @@ def make_clip(target: Path) -> Path:
 
 
 def ingest(env: dict[str, str], clip: Path, video_id: str) -> None:
-    command = [str(FLIX), "ingest", str(clip), "--video-id", video_id]
+    command = flix_command("ingest", str(clip), "--video-id", video_id)
     command += ["--ladder", "fixed", "--preset", "ultrafast"]
     done = subprocess.run(
         command,
@@ -515,26 +413,8 @@ def ingest(env: dict[str, str], clip: Path, video_id: str) -> None:
         raise RuntimeError(f"flix ingest failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
 
 
-def cleanup(admin_url: str, database: str, nats_url: str, prefix: str) -> None:
-    """Each step on its own, so one failing does not leave the other undone."""
-    log("cleaning up: the database and the NATS streams")
-    steps: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
-        ("drop the database", lambda: drop_database(admin_url, database)),
-        ("delete the NATS streams", lambda: delete_streams(nats_url, prefix)),
-    ]
-    for name, step in steps:
-        try:
-            asyncio.run(step())
-        except Exception as error:
-            log(f"could not {name}: {type(error).__name__}: {error}")
-
-
-def interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # SIGTERM cleans up as Ctrl-C does
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = command_line(__doc__)
     parser.add_argument("--plays", type=int, default=20, help="plays per condition")
     parser.add_argument("--quick", action="store_true", help="5 plays per condition")
     args = parser.parse_args()
@@ -546,46 +426,27 @@ def main() -> None:
         raise SystemExit("player-web is not built: run scripts/install")
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    admin_url = require_loopback(
-        os.environ.get("FLIX_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    )
-    nats_url = require_loopback(os.environ.get("FLIX_BENCH_NATS_URL", "nats://127.0.0.1:4222"))
-    database = f"flix_bench_startup_{os.getpid()}"
-    prefix = f"benchstart{os.getpid()}_"
-    database_url = with_path(admin_url, database)
-    sqlalchemy_url = with_path(admin_url, database, "postgresql+asyncpg")
-    signal.signal(signal.SIGTERM, interrupt)
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="flix-bench-startup-") as folder:
-        data_dir = Path(folder)
-        (data_dir / "redis").mkdir()
-        (data_dir / "data").mkdir()
-        with private_redis(data_dir / "redis") as redis_url:
-            try:
-                log(f"creating {database}, migrating, importing the demo catalog…")
-                asyncio.run(recreate_database(admin_url, database))
-                upgrade(sqlalchemy_url)
-                asyncio.run(import_demo_catalog(sqlalchemy_url, DATA_DIR, show_progress=False))
-                video_id = asyncio.run(video_id_of(database_url, TITLE))
-                env = os.environ | {
-                    "FLIX_DATABASE_URL": sqlalchemy_url,
-                    "FLIX_REDIS_URL": redis_url,
-                    "FLIX_NATS_URL": nats_url,
-                    "FLIX_EVENTS_PREFIX": prefix,
-                    "FLIX_DATA_DIR": str(data_dir / "data"),
-                    "FLIX_MEDIA_ROOT": str(data_dir / "data" / "media"),
-                    "FLIX_MEDIA_MASTER_KEY": os.urandom(32).hex(),
-                    "FLIX_MEDIA_SIGNING_KEY": os.urandom(32).hex(),
-                    "FLIX_LOGIN_ATTEMPTS": "1000000",
-                }
-                with flix_server(env, free_port(), data_dir / "serve.log") as url:
-                    log(f"making a {CLIP_SECONDS} s clip and ingesting it for {TITLE!r}…")
-                    ingest(env, make_clip(data_dir / "clip.mp4"), video_id)
-                    setup_s = time.monotonic() - began
-                    log(f"setup took {setup_s:.0f} s; {args.plays} plays per condition")
-                    results = measure(url, video_id, args.plays)
-            finally:
-                cleanup(admin_url, database, nats_url, prefix)
+    with run_folder("startup") as (stack, work):
+        stores = open_stores(
+            stack,
+            work,
+            database=f"flix_bench_startup_{os.getpid()}",
+            events_prefix=f"benchstart{os.getpid()}_",
+        )
+        migrate_and_import(stores)
+        video_id = asyncio.run(video_id_of(stores.database_url, TITLE))
+        keys = {
+            "FLIX_MEDIA_MASTER_KEY": os.urandom(32).hex(),
+            "FLIX_MEDIA_SIGNING_KEY": os.urandom(32).hex(),
+        }
+        api = stack.enter_context(api_server(stores, work, keys))
+        serves_the_web_client(api.url)
+        log(f"making a {CLIP_SECONDS} s clip and ingesting it for {TITLE!r}…")
+        ingest(api.env, make_clip(work / "clip.mp4"), video_id)
+        setup_s = time.monotonic() - began
+        log(f"setup took {setup_s:.0f} s; {args.plays} plays per condition")
+        results = measure(api.url, video_id, args.plays)
     print(json.dumps(report(args, results, setup_s), indent=2))
 
 
