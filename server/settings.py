@@ -1,18 +1,48 @@
-"""Every knob Flix reads, from the environment (prefix ``FLIX_``) or a ``.env`` file."""
+"""Every knob Flix reads, from the environment (prefix ``FLIX_``) or a ``.env`` file.
+
+A ``FLIX_`` variable that names no setting is an error, not a silent default."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from datasources.stores import StoreConfig
 
+PREFIX = "FLIX_"
+# Variables under these prefixes belong to the test suite (server/supervisor.py,
+# tests/conftest.py), the e2e tests and the benches, never to the app: Settings lets them be.
+# Any other FLIX_ variable must name a setting below, so that a typo fails loudly instead of
+# leaving the default in force.
+NOT_SETTINGS_PREFIXES = ("FLIX_TEST_", "FLIX_E2E_", "FLIX_BENCH_")
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FLIX_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_file=".env", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The sources are built per instance (after `_env_file=`), so this sees what is read.
+        _reject_unknown_variables(settings_cls, env_settings, dotenv_settings)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     # Stores. Left empty, `flix serve` starts embedded servers and fills these in.
     database_url: str | None = None
@@ -34,6 +64,10 @@ class Settings(BaseSettings):
     media_master_key: str | None = None  # 32 bytes (hex or base64) sealing Clear Key keys
     media_base_url: str = ""  # e.g. https://cdn.example.com; "" serves media from here
     media_url_ttl_seconds: int = 6 * 3600
+
+    # Run the background jobs (server/worker.py) inside the web app: for the in-process test
+    # app only; a deployment runs them in `flix worker` (which `flix serve` starts).
+    inline_worker: bool = False
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -85,3 +119,33 @@ class Settings(BaseSettings):
         if self.database_url is None:
             raise RuntimeError("FLIX_DATABASE_URL is not set")
         return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _reject_unknown_variables(
+    settings_cls: type[BaseSettings], *sources: PydanticBaseSettingsSource
+) -> None:
+    """Fail on a FLIX_ variable (environment or .env file) that names no setting."""
+    known = [PREFIX + name.upper() for name in settings_cls.model_fields]
+    unknown: dict[str, str] = {}  # name -> where it was found
+    for source in sources:
+        if not isinstance(source, EnvSettingsSource):
+            continue
+        where = "the .env file" if isinstance(source, DotEnvSettingsSource) else "the environment"
+        for key in source.env_vars:  # lower-cased: matching is case-insensitive
+            name = key.upper()
+            legal = name in known or name.startswith(NOT_SETTINGS_PREFIXES)
+            if name.startswith(PREFIX) and not legal:
+                unknown.setdefault(name, where)
+    if not unknown:
+        return
+    problems = []
+    for name, where in sorted(unknown.items()):
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        problems.append(f"{name} (in {where}{hint})")
+    allowed = ", ".join(f"{prefix}*" for prefix in NOT_SETTINGS_PREFIXES)
+    raise SettingsError(
+        f"unknown {PREFIX} variable{'s' if len(problems) > 1 else ''}: {', '.join(problems)}. "
+        f"Every {PREFIX} variable must name a setting of server/settings.py "
+        f"({allowed} are left to the tests and benches)."
+    )

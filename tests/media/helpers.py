@@ -15,8 +15,8 @@ from media.ffmpeg import ffmpeg_exe
 from media.manifests import AssetManifest, Track
 
 _ROOT = Path(__file__).resolve().parents[2]
-# shared/ sits beside the repository (in CI too); FLIX_DASH_XSD points elsewhere.
-DASH_XSD = Path(os.environ.get("FLIX_DASH_XSD", _ROOT.parent / "shared/dash/DASH-MPD.xsd"))
+# shared/ sits beside the repository (in CI too); FLIX_TEST_DASH_XSD points elsewhere.
+DASH_XSD = Path(os.environ.get("FLIX_TEST_DASH_XSD", _ROOT.parent / "shared/dash/DASH-MPD.xsd"))
 _XLINK = Path(xmlschema.__file__).parent / "schemas/XLINK/xlink.xsd"
 _PTS_TIME = re.compile(r"pts_time:\s*(-?[\d.]+)")
 
@@ -24,7 +24,7 @@ _PTS_TIME = re.compile(r"pts_time:\s*(-?[\d.]+)")
 @cache
 def _schema() -> xmlschema.XMLSchema:
     if not DASH_XSD.is_file():
-        pytest.skip(f"the DASH schema is not at {DASH_XSD} (set FLIX_DASH_XSD)")
+        pytest.skip(f"the DASH schema is not at {DASH_XSD} (set FLIX_TEST_DASH_XSD)")
     # The schema imports xlink from w3.org; use the copy xmlschema ships (no network here).
     return xmlschema.XMLSchema(
         str(DASH_XSD), locations=[("http://www.w3.org/1999/xlink", str(_XLINK))]
