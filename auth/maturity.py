@@ -1,20 +1,18 @@
-"""Maturity levels: which titles a profile may see."""
+"""Maturity levels: which titles a profile may see (the levels and ratings are core.maturity's)."""
 
 from __future__ import annotations
 
-# 1 G/TV-Y/TV-Y7/TV-G, 2 PG/TV-PG, 3 PG-13/TV-14, 4 R, 5 NC-17/TV-MA
-LOWEST = 1
-HIGHEST = 5
-ADULT_DEFAULT = 4
-KIDS_MAX = 2
+from core.maturity import ADULT_DEFAULT, HIGHEST, KIDS_MAX, LOWEST, RATING_LEVELS, ContentRating
 
-RATING_LEVELS = {
-    "G": 1, "TV-Y": 1, "TV-Y7": 1, "TV-G": 1,
-    "PG": 2, "TV-PG": 2,
-    "PG-13": 3, "TV-14": 3,
-    "R": 4,
-    "NC-17": 5, "TV-MA": 5,
-}  # fmt: skip
+__all__ = [
+    "ADULT_DEFAULT",
+    "HIGHEST",
+    "KIDS_MAX",
+    "LOWEST",
+    "RATING_LEVELS",
+    "ContentRating",
+    "allows",
+]
 
 
 def allows(profile_level: int, title_level: int) -> bool:

@@ -6,11 +6,28 @@ without knowing about GraphQL.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar
 
 
+class ErrorCode(StrEnum):
+    """Every ``extensions.code`` the API answers with (GraphQL's ``ErrorCode``)."""
+
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    CONFLICT = "CONFLICT"
+    PROFILE_REQUIRED = "PROFILE_REQUIRED"
+    RATE_LIMITED = "RATE_LIMITED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    TIMEOUT = "TIMEOUT"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
 class FlixError(Exception):
-    code: ClassVar[str] = "INTERNAL"
+    code: ClassVar[ErrorCode] = ErrorCode.INTERNAL
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -18,31 +35,31 @@ class FlixError(Exception):
 
 
 class Unauthenticated(FlixError):
-    code = "UNAUTHENTICATED"
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class Forbidden(FlixError):
-    code = "FORBIDDEN"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(FlixError):
-    code = "NOT_FOUND"
+    code = ErrorCode.NOT_FOUND
 
 
 class BadUserInput(FlixError):
-    code = "BAD_USER_INPUT"
+    code = ErrorCode.BAD_USER_INPUT
 
 
 class Conflict(FlixError):
-    code = "CONFLICT"
+    code = ErrorCode.CONFLICT
 
 
 class ProfileRequired(FlixError):
-    code = "PROFILE_REQUIRED"
+    code = ErrorCode.PROFILE_REQUIRED
 
 
 class RateLimited(FlixError):
-    code = "RATE_LIMITED"
+    code = ErrorCode.RATE_LIMITED
 
     def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message)

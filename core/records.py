@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from core.plans import Plan
+
 T = TypeVar("T")
+
+
+class VideoType(StrEnum):
+    """What a title is (``videos.type``; GraphQL's ``VideoType``): a series has episodes."""
+
+    MOVIE = "MOVIE"
+    SERIES = "SERIES"
 
 
 @dataclass(frozen=True, slots=True)
 class Video:
     id: int
     title: str
-    type: str
+    type: VideoType
     release_year: int | None
     duration_minutes: int | None
     rating: str
@@ -30,7 +41,7 @@ class Video:
         return cls(
             id=row.id,
             title=row.title,
-            type=row.type,
+            type=VideoType(row.type),
             release_year=row.release_year,
             duration_minutes=row.duration_minutes,
             rating=row.rating,
@@ -67,8 +78,18 @@ class Account:
     id: UUID
     email: str
     country: str
-    plan: str
+    plan: Plan
     created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Account:
+        return cls(
+            id=row["id"],
+            email=row["email"],
+            country=row["country"],
+            plan=Plan(row["plan"]),
+            created_at=row["created_at"],
+        )
 
 
 @dataclass(frozen=True, slots=True)

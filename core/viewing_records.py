@@ -23,6 +23,14 @@ STARTED_FROM = 0.05
 
 
 @dataclass(frozen=True, slots=True)
+class EpisodeSlot:
+    """An episode of a series in viewing order (season, then episode number)."""
+
+    episode_id: int
+    duration_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class ProgressUpdate:
     """One heartbeat from a player, as accepted (already validated)."""
 

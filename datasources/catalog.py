@@ -14,6 +14,7 @@ from sqlalchemy import Select, Table, Text, delete, func, insert, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.records import Episode, Page, Season, Video
+from core.viewing_records import EpisodeSlot
 from datasources.tables import episodes, seasons, videos
 
 _VIDEO_COLUMNS = [
@@ -100,6 +101,27 @@ async def episodes_by_season(
 ) -> dict[int, list[Episode]]:
     rows = await _children(engine, episodes, "season_id", "episode_number", season_ids)
     return {key: [Episode(**row) for row in group] for key, group in rows.items()}
+
+
+async def episode_slots(
+    engine: AsyncEngine, video_ids: Sequence[int]
+) -> dict[int, list[EpisodeSlot]]:
+    """Each series' episodes in viewing order: what progress is recorded against.
+
+    The one place they are worked out, for a request's DataLoader and for replay alike.
+    """
+    query = (
+        select(episodes.c.video_id, episodes.c.id, episodes.c.duration_minutes)
+        .join(seasons, seasons.c.id == episodes.c.season_id)
+        .where(episodes.c.video_id.in_(video_ids))
+        .order_by(episodes.c.video_id, seasons.c.season_number, episodes.c.episode_number)
+    )
+    found: dict[int, list[EpisodeSlot]] = defaultdict(list)
+    async with engine.connect() as connection:
+        for row in await connection.execute(query):
+            slot = EpisodeSlot(row.id, float((row.duration_minutes or 0) * 60))
+            found[row.video_id].append(slot)
+    return found
 
 
 async def genres(engine: AsyncEngine, *, max_maturity: int) -> list[str]:

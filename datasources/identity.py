@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.plans import Plan
 from core.records import Account, Profile
 from datasources.tables import account_roles, accounts, profiles
 
@@ -17,7 +18,7 @@ _ACCOUNT_COLUMNS = [c for c in accounts.c if c.name != "password_hash"]
 
 
 async def create_account(
-    engine: AsyncEngine, *, email: str, password_hash: str, country: str, plan: str
+    engine: AsyncEngine, *, email: str, password_hash: str, country: str, plan: Plan
 ) -> Account | None:
     """The new account, or None when the email (in any letter case) is taken."""
     statement = (
@@ -33,7 +34,7 @@ async def create_account(
         await connection.execute(
             insert(account_roles).values(account_id=row.id, role="account_owner")
         )
-        return Account(**row._mapping)
+        return Account.from_row(row._mapping)
 
 
 async def credentials_by_email(engine: AsyncEngine, email: str) -> tuple[Account, str] | None:
@@ -46,13 +47,13 @@ async def credentials_by_email(engine: AsyncEngine, email: str) -> tuple[Account
         return None
     values = dict(row._mapping)
     password_hash = values.pop("password_hash")
-    return Account(**values), password_hash
+    return Account.from_row(values), password_hash
 
 
 async def accounts_by_id(engine: AsyncEngine, ids: Sequence[UUID]) -> dict[UUID, Account]:
     async with engine.connect() as connection:
         rows = await connection.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.id.in_(ids)))
-        return {row.id: Account(**row._mapping) for row in rows}
+        return {row.id: Account.from_row(row._mapping) for row in rows}
 
 
 async def roles_by_account(engine: AsyncEngine, ids: Sequence[UUID]) -> dict[UUID, set[str]]:
@@ -111,7 +112,7 @@ async def session_identity(
     if row is None:
         return None
     values = row._mapping
-    account = Account(**{c.name: values[c.name] for c in _ACCOUNT_COLUMNS})
+    account = Account.from_row(values)
     active = None
     if values["profile_id"] is not None:
         active = Profile(

@@ -12,7 +12,7 @@ from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.records import Account, Episode, Profile, Season, Video
-from core.viewing_records import Progress, TitleState
+from core.viewing_records import EpisodeSlot, Progress, TitleState
 from datasources import catalog, identity, profiles
 from datasources.personalization import signals
 from datasources.viewing.store import ViewingStore
@@ -90,6 +90,10 @@ class Loaders:
         )
         self.episode: Loader[int, Episode | None] = Loader(
             partial(catalog.episodes_by_id, engine), _none
+        )
+        # A series' episodes in viewing order (empty for a movie): recording and Up Next.
+        self.episode_slots: Loader[int, list[EpisodeSlot]] = Loader(
+            partial(catalog.episode_slots, engine), list
         )
         self.account: Loader[UUID, Account | None] = Loader(
             partial(identity.accounts_by_id, engine), _none

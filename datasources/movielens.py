@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.maturity import ContentRating
+
 RECBOLE_VERSION = "1.2.1"
 DATASET_NAME = "ml-100k"
 ITEM_FILE = f"{DATASET_NAME}.item"
@@ -246,7 +248,7 @@ _FAMILY = frozenset({"Children's", "Animation"})
 _INTENSE = frozenset({"Action", "Adventure", "Sci-Fi", "Mystery", "Western", "Drama"})
 
 
-def synthetic_rating(genres: Iterable[str]) -> tuple[str, int]:
+def synthetic_rating(genres: Iterable[str]) -> tuple[ContentRating, int]:
     """A SYNTHETIC MPAA rating and maturity level (1..5) derived from the genres alone.
 
     MovieLens carries no certificates, so this only makes the demo catalog exercise the
@@ -263,12 +265,14 @@ def synthetic_rating(genres: Iterable[str]) -> tuple[str, int]:
     """
     kinds = frozenset(genres)
     if kinds & _DARK:
-        return "R", 4
-    if kinds & _FAMILY:
-        return "G", 1
-    if kinds & _INTENSE:
-        return "PG-13", 3
-    return "PG", 2
+        rating = ContentRating.R
+    elif kinds & _FAMILY:
+        rating = ContentRating.G
+    elif kinds & _INTENSE:
+        rating = ContentRating.PG_13
+    else:
+        rating = ContentRating.PG
+    return rating, rating.level
 
 
 MIN_DURATION = 80

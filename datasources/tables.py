@@ -1,6 +1,13 @@
-"""The PostgreSQL schema as SQLAlchemy Core tables; Alembic migrations create it."""
+"""The PostgreSQL schema as SQLAlchemy Core tables; Alembic migrations create it.
+
+The CHECK constraints are spelled from the vocabularies in ``core`` (the migrations, being
+history, spell them out; tests/datasources/test_vocabularies.py compares the two).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +31,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 
+from core import maturity
+from core.plans import Plan
+from core.records import VideoType
+from core.thumbs import STORED_SCORES
+from core.viewing_records import TitleStateKind
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -33,6 +46,15 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def one_of(column: str, values: Iterable[StrEnum | int]) -> str:
+    """``column IN (...)``: the CHECK that keeps a column within a vocabulary."""
+    listed = ", ".join(f"'{v.value}'" if isinstance(v, StrEnum) else str(v) for v in values)
+    return f"{column} IN ({listed})"
+
+
+_MATURITY_RANGE = f"maturity_level BETWEEN {maturity.LOWEST} AND {maturity.HIGHEST}"
 
 
 def _created_at() -> Column[object]:
@@ -66,8 +88,8 @@ videos = Table(
         ),
     ),
     _created_at(),
-    CheckConstraint("type IN ('MOVIE', 'SERIES')", name="type"),
-    CheckConstraint("maturity_level BETWEEN 1 AND 5", name="maturity_level"),
+    CheckConstraint(one_of("type", VideoType), name="type"),
+    CheckConstraint(_MATURITY_RANGE, name="maturity_level"),
     Index("ix_videos_search_vector", "search_vector", postgresql_using="gin"),
     Index(
         "ix_videos_title_trgm",
@@ -112,7 +134,7 @@ accounts = Table(
     Column("country", String(2), nullable=False),
     Column("plan", String(10), nullable=False),
     _created_at(),
-    CheckConstraint("plan IN ('BASIC', 'STANDARD', 'PREMIUM')", name="plan"),
+    CheckConstraint(one_of("plan", Plan), name="plan"),
     # Case-insensitive uniqueness: "A@x.com" and "a@x.com" are one account.
     Index("uq_accounts_email_lower", func.lower(text("email")), unique=True),
 )
@@ -142,12 +164,14 @@ profiles = Table(
     ),
     Column("name", String(50), nullable=False),
     Column("is_kids", Boolean, nullable=False, server_default="false"),
-    Column("maturity_level", SmallInteger, nullable=False, server_default="4"),
+    Column(
+        "maturity_level", SmallInteger, nullable=False, server_default=str(maturity.ADULT_DEFAULT)
+    ),
     Column("language", String(16), nullable=False, server_default="en"),
     Column("avatar_url", Text),
     _created_at(),
-    CheckConstraint("maturity_level BETWEEN 1 AND 5", name="maturity_level"),
-    CheckConstraint("NOT is_kids OR maturity_level <= 2", name="kids_maturity"),
+    CheckConstraint(_MATURITY_RANGE, name="maturity_level"),
+    CheckConstraint(f"NOT is_kids OR maturity_level <= {maturity.KIDS_MAX}", name="kids_maturity"),
     Index("uq_profiles_account_name", "account_id", func.lower(text("name")), unique=True),
 )
 
@@ -174,10 +198,10 @@ ratings = Table(
         primary_key=True,
     ),
     Column("video_id", BigInteger, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True),
-    # +1 thumbs up, -1 thumbs down; "NONE" deletes the row.
+    # Thumbs.score: +1 thumbs up, -1 thumbs down; NONE deletes the row.
     Column("rating", SmallInteger, nullable=False),
     Column("rated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("rating IN (-1, 1)", name="rating"),
+    CheckConstraint(one_of("rating", STORED_SCORES), name="rating"),
 )
 
 experiments = Table(
@@ -194,6 +218,7 @@ experiments = Table(
     Column("stopped_at", DateTime(timezone=True)),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # experiments.model.Status, which lives above this layer (a test compares the two).
     CheckConstraint("status IN ('DRAFT', 'RUNNING', 'STOPPED')", name="status"),
 )
 
@@ -258,7 +283,7 @@ viewing_titles = Table(
     Column("device_id", String(64), nullable=False),
     # Hidden from Continue Watching while hidden_at is later than the newest update.
     Column("hidden_at", DateTime(timezone=True)),
-    CheckConstraint("state IN ('NOT_STARTED', 'IN_PROGRESS', 'COMPLETED')", name="state"),
+    CheckConstraint(one_of("state", TitleStateKind), name="state"),
     Index("ix_viewing_titles_recent", "profile_id", text("client_timestamp DESC")),
 )
 

@@ -13,22 +13,22 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.telemetry import PlaybackEventType
+from core.viewing_records import COMPLETED_ABOVE
 from datasources import experiments as store
-
-COMPLETED_ABOVE = 0.95
 
 
 def playback_increments(payload: dict[str, Any]) -> dict[str, float]:
     """What one QoE event adds to a profile's experiment metrics."""
     kind = payload.get("type")
     duration_ms = float(payload.get("duration_ms") or 0.0)
-    if kind == "START":
+    if kind == PlaybackEventType.START:
         return {"starts": 1}
-    if kind == "FIRST_FRAME" and duration_ms > 0:
+    if kind == PlaybackEventType.FIRST_FRAME and duration_ms > 0:
         return {"first_frame_ms_total": duration_ms, "first_frames": 1}
-    if kind == "REBUFFER_END" and duration_ms > 0:
+    if kind == PlaybackEventType.REBUFFER_END and duration_ms > 0:
         return {"rebuffer_seconds": duration_ms / 1000}
-    if kind == "END" and duration_ms > 0:
+    if kind == PlaybackEventType.END and duration_ms > 0:
         return {"watch_seconds": duration_ms / 1000}
     return {}
 

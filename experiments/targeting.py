@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-PLANS: Final = frozenset({"BASIC", "STANDARD", "PREMIUM"})
+from core.plans import Plan
+
+PLANS: Final = frozenset(Plan)
 """The account plans (``accounts.plan``)."""
 
 _COUNTRY: Final = re.compile(r"^[A-Z]{2}$")

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.records import VideoType
 from datasources.media import assets
 from datasources.tables import episodes, videos
 from media.ingest import IngestOptions, ingest
@@ -28,7 +29,7 @@ async def _titles(engine: AsyncEngine) -> list[tuple[int, int | None]]:
     """Every movie, and every episode of every series, by id."""
     async with engine.connect() as connection:
         movies = await connection.scalars(
-            select(videos.c.id).where(videos.c.type == "MOVIE").order_by(videos.c.id)
+            select(videos.c.id).where(videos.c.type == VideoType.MOVIE).order_by(videos.c.id)
         )
         movie_titles: list[tuple[int, int | None]] = [(video_id, None) for video_id in movies]
         rows = await connection.execute(
@@ -42,10 +43,14 @@ async def _copy_to(
 ) -> None:
     """Point another title at an encoded asset's folder (its key too, if protected)."""
     values: dict[str, Any] = {
-        "ladder": source.ladder, "duration_seconds": source.duration_seconds,
-        "codecs": list(source.codecs), "size_bytes": source.size_bytes, "drm": source.drm,
-        "key_id": source.key_id, "storage_path": source.storage_path,
-    }  # fmt: skip
+        "ladder": source.ladder,
+        "duration_seconds": source.duration_seconds,
+        "codecs": list(source.codecs),
+        "size_bytes": source.size_bytes,
+        "drm": source.drm,
+        "key_id": source.key_id,
+        "storage_path": source.storage_path,
+    }
     if source.drm == "clearkey":
         sealed = await assets.sealed_key(engine, source.video_id, source.episode_id)
         assert sealed is not None
@@ -73,16 +78,26 @@ async def publish_demo_media(
     encoded: dict[str, assets.MediaAsset] = {}
     for clip, title in zip(CLIPS, titles, strict=False):
         encoded[clip] = await ingest(
-            engine, sources[clip], media_root, video_id=title[0], episode_id=title[1],
-            options=per_title, master_key=master_key, progress=progress,
-        )  # fmt: skip
+            engine,
+            sources[clip],
+            media_root,
+            video_id=title[0],
+            episode_id=title[1],
+            options=per_title,
+            master_key=master_key,
+            progress=progress,
+        )
     protected_title = next(t for t in titles if t[0] % CLEAR_KEY_EVERY == 0)
     protected = await ingest(
-        engine, sources["cartoon"], media_root, video_id=protected_title[0],
+        engine,
+        sources["cartoon"],
+        media_root,
+        video_id=protected_title[0],
         episode_id=protected_title[1],
         options=IngestOptions(ladder="fixed", drm="clearkey", preset="veryfast"),
-        master_key=master_key, progress=progress,
-    )  # fmt: skip
+        master_key=master_key,
+        progress=progress,
+    )
     for title in titles[len(CLIPS) :]:
         if title == protected_title:
             continue

@@ -25,6 +25,18 @@ const config: CodegenConfig = {
         scalars: { ID: 'string', DateTime: 'string', JSON: 'unknown' },
       },
     },
+    // Every enum of the schema as a value too, for the vocabularies the app checks at run time.
+    // The client preset above writes only the enums its operations use, and ErrorCode (the
+    // words of `extensions.code`) is in no operation: the server lists it in the SDL for this.
+    'src/api/generated/enums.ts': {
+      plugins: ['typescript'],
+      config: {
+        onlyEnums: true,
+        enumsAsConst: true,
+        namingConvention: { enumValues: 'keep' },
+        useTypeImports: true,
+      },
+    },
   },
 };
 

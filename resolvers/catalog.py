@@ -10,13 +10,12 @@ from auth import maturity
 from core.errors import BadUserInput, NotFound
 from core.ids import parse_int_id
 from core.pagination import PageRequest
-from core.records import Episode, Page, Profile, Season, Video
+from core.records import Episode, Page, Profile, Season, Video, VideoType
 from datasources import catalog
 from resolvers.context import Context
 
 MAX_QUERY_LENGTH = 200
 ARTWORK_EXPERIMENT = "artwork"
-VIDEO_TYPES = ("MOVIE", "SERIES")
 
 
 @dataclass(frozen=True)
@@ -128,8 +127,8 @@ def video_values(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         values["title"] = values["title"].strip()
         if not 1 <= len(values["title"]) <= 300:
             raise BadUserInput("`title` must be 1 to 300 characters.")
-    if "type" in values and values["type"] not in VIDEO_TYPES:
-        raise BadUserInput("`type` must be MOVIE or SERIES.")
+    if "type" in values and values["type"] not in set(VideoType):
+        raise BadUserInput(f"`type` must be {' or '.join(VideoType)}.")
     if "rating" in values:
         level = maturity.RATING_LEVELS.get(values["rating"])
         if level is None:

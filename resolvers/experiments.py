@@ -65,8 +65,9 @@ async def get(ctx: Context, experiment_id: str) -> StoredExperiment:
 
 async def create(ctx: Context, document: dict[str, Any]) -> StoredExperiment:
     try:
-        experiment = codec.from_json({**document, "status": "DRAFT", "phase": 1,
-                                      "seed": model.new_seed()})  # fmt: skip
+        experiment = codec.from_json(
+            {**document, "status": "DRAFT", "phase": 1, "seed": model.new_seed()}
+        )
         model.validate(experiment, await _others(ctx, experiment.key))
     except Exception as error:
         raise _domain_errors(error) from None
@@ -211,8 +212,11 @@ def _observations(
 
 async def report_for(engine: Any, experiment: Experiment) -> ExperimentReport:
     # Forced (QA) profiles were not randomized: they stay out of the analysis.
-    rows = [r for r in await store.profile_rows(engine, experiment.key, experiment.phase)
-            if not r.forced]  # fmt: skip
+    rows = [
+        r
+        for r in await store.profile_rows(engine, experiment.key, experiment.phase)
+        if not r.forced
+    ]
     counts = {v.key: sum(1 for r in rows if r.variant == v.key) for v in experiment.variants}
     return analysis.analyze(experiment, _observations(rows, experiment), counts)
 

@@ -9,11 +9,11 @@ from auth import passwords
 from auth.roles import effective_roles
 from auth.sessions import Session
 from core.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
+from core.plans import Plan
 from core.records import Account, Profile
 from datasources import identity
 from resolvers.context import Context
 
-PLANS = ("BASIC", "STANDARD", "PREMIUM")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _SIGN_IN_FAILED = "Wrong email or password."
@@ -54,14 +54,14 @@ async def register(ctx: Context, email: str, password: str, country: str, plan: 
     country = country.strip().upper()
     if not _COUNTRY.match(country):
         raise BadUserInput("`country` must be a two-letter ISO 3166 code, like US.")
-    if plan not in PLANS:
-        raise BadUserInput(f"`plan` must be one of {', '.join(PLANS)}.")
+    if plan not in set(Plan):
+        raise BadUserInput(f"`plan` must be one of {', '.join(Plan)}.")
     account = await identity.create_account(
         ctx.engine,
         email=email,
         password_hash=await passwords.hash_password_async(password),
         country=country,
-        plan=plan,
+        plan=Plan(plan),
     )
     if account is None:
         raise Conflict("An account with this email already exists.")

@@ -11,10 +11,10 @@ from auth import maturity
 from core.errors import BadUserInput, NotFound
 from core.ids import parse_int_id
 from core.pagination import PageRequest
-from core.records import Episode, Page, Profile, Video
+from core.records import Episode, Page, Profile, Video, VideoType
 from core.viewing_records import (
-    COMPLETED_ABOVE,
     MOVIE,
+    EpisodeSlot,
     Progress,
     ProgressUpdate,
     TitleState,
@@ -23,8 +23,7 @@ from core.viewing_records import (
 from resolvers.catalog import visible_video
 from resolvers.context import Context
 from resolvers.personalization.homepage import signal_changed
-from viewing import recorder
-from viewing.rules import EpisodeSlot
+from viewing import recorder, rules
 
 CONTINUE_WATCHING_MAX = 20
 HISTORY_MAX = 500  # titles considered; older history is out of reach of the UI anyway
@@ -43,7 +42,7 @@ class WatchedTitle:
 
 
 async def episode_of(ctx: Context, video: Video, episode_id: str | None) -> Episode | None:
-    if video.type != "SERIES":
+    if video.type is not VideoType.SERIES:
         if episode_id is not None:
             raise BadUserInput("A movie has no episodes; leave out `episodeId`.")
         return None
@@ -56,8 +55,7 @@ async def episode_of(ctx: Context, video: Video, episode_id: str | None) -> Epis
 
 
 async def _slots(ctx: Context, video: Video) -> list[EpisodeSlot]:
-    seasons = await ctx.loaders.seasons.load(video.id)
-    return recorder.slots_of(await ctx.loaders.episodes.load_many([s.id for s in seasons]))
+    return await ctx.loaders.episode_slots.load(video.id)
 
 
 def _validated_numbers(position: float, duration: float, client_timestamp: datetime) -> datetime:
@@ -160,6 +158,30 @@ async def title_progress(ctx: Context, video: Video) -> TitleState | None:
     return await ctx.loaders.title_state.load((profile.id, video.id))
 
 
+def completed(record: Progress | TitleState) -> bool:
+    """A title's standing says so; an episode's (or movie's) progress by the viewing rules."""
+    if isinstance(record, TitleState):
+        return record.state is TitleStateKind.COMPLETED
+    return rules.is_completed(record.fraction)
+
+
+async def progress_episode(ctx: Context, record: Progress | TitleState) -> Episode | None:
+    """The episode progress is in (for a title's standing: the one it stands at), if any."""
+    if record.episode_id == MOVIE:
+        return None
+    return await ctx.loaders.episode.load(record.episode_id)
+
+
+async def up_next(ctx: Context, video: Video) -> Episode | None:
+    """The episode Play starts for the active profile (``viewing.rules.up_next``), if any."""
+    if video.type is not VideoType.SERIES:
+        return None
+    profile = ctx.viewer.profile
+    standing = await ctx.loaders.title_state.load((profile.id, video.id)) if profile else None
+    episode_id = rules.up_next(standing, await _slots(ctx, video))
+    return await ctx.loaders.episode.load(episode_id) if episode_id is not None else None
+
+
 async def episode_progress(ctx: Context, episode: Episode) -> Progress | None:
     profile = ctx.viewer.profile
     if profile is None:
@@ -173,6 +195,6 @@ async def resume_position(
     """Where playback should start: the newest position any device stored (0 if none, or done)."""
     key = (profile.id, video.id, episode.id if episode else MOVIE)
     progress = await ctx.loaders.progress.load(key)
-    if progress is None or progress.fraction > COMPLETED_ABOVE:
+    if progress is None or completed(progress):
         return 0.0
     return progress.position_seconds

@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
+from schema.errors import ErrorCode
 from schema.experiments.mutations import ExperimentsMutation
 from schema.experiments.queries import ExperimentsQuery
 from schema.identity.mutations import IdentityMutation
@@ -83,6 +84,7 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     return FlixSchema(
         query=Query,
         mutation=Mutation,
+        types=[ErrorCode],  # in no field's type, but the clients' vocabulary of error codes
         # Factories, not instances: each operation gets its own extension objects.
         extensions=[
             partial(MaxTokensLimiter, max_token_count=limits.max_tokens),

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import strawberry
 import structlog
 from graphql.error import GraphQLError
 
-from core.errors import FlixError, RateLimited
+from core.errors import ErrorCode, FlixError, RateLimited
+
+__all__ = ["ErrorCode", "classify"]
 
 log = structlog.get_logger("flix.graphql")
 
+# No field returns it: the schema lists it (build_schema's ``types``) so that clients
+# generate the vocabulary of ``extensions.code`` from the SDL like every other.
+strawberry.enum(
+    ErrorCode,
+    name="ErrorCode",
+    description="Every `extensions.code` an error can carry.",
+)
 
-def _with_code(error: GraphQLError, code: str, **more: Any) -> GraphQLError:
+
+def _with_code(error: GraphQLError, code: ErrorCode, **more: Any) -> GraphQLError:
     error.extensions = {**(error.extensions or {}), "code": code, **more}
     return error
 
@@ -29,7 +40,7 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         return _with_code(error, original.code)
     if original is None or isinstance(original, GraphQLError):
         # Parse, validation, limit and variable errors: the request itself is wrong.
-        return _with_code(error, "BAD_USER_INPUT")
+        return _with_code(error, ErrorCode.BAD_USER_INPUT)
     log.error(
         "unexpected error",
         request_id=request_id,
@@ -43,4 +54,4 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
         positions=error.positions,
         path=error.path,
     )
-    return _with_code(masked, "INTERNAL", requestId=request_id)
+    return _with_code(masked, ErrorCode.INTERNAL, requestId=request_id)

@@ -28,6 +28,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from auth.passwords import hash_password
+from core.maturity import ContentRating
+from core.plans import Plan
+from core.records import VideoType
 from datasources.movielens import (
     Movie,
     synthetic_description,
@@ -102,7 +105,7 @@ def movie_row(movie: Movie) -> Row:
     return {
         "external_id": movie.external_id,
         "title": movie.title,
-        "type": "MOVIE",
+        "type": VideoType.MOVIE,
         "release_year": movie.release_year,
         "duration_minutes": synthetic_duration(movie.movielens_id),
         "rating": rating,
@@ -149,8 +152,7 @@ def _check_unique(movies: Sequence[Movie]) -> None:
 class DemoSeries:
     slug: str
     title: str
-    rating: str
-    maturity_level: int
+    rating: ContentRating
     genres: tuple[str, ...]
     release_year: int
     description: str
@@ -163,13 +165,16 @@ class DemoSeries:
     def external_id(self) -> str:
         return f"demo:series:{self.slug}"
 
+    @property
+    def maturity_level(self) -> int:
+        return self.rating.level
+
 
 DEMO_SERIES = (
     DemoSeries(
         slug="pip-and-the-paper-boats",
         title="Pip and the Paper Boats",
-        rating="TV-Y",
-        maturity_level=1,
+        rating=ContentRating.TV_Y,
         genres=("Animation", "Children's"),
         release_year=2021,
         description="A curious duckling folds paper boats and sails them to new friends.",
@@ -194,8 +199,7 @@ DEMO_SERIES = (
     DemoSeries(
         slug="the-lighthouse-keepers",
         title="The Lighthouse Keepers",
-        rating="TV-PG",
-        maturity_level=2,
+        rating=ContentRating.TV_PG,
         genres=("Drama", "Comedy"),
         release_year=2019,
         description="Three generations of one family run the last manned lighthouse on the coast.",
@@ -223,8 +227,7 @@ DEMO_SERIES = (
     DemoSeries(
         slug="cold-harbour",
         title="Cold Harbour",
-        rating="TV-MA",
-        maturity_level=5,
+        rating=ContentRating.TV_MA,
         genres=("Crime", "Drama", "Thriller"),
         release_year=2023,
         description="A detective returns to the port town that buried her father's murder.",
@@ -271,7 +274,7 @@ async def _upsert_series_video(connection: AsyncConnection, series: DemoSeries) 
     row = {
         "external_id": series.external_id,
         "title": series.title,
-        "type": "SERIES",
+        "type": VideoType.SERIES,
         "release_year": series.release_year,
         "duration_minutes": None,  # a series has no single running time; episodes do
         "rating": series.rating,
@@ -326,7 +329,7 @@ class DemoAccount:
     roles: tuple[str, ...]
     profiles: tuple[DemoProfile, ...]
     country: str = "US"
-    plan: str = "PREMIUM"
+    plan: Plan = Plan.PREMIUM
 
 
 DEMO_ACCOUNTS = (

@@ -14,6 +14,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from core.errors import ErrorCode
 from resolvers.context import Context
 from schema.errors import classify
 from server.middleware import BodyTooLarge, error_body
@@ -35,7 +36,7 @@ class FlixGraphQL(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive))
         except HTTPException as error:  # unparsable body, wrong method: answer in GraphQL's shape
             response = JSONResponse(
-                error_body(error.reason, "BAD_USER_INPUT"), status_code=error.status_code
+                error_body(error.reason, ErrorCode.BAD_USER_INPUT), status_code=error.status_code
             )
         except BodyTooLarge:
             raise  # BodySizeLimit answers it
@@ -43,7 +44,7 @@ class FlixGraphQL(GraphQL[Context, None]):
             request_id = scope.get("state", {}).get("request_id", "-")
             log.exception("request failed before execution", request_id=request_id)
             message = f"Service unavailable. Quote request id {request_id} when reporting it."
-            response = JSONResponse(error_body(message, "INTERNAL"), status_code=503)
+            response = JSONResponse(error_body(message, ErrorCode.INTERNAL), status_code=503)
         await response(scope, receive, send)
 
     async def process_result(

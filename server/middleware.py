@@ -10,6 +10,8 @@ import structlog
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.errors import ErrorCode
+
 log = structlog.get_logger("flix.http")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -99,6 +101,6 @@ class BodySizeLimit:
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"Request body is larger than {self.max_bytes} bytes."
-        await JSONResponse(error_body(message, "BAD_USER_INPUT"), status_code=413)(
+        await JSONResponse(error_body(message, ErrorCode.BAD_USER_INPUT), status_code=413)(
             scope, receive, send
         )

@@ -11,36 +11,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.records import Episode
-from core.viewing_records import ProgressUpdate
+from core.viewing_records import EpisodeSlot, ProgressUpdate
+from datasources import catalog
 from datasources.events import EventLog, Stream, message_id
-from datasources.tables import episodes, seasons
 from datasources.viewing.store import ViewingStore
-from viewing.rules import EpisodeSlot, title_state_after
-
-
-def slots_of(by_season: Sequence[Sequence[Episode]]) -> list[EpisodeSlot]:
-    """Episodes in viewing order, from each season's episodes with the seasons in order."""
-    return [
-        EpisodeSlot(episode.id, float((episode.duration_minutes or 0) * 60))
-        for season_episodes in by_season
-        for episode in season_episodes
-    ]
-
-
-async def series_slots(engine: AsyncEngine, video_id: int) -> list[EpisodeSlot]:
-    query = (
-        select(episodes.c.id, episodes.c.duration_minutes)
-        .join(seasons, seasons.c.id == episodes.c.season_id)
-        .where(episodes.c.video_id == video_id)
-        .order_by(seasons.c.season_number, episodes.c.episode_number)
-    )
-    async with engine.connect() as connection:
-        rows = await connection.execute(query)
-        return [EpisodeSlot(row.id, float((row.duration_minutes or 0) * 60)) for row in rows]
+from viewing.rules import title_state_after
 
 
 def progress_event(update: ProgressUpdate, country: str) -> dict[str, Any]:
@@ -76,7 +53,11 @@ async def record(
     events: EventLog | None = None,
     country: str = "",
 ) -> bool:
-    """Store the update (last write wins); publish it if it changed anything."""
+    """Store the update (last write wins); publish it if it changed anything.
+
+    ``slots`` are the series' episodes in viewing order (``datasources.catalog.episode_slots``;
+    a request has them from its loader), empty for a movie.
+    """
     landed = await store.apply(update, title_state_after(update, slots))
     if landed and events is not None:
         payload = progress_event(update, country)
@@ -111,7 +92,10 @@ async def replay(
     since: datetime | None = None,
     from_sequence: int | None = None,
 ) -> int:
-    """Re-apply VIEWING events to the store; idempotent, since every write is last-write-wins."""
+    """Re-apply VIEWING events to the store; idempotent, since every write is last-write-wins.
+
+    Each series' episodes are read once per run, however many events it has.
+    """
     slots_by_series: dict[int, list[EpisodeSlot]] = {}
     applied = 0
     async for event in events.read(Stream.VIEWING, since=since, from_sequence=from_sequence):
@@ -121,7 +105,8 @@ async def replay(
             slots: list[EpisodeSlot] = []
             if update.episode_id:
                 if update.video_id not in slots_by_series:
-                    slots_by_series[update.video_id] = await series_slots(engine, update.video_id)
+                    found = await catalog.episode_slots(engine, [update.video_id])
+                    slots_by_series[update.video_id] = found.get(update.video_id, [])
                 slots = slots_by_series[update.video_id]
             await record(store, update, slots)
         elif payload.get("kind") == "hide":

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from core.viewing_records import (
     COMPLETED_ABOVE,
     MOVIE,
     STARTED_FROM,
+    EpisodeSlot,
     ProgressUpdate,
     TitleState,
     TitleStateKind,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class EpisodeSlot:
-    """An episode in viewing order (season, then episode number)."""
-
-    episode_id: int
-    duration_seconds: float
+__all__ = ["EpisodeSlot", "is_completed", "title_state_after", "up_next"]
 
 
 def _kind(fraction: float) -> TitleStateKind:
@@ -29,6 +23,11 @@ def _kind(fraction: float) -> TitleStateKind:
     if fraction >= STARTED_FROM:
         return TitleStateKind.IN_PROGRESS
     return TitleStateKind.NOT_STARTED
+
+
+def is_completed(fraction: float) -> bool:
+    """Whether watching this share of a movie or an episode finishes it."""
+    return _kind(fraction) is TitleStateKind.COMPLETED
 
 
 def title_state_after(update: ProgressUpdate, episodes: Sequence[EpisodeSlot]) -> TitleState:
@@ -61,3 +60,25 @@ def title_state_after(update: ProgressUpdate, episodes: Sequence[EpisodeSlot]) -
         client_timestamp=update.client_timestamp,
         device_id=update.device_id,
     )
+
+
+def up_next(standing: TitleState | None, episodes: Sequence[EpisodeSlot]) -> int | None:
+    """The episode of a series that Play starts for a profile, or None once it is finished.
+
+    That is where the title stands (``title_state_after`` has already moved it past a
+    finished episode), or the first episode when the profile has not started the series or
+    the episode it stood at has been removed since. A finished series has none (unless an
+    episode came out after the one it finished on); nor has a movie, having no episodes.
+    """
+    if not episodes:
+        return None
+    if standing is None:
+        return episodes[0].episode_id
+    order = [slot.episode_id for slot in episodes]
+    if standing.episode_id not in order:
+        return order[0]
+    if standing.state is TitleStateKind.COMPLETED:
+        # Finished: nothing, unless an episode has been added after the last one watched.
+        index = order.index(standing.episode_id) + 1
+        return order[index] if index < len(order) else None
+    return standing.episode_id

@@ -15,6 +15,8 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 
+from core.viewing_records import STARTED_FROM
+
 HALF_LIFE = timedelta(hours=24)
 EPOCH_LENGTH = timedelta(days=30)
 KEY_TTL = 2 * EPOCH_LENGTH
@@ -79,10 +81,10 @@ async def top(redis: Redis, country: str, limit: int, now: datetime | None = Non
 
 
 async def count_viewing_event(redis: Redis, payload: dict[str, Any]) -> None:
-    """The VIEWING consumer's handler: a heartbeat past 5% is a view."""
+    """The VIEWING consumer's handler: a heartbeat past STARTED_FROM (5%) is a view."""
     if payload.get("kind") != "progress":
         return
-    if payload["position_seconds"] < 0.05 * payload["duration_seconds"]:
+    if payload["position_seconds"] < STARTED_FROM * payload["duration_seconds"]:
         return
     await record_view(
         redis,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from core.pagination import PageRequest
 from core.records import Page, Video
+from core.thumbs import Thumbs
 from datasources.personalization import signals
 from resolvers.catalog import visible_video
 from resolvers.context import Context
 from resolvers.personalization.homepage import signal_changed
-
-RATINGS = {"THUMBS_UP": 1, "THUMBS_DOWN": -1, "NONE": 0}
 
 
 async def add(ctx: Context, video_id: str) -> Video:
@@ -28,10 +27,10 @@ async def remove(ctx: Context, video_id: str) -> Video:
     return video
 
 
-async def rate(ctx: Context, video_id: str, rating: str) -> Video:
+async def rate(ctx: Context, video_id: str, rating: Thumbs) -> Video:
     profile = ctx.viewer.require_profile()
     video = await visible_video(ctx, profile, video_id)
-    await signals.rate(ctx.engine, profile.id, video.id, RATINGS[rating])
+    await signals.rate(ctx.engine, profile.id, video.id, rating.score)
     await signal_changed(ctx)
     return video
 
@@ -57,7 +56,7 @@ async def in_my_list(ctx: Context, video: Video) -> bool:
     return profile is not None and await ctx.loaders.in_my_list.load((profile.id, video.id))
 
 
-async def my_rating(ctx: Context, video: Video) -> str:
+async def my_rating(ctx: Context, video: Video) -> Thumbs:
     profile = ctx.viewer.profile
     value = await ctx.loaders.rating.load((profile.id, video.id)) if profile else 0
-    return {1: "THUMBS_UP", -1: "THUMBS_DOWN"}.get(value, "NONE")
+    return Thumbs.of_score(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -29,10 +28,9 @@ def _progress_type() -> type[Progress]:
     return Progress
 
 
-@strawberry.enum
-class VideoType(Enum):
-    MOVIE = "MOVIE"
-    SERIES = "SERIES"
+# The catalog's own enum, exposed as it is rather than restated here.
+VideoType = records.VideoType
+strawberry.enum(VideoType, name="VideoType")
 
 
 @strawberry.type
@@ -110,6 +108,14 @@ class Video:
         found = await viewing.title_progress(info.context, self.record)
         return _progress_type().of(found) if found else None
 
+    @strawberry.field(
+        description="The episode Play starts for the active profile: the one under way, the one"
+        " after the last finished, or the first; null for a movie and a finished series."
+    )
+    async def up_next(self, info: Info) -> Episode | None:
+        found = await viewing.up_next(info.context, self.record)
+        return Episode.from_record(found) if found else None
+
     @field(roles=[], maturity=True, description="More like this, most similar first.")
     async def similar(self, info: Info, first: int = 12) -> list[Video]:
         return [
@@ -122,16 +128,14 @@ class Video:
 
     @strawberry.field(description="The active profile's thumbs: THUMBS_UP, THUMBS_DOWN or NONE.")
     async def my_rating(self, info: Info) -> RatingType:
-        from schema.personalization.types import Rating
-
-        return Rating(await my_list.my_rating(info.context, self.record))
+        return await my_list.my_rating(info.context, self.record)
 
     @classmethod
     def from_record(cls, video: records.Video) -> Video:
         return cls(
             id=strawberry.ID(str(video.id)),
             title=video.title,
-            type=VideoType(video.type),
+            type=video.type,
             release_year=video.release_year,
             duration_minutes=video.duration_minutes,
             rating=video.rating,

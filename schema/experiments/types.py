@@ -55,20 +55,32 @@ class Experiment:
         e = stored.experiment
         rules = e.targeting
         return cls(
-            id=strawberry.ID(str(stored.id)), key=e.key, name=e.name, hypothesis=e.hypothesis,
-            status=e.status.value, phase=e.phase, primary_metric=e.primary_metric,
-            guardrail_metrics=list(e.guardrail_metrics), allocation_percent=e.allocation_percent,
-            layer=e.layer, layer_start=e.layer_range.start, layer_end=e.layer_range.end,
-            variants=[Variant(key=v.key, weight=v.weight, config=JSON(dict(v.config)))
-                      for v in e.variants],
+            id=strawberry.ID(str(stored.id)),
+            key=e.key,
+            name=e.name,
+            hypothesis=e.hypothesis,
+            status=e.status.value,
+            phase=e.phase,
+            primary_metric=e.primary_metric,
+            guardrail_metrics=list(e.guardrail_metrics),
+            allocation_percent=e.allocation_percent,
+            layer=e.layer,
+            layer_start=e.layer_range.start,
+            layer_end=e.layer_range.end,
+            variants=[
+                Variant(key=v.key, weight=v.weight, config=JSON(dict(v.config))) for v in e.variants
+            ],
             targeting=Targeting(
-                countries=sorted(rules.countries), device_types=sorted(rules.device_types),
-                plans=sorted(rules.plans), kids=rules.kids,
+                countries=sorted(rules.countries),
+                device_types=sorted(rules.device_types),
+                plans=sorted(rules.plans),
+                kids=rules.kids,
                 min_account_age_days=rules.min_account_age_days,
                 max_account_age_days=rules.max_account_age_days,
             ),
-            started_at=e.started_at, stopped_at=e.stopped_at,
-        )  # fmt: skip
+            started_at=e.started_at,
+            stopped_at=e.stopped_at,
+        )
 
 
 @strawberry.type
@@ -80,8 +92,12 @@ class Assignment:
 
     @classmethod
     def of(cls, assigned: allocation.Assignment) -> Assignment:
-        return cls(experiment_key=assigned.experiment_key, phase=assigned.phase,
-                   variant=assigned.variant_key, forced=assigned.forced)  # fmt: skip
+        return cls(
+            experiment_key=assigned.experiment_key,
+            phase=assigned.phase,
+            variant=assigned.variant_key,
+            forced=assigned.forced,
+        )
 
 
 @strawberry.type
@@ -144,14 +160,20 @@ class ExperimentResults:
     def of(cls, report: ExperimentReport) -> ExperimentResults:
         srm = report.srm
         return cls(
-            experiment_key=report.experiment_key, phase=report.phase, alpha=report.alpha,
+            experiment_key=report.experiment_key,
+            phase=report.phase,
+            alpha=report.alpha,
             metrics=[MetricLift.of(result) for result in report.metrics],
             srm=SampleRatio(
-                chi2=srm.chi2, p_value=srm.p_value, flagged=srm.flagged,
-                counts=[VariantCount(variant=v, observed=srm.observed[v],
-                                     expected=srm.expected[v]) for v in srm.observed],
+                chi2=srm.chi2,
+                p_value=srm.p_value,
+                flagged=srm.flagged,
+                counts=[
+                    VariantCount(variant=v, observed=srm.observed[v], expected=srm.expected[v])
+                    for v in srm.observed
+                ],
             ),
-        )  # fmt: skip
+        )
 
 
 @strawberry.input
@@ -196,21 +218,31 @@ class ExperimentInput:
         """The fields given, in the stored document's shape (absent ones left out)."""
         doc: dict[str, Any] = {
             name: getattr(self, name)
-            for name in ("key", "name", "hypothesis", "primary_metric", "allocation_percent",
-                         "layer")
+            for name in (
+                "key",
+                "name",
+                "hypothesis",
+                "primary_metric",
+                "allocation_percent",
+                "layer",
+            )
             if getattr(self, name) is not None
-        }  # fmt: skip
+        }
         if self.guardrail_metrics is not None:
             doc["guardrail_metrics"] = list(self.guardrail_metrics)
         if self.layer_start is not None or self.layer_end is not None:
-            doc["layer_range"] = [self.layer_start or 0, 10_000 if self.layer_end is None
-                                  else self.layer_end]  # fmt: skip
+            doc["layer_range"] = [
+                self.layer_start or 0,
+                10_000 if self.layer_end is None else self.layer_end,
+            ]
         if self.variants is not None:
-            doc["variants"] = [{"key": v.key, "weight": v.weight, "config": v.config or {}}
-                               for v in self.variants]  # fmt: skip
+            doc["variants"] = [
+                {"key": v.key, "weight": v.weight, "config": v.config or {}} for v in self.variants
+            ]
         if self.targeting is not None:
-            doc["targeting"] = {k: v for k, v in dataclasses.asdict(self.targeting).items()
-                                if v is not None}  # fmt: skip
+            doc["targeting"] = {
+                k: v for k, v in dataclasses.asdict(self.targeting).items() if v is not None
+            }
         if self.forced_variants is not None:
             doc["forced_variants"] = {str(f.profile_id): f.variant for f in self.forced_variants}
         return doc

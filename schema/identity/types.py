@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from core import records
+from core.plans import Plan
 from resolvers import experiments, identity, profiles
 from schema.context import Info
 from schema.profiles.types import Profile
@@ -16,11 +16,9 @@ if TYPE_CHECKING:
     from schema.experiments.types import Assignment
 
 
-@strawberry.enum
-class Plan(Enum):
-    BASIC = "BASIC"
-    STANDARD = "STANDARD"
-    PREMIUM = "PREMIUM"
+strawberry.enum(
+    Plan, name="Plan", description=", ".join(f"{p} up to {p.max_height}p" for p in Plan) + "."
+)
 
 
 @strawberry.type
@@ -61,7 +59,7 @@ class Account:
             id=strawberry.ID(str(account.id)),
             email=account.email,
             country=account.country,
-            plan=Plan(account.plan),
+            plan=account.plan,
             record=account,
         )
 

@@ -23,4 +23,4 @@ class PersonalizationMutation:
 
     @mutation(roles=[], description="Thumbs up or down; NONE clears the rating.")
     async def rate_title(self, info: Info, video_id: strawberry.ID, rating: Rating) -> Video:
-        return Video.from_record(await my_list.rate(info.context, video_id, rating.value))
+        return Video.from_record(await my_list.rate(info.context, video_id, rating))

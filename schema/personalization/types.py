@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from core import records
+from core.thumbs import Thumbs
 from resolvers.personalization import homepage
 from schema.directives import field
 
@@ -15,14 +15,9 @@ if TYPE_CHECKING:
     from schema.catalog.types import Video
 
 
-@strawberry.enum
-class Rating(Enum):
-    THUMBS_UP = "THUMBS_UP"
-    THUMBS_DOWN = "THUMBS_DOWN"
-    NONE = "NONE"
-
-
-# The homepage's own enums, exposed as they are rather than restated here.
+# The domains' own enums, exposed as they are rather than restated here.
+Rating = Thumbs
+strawberry.enum(Rating, name="Rating")
 strawberry.enum(homepage.RowKind, name="RowKind")
 
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import strawberry
 
+from core.telemetry import PlaybackEventType
 from media.manifests import Track
 from resolvers import playback
-from resolvers.playback import events
 
 
 @strawberry.type
@@ -21,8 +21,13 @@ class Representation:
 
     @classmethod
     def of(cls, track: Track) -> Representation:
-        return cls(id=track.id, bandwidth=track.bandwidth, width=track.width,
-                   height=track.height, codecs=track.codecs)  # fmt: skip
+        return cls(
+            id=track.id,
+            bandwidth=track.bandwidth,
+            width=track.width,
+            height=track.height,
+            codecs=track.codecs,
+        )
 
 
 @strawberry.type
@@ -82,14 +87,19 @@ class Playback:
             if found.drm_key_system and found.drm_license_url
             else None,
             thumbnails=Thumbnails(
-                url=tiles.url, tile_urls=tiles.tile_urls, interval=tiles.interval,
-                width=tiles.width, height=tiles.height, columns=tiles.columns, rows=tiles.rows,
+                url=tiles.url,
+                tile_urls=tiles.tile_urls,
+                interval=tiles.interval,
+                width=tiles.width,
+                height=tiles.height,
+                columns=tiles.columns,
+                rows=tiles.rows,
             )
             if tiles
             else None,
             video_id=strawberry.ID(str(found.video_id)),
             episode_id=strawberry.ID(str(found.episode_id)) if found.episode_id else None,
-        )  # fmt: skip
+        )
 
 
 @strawberry.input
@@ -103,12 +113,12 @@ class DeviceInput:
     )
 
 
-strawberry.enum(events.PlaybackEventType, name="PlaybackEventType")
+strawberry.enum(PlaybackEventType, name="PlaybackEventType")
 
 
 @strawberry.input
 class PlaybackEventInput:
-    type: events.PlaybackEventType
+    type: PlaybackEventType
     video_id: strawberry.ID
     episode_id: strawberry.ID | None = None
     at: datetime

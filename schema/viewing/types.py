@@ -6,33 +6,44 @@ from datetime import datetime
 
 import strawberry
 
-from core.viewing_records import COMPLETED_ABOVE, TitleState, TitleStateKind
+from core.viewing_records import COMPLETED_ABOVE, TitleState
 from core.viewing_records import Progress as ProgressRecord
 from resolvers import viewing
 from schema.catalog.types import Episode, Video
+from schema.context import Info
 
 
-@strawberry.type
+@strawberry.type(
+    description="Progress in an episode or a movie; on Video, the title's standing as a whole."
+)
 class Progress:
     position_seconds: float
     duration_seconds: float
     percent_complete: float
-    completed: bool
+    completed: bool = strawberry.field(
+        description=f"More than {COMPLETED_ABOVE:.0%} watched; on Video, a series counts once"
+        " its last episode does."
+    )
     updated_at: datetime
+    record: strawberry.Private[ProgressRecord | TitleState]
+
+    @strawberry.field(
+        description="The episode this is progress in; on Video, the one the series stands at"
+        " (after a finished episode, the next one at 0:00). Null for a movie."
+    )
+    async def episode(self, info: Info) -> Episode | None:
+        found = await viewing.progress_episode(info.context, self.record)
+        return Episode.from_record(found) if found else None
 
     @classmethod
     def of(cls, record: ProgressRecord | TitleState) -> Progress:
-        completed = (
-            record.state is TitleStateKind.COMPLETED
-            if isinstance(record, TitleState)
-            else record.fraction > COMPLETED_ABOVE
-        )
         return cls(
             position_seconds=record.position_seconds,
             duration_seconds=record.duration_seconds,
             percent_complete=round(record.fraction * 100, 2),
-            completed=completed,
+            completed=viewing.completed(record),
             updated_at=record.client_timestamp,
+            record=record,
         )
 
 
@@ -55,7 +66,7 @@ class ContinueWatchingItem:
             position_seconds=state.position_seconds,
             duration_seconds=state.duration_seconds,
             percent_complete=round(state.fraction * 100, 2),
-            completed=state.state is TitleStateKind.COMPLETED,
+            completed=viewing.completed(state),
             updated_at=state.client_timestamp,
         )
 

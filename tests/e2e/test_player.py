@@ -64,9 +64,16 @@ def _make_clip(target: Path, seconds: int) -> Path:
 def _ingest(server: Server, clip: Path, video_id: str, *extra: str) -> None:
     # The fixed ladder and a fast preset: these tests are about the player, not the encoder.
     done = server.flix(
-        "ingest", str(clip), "--video-id", video_id, "--ladder", "fixed",
-        "--preset", "ultrafast", *extra,
-    )  # fmt: skip
+        "ingest",
+        str(clip),
+        "--video-id",
+        video_id,
+        "--ladder",
+        "fixed",
+        "--preset",
+        "ultrafast",
+        *extra,
+    )
     assert done.returncode == 0, (
         f"flix ingest failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     )

@@ -22,8 +22,9 @@ T0 = datetime(2026, 5, 1, tzinfo=UTC)
 def test_increments_per_event_kind() -> None:
     assert playback_increments({"type": "START"}) == {"starts": 1}
     assert playback_increments({"type": "FIRST_FRAME", "duration_ms": 300}) == {
-        "first_frame_ms_total": 300.0, "first_frames": 1
-    }  # fmt: skip
+        "first_frame_ms_total": 300.0,
+        "first_frames": 1,
+    }
     assert playback_increments({"type": "REBUFFER_END", "duration_ms": 1500}) == {
         "rebuffer_seconds": 1.5
     }
@@ -48,9 +49,14 @@ async def test_events_count_only_after_the_exposure(clean_database: str) -> None
         await on_playback_event(engine, {"type": "START", "profile_id": str(profile), "at": at})
     await on_viewing_event(
         engine,
-        {"kind": "progress", "profile_id": str(profile), "client_timestamp": after,
-         "position_seconds": 99, "duration_seconds": 100},
-    )  # fmt: skip
+        {
+            "kind": "progress",
+            "profile_id": str(profile),
+            "client_timestamp": after,
+            "position_seconds": 99,
+            "duration_seconds": 100,
+        },
+    )
     async with engine.connect() as connection:
         row = (await connection.execute(select(experiment_profiles))).one()
     await engine.dispose()

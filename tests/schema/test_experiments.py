@@ -134,8 +134,10 @@ def test_treatment_reaches_only_its_variant_and_exposure_is_logged_once(
         {"experimentKey": "homepage_rows", "variant": "charts-first", "forced": True}
     ]
     # Each client here is its own app instance with its own streams.
-    for api, profile, variant in ((treated, treated_profile, "charts-first"),
-                                  (control, control_profile, "control")):  # fmt: skip
+    for api, profile, variant in (
+        (treated, treated_profile, "charts-first"),
+        (control, control_profile, "control"),
+    ):
         exposures = [event.payload for event in _events(api, Stream.EXPOSURE)]
         assert [(e["profile_id"], e["variant"]) for e in exposures] == [(profile, variant)]
 
@@ -181,8 +183,9 @@ def test_results_report_every_metric_and_the_sample_ratio(
         id=experiment,
     )["experimentResults"]
     assert {m["metric"] for m in results["metrics"]} == {
-        "streaming_starts_per_profile", "rebuffer_ratio"
-    }  # fmt: skip
+        "streaming_starts_per_profile",
+        "rebuffer_ratio",
+    }
     assert results["srm"]["flagged"] is False
 
 
@@ -194,10 +197,18 @@ def test_report_command_prints_the_table_and_writes_the_plot(
     admin.data(START, id=experiment)
     rng = random.Random(7)
     rows = [
-        ("rows", 1, uuid.uuid4(), variant, rng.randint(0, 6 + (variant == "charts-first")),
-         rng.random() * 3600, rng.random() * 600)
-        for variant in ("control", "charts-first") for _ in range(300)
-    ]  # fmt: skip
+        (
+            "rows",
+            1,
+            uuid.uuid4(),
+            variant,
+            rng.randint(0, 6 + (variant == "charts-first")),
+            rng.random() * 3600,
+            rng.random() * 600,
+        )
+        for variant in ("control", "charts-first")
+        for _ in range(300)
+    ]
 
     async def insert() -> None:
         connection = await asyncpg.connect(clean_database.replace("+asyncpg", "", 1))
@@ -211,9 +222,10 @@ def test_report_command_prints_the_table_and_writes_the_plot(
     asyncio.run(insert())
     plot = tmp_path / "lifts.png"
     result = CliRunner().invoke(
-        cli, ["experiments", "report", "rows", "--plot", str(plot)],
+        cli,
+        ["experiments", "report", "rows", "--plot", str(plot)],
         env={"FLIX_DATABASE_URL": clean_database, "COLUMNS": "220"},
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     assert "streaming_starts_per_profile" in result.output and "sample ratio" in result.output
     assert plot.read_bytes().startswith(b"\x89PNG")

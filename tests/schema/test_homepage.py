@@ -35,9 +35,12 @@ def _trend(views: dict[int, int], country: str = "US") -> None:
         for video_id, count in views.items():
             for _ in range(count):
                 await trending.record_view(
-                    redis, profile_id=uuid.uuid4(), video_id=video_id, country=country,
+                    redis,
+                    profile_id=uuid.uuid4(),
+                    video_id=video_id,
+                    country=country,
                     at=datetime.now(UTC),
-                )  # fmt: skip
+                )
         await redis.aclose()
 
     asyncio.run(record())
@@ -73,9 +76,14 @@ def test_every_row_kind_in_order(watched: Api) -> None:
     kinds = _kinds(page)
     assert kinds[0] == "CONTINUE_WATCHING"
     assert set(kinds) == {
-        "CONTINUE_WATCHING", "TRENDING", "TOP_GENRE", "BECAUSE_YOU_WATCHED", "MY_LIST",
-        "NEW_RELEASES", "TOP_10",
-    }  # fmt: skip
+        "CONTINUE_WATCHING",
+        "TRENDING",
+        "TOP_GENRE",
+        "BECAUSE_YOU_WATCHED",
+        "MY_LIST",
+        "NEW_RELEASES",
+        "TOP_10",
+    }
     assert page["rows"][0]["items"][0]["title"] == "Twelve Monkeys"
     trending_row = next(row for row in page["rows"] if row["kind"] == "TRENDING")
     # Babe trends most, but My List and the Top 10 (which claim first) already show it twice.

@@ -230,21 +230,108 @@ def test_qoe_events_become_prometheus_metrics(viewer: Api, catalog: dict[str, in
     now = datetime.now(UTC).isoformat()
     video = str(catalog["Babe"])
     before = viewer.client.get("/metrics").text
-    viewer.data(report, events=[
-        {"type": "START", "videoId": video, "at": now},
-        {"type": "FIRST_FRAME", "videoId": video, "at": now, "durationMs": 420},
-        {"type": "REBUFFER_START", "videoId": video, "at": now},
-        {"type": "BITRATE_SWITCH", "videoId": video, "at": now, "bitrateKbps": 2350},
-        {"type": "ERROR", "videoId": video, "at": now, "errorCode": "6007"},
-    ])  # fmt: skip
+    viewer.data(
+        report,
+        events=[
+            {"type": "START", "videoId": video, "at": now},
+            {"type": "FIRST_FRAME", "videoId": video, "at": now, "durationMs": 420},
+            {"type": "REBUFFER_START", "videoId": video, "at": now},
+            {"type": "BITRATE_SWITCH", "videoId": video, "at": now, "bitrateKbps": 2350},
+            {"type": "ERROR", "videoId": video, "at": now, "errorCode": "6007"},
+        ],
+    )
     after = viewer.client.get("/metrics").text
 
     def value(text: str, sample: str) -> float:
         lines = [line for line in text.splitlines() if line.startswith(sample + " ")]
         return float(lines[0].split()[-1]) if lines else 0.0
 
-    for sample in ('flix_streaming_starts_total{country="US"}',
-                   'flix_buffer_events_total{country="US"}',
-                   'flix_playback_errors_total{code="6007"}', "flix_bitrate_kbps_count",
-                   "flix_time_to_first_frame_seconds_count"):  # fmt: skip
+    for sample in (
+        'flix_streaming_starts_total{country="US"}',
+        'flix_buffer_events_total{country="US"}',
+        'flix_playback_errors_total{code="6007"}',
+        "flix_bitrate_kbps_count",
+        "flix_time_to_first_frame_seconds_count",
+    ):
         assert value(after, sample) == value(before, sample) + 1, sample
+
+
+UP_NEXT = """query($id: ID!) { video(id: $id) { upNext { id title }
+  progress { positionSeconds completed episode { id title } } } }"""
+
+
+def _episode_ids(api: Api, series: int) -> list[str]:
+    seasons = api.data(EPISODES, id=str(series))["video"]["seasons"]
+    return [episode["id"] for season in seasons for episode in season["episodes"]]
+
+
+def _up_next(api: Api, video: int) -> tuple[str | None, dict[str, Any] | None]:
+    found = api.data(UP_NEXT, id=str(video))["video"]
+    return (found["upNext"] or {}).get("title"), found["progress"]
+
+
+def test_up_next_and_the_standing_episode_follow_the_viewing_rules(
+    viewer: Api, catalog: dict[str, int]
+) -> None:
+    series = catalog["Harbour Nights"]
+    ids = _episode_ids(viewer, series)
+    assert _up_next(viewer, series) == ("S1E1", None)  # not started: the first episode
+    assert _up_next(viewer, catalog["Babe"]) == (None, None)  # a movie has none
+
+    sent = viewer.data(
+        """mutation($input: ProgressInput!) { updateProgress(input: $input) {
+          positionSeconds episode { id } } }""",
+        input={
+            "videoId": str(series),
+            "episodeId": ids[1],
+            "positionSeconds": 600,
+            "durationSeconds": 2700,
+            "clientTimestamp": _at(1),
+            "deviceId": "tv-1",
+        },
+    )["updateProgress"]
+    assert sent == {"positionSeconds": 600, "episode": {"id": ids[1]}}
+    assert _up_next(viewer, series) == (
+        "S1E2",
+        {"positionSeconds": 600, "completed": False, "episode": {"id": ids[1], "title": "S1E2"}},
+    )
+
+    ok(viewer, series, 2600, at=2, episodeId=ids[2], duration=2700)  # 96%: S1E3 is finished
+    assert _up_next(viewer, series) == (
+        "S2E1",
+        {"positionSeconds": 0, "completed": False, "episode": {"id": ids[3], "title": "S2E1"}},
+    )
+
+    ok(viewer, series, 2690, at=3, episodeId=ids[5], duration=2700)  # the last episode
+    title, standing = _up_next(viewer, series)
+    assert title is None and standing is not None
+    assert standing["completed"] is True and standing["episode"]["id"] == ids[5]
+
+    ok(viewer, catalog["Babe"], 3000, at=4)
+    assert _up_next(viewer, catalog["Babe"]) == (
+        None,
+        {"positionSeconds": 3000, "completed": False, "episode": None},
+    )
+
+
+def test_episode_slots_are_read_once_per_request(
+    viewer: Api, catalog: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datasources import catalog as catalog_store
+
+    calls: list[list[int]] = []
+    real = catalog_store.episode_slots
+
+    async def counted(engine: Any, video_ids: Any) -> Any:
+        calls.append(list(video_ids))
+        return await real(engine, video_ids)
+
+    monkeypatch.setattr(catalog_store, "episode_slots", counted)
+    series = str(catalog["Harbour Nights"])
+    both = viewer.data(
+        "query($id: ID!) { a: video(id: $id) { upNext { id } }"
+        " b: video(id: $id) { upNext { id } } }",
+        id=series,
+    )
+    assert both["a"] == both["b"] and both["a"]["upNext"] is not None
+    assert calls == [[int(series)]]

@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 from typer.testing import CliRunner
 
+from datasources import catalog as catalog_store
 from datasources.events import Event, Stream
 from server.cli import app as cli
 from server.settings import Settings
 from tests.brokers import interruptible_broker
 from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL, REDIS_URL, Api
-from tests.schema.test_progress import CONTINUE, ok
+from tests.schema.test_progress import CONTINUE, EPISODES, ok
 from tests.viewing_stores import CLI_ENV, wipe_viewing
 
 HISTORY = "{ viewingHistory(first: 50) { edges { node { video { title } positionSeconds } } } }"
@@ -88,6 +90,43 @@ def test_replay_rebuilds_continue_watching_idempotently(
         assert (api.data(CONTINUE), api.data(HISTORY)) == before
     partial = CliRunner().invoke(cli, ["events", "replay", "--from-seq", "4"], env=env)
     assert partial.exit_code == 0 and "replayed 2 events" in partial.output
+
+
+def test_replay_reads_each_series_episodes_once(
+    api: Api, catalog: dict[str, int], clean_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _viewer(api)
+    series = catalog["Harbour Nights"]
+    seasons = api.data(EPISODES, id=str(series))["video"]["seasons"]
+    ids = [episode["id"] for season in seasons for episode in season["episodes"]]
+    for at, (episode, position) in enumerate([(0, 600), (2, 2650), (3, 100), (3, 900)]):
+        ok(api, series, position, at=at, episodeId=ids[episode], duration=2700)
+    ok(api, catalog["Babe"], 3000, at=9)
+    before = api.data(CONTINUE)
+    wipe_viewing(clean_database)
+
+    calls: list[list[int]] = []
+    real = catalog_store.episode_slots
+
+    async def counted(engine: Any, video_ids: Any) -> Any:
+        calls.append(list(video_ids))
+        return await real(engine, video_ids)
+
+    monkeypatch.setattr(catalog_store, "episode_slots", counted)
+    events = api.client.app.state.stores.events  # type: ignore[attr-defined]
+    env = {
+        "FLIX_DATABASE_URL": clean_database,
+        "FLIX_REDIS_URL": REDIS_URL,
+        "FLIX_EVENT_LOG": events.broker,
+        "FLIX_NATS_URL": NATS_URL,
+        "FLIX_KAFKA_BOOTSTRAP": KAFKA_BOOTSTRAP,
+        "FLIX_EVENTS_PREFIX": events.prefix,
+        **CLI_ENV,
+    }
+    result = CliRunner().invoke(cli, ["events", "replay", "--stream", "VIEWING"], env=env)
+    assert result.exit_code == 0, result.output
+    assert calls == [[series]]  # four heartbeats of one series, one read; none for the movie
+    assert api.data(CONTINUE) == before
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:

@@ -39,8 +39,9 @@ def _ingest(database_url: str, clip: Path, media_root: Path, video_id: int, drm:
     async def run() -> None:
         engine = create_async_engine(database_url)
         options = IngestOptions(preset=FAST.preset, segment_seconds=2, drm=drm)  # type: ignore[arg-type]
-        await ingest(engine, clip, media_root, video_id=video_id, options=options,
-                     master_key=MASTER_KEY)  # fmt: skip
+        await ingest(
+            engine, clip, media_root, video_id=video_id, options=options, master_key=MASTER_KEY
+        )
         await engine.dispose()
 
     asyncio.run(run())
@@ -96,17 +97,33 @@ def test_device_cap_filters_the_renditions(player: tuple[Api, dict[str, int]]) -
 
 def _manifest(*heights: int) -> AssetManifest:
     def track(height: int) -> Track:
-        return Track(id=f"{height}p", codecs="avc1.64001f", bandwidth=height * 5000,
-                     average_bandwidth=height * 4000, timescale=1000, start=0, durations=(4000,),
-                     init="i.mp4", media="s.m4s", playlist="p.m3u8", width=height * 16 // 9,
-                     height=height)  # fmt: skip
+        return Track(
+            id=f"{height}p",
+            codecs="avc1.64001f",
+            bandwidth=height * 5000,
+            average_bandwidth=height * 4000,
+            timescale=1000,
+            start=0,
+            durations=(4000,),
+            init="i.mp4",
+            media="s.m4s",
+            playlist="p.m3u8",
+            width=height * 16 // 9,
+            height=height,
+        )
 
-    return AssetManifest(duration=4, segment_seconds=4, video=tuple(track(h) for h in heights),
-                         audio=None, key_id=None)  # fmt: skip
+    return AssetManifest(
+        duration=4,
+        segment_seconds=4,
+        video=tuple(track(h) for h in heights),
+        audio=None,
+        key_id=None,
+    )
 
 
-@pytest.mark.parametrize(("plan", "tallest"), [("BASIC", 720), ("STANDARD", 1080),
-                                               ("PREMIUM", 2160)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("plan", "tallest"), [("BASIC", 720), ("STANDARD", 1080), ("PREMIUM", 2160)]
+)
 def test_plans_cap_the_resolution(plan: str, tallest: int) -> None:
     ladder = _manifest(2160, 1080, 720, 480)
     heights = [t.height for t in _playable(ladder, _cap(plan, Device()), Device())]

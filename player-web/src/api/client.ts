@@ -2,25 +2,17 @@
 // Every document is generated (`graphql()` in queries.ts and the player), so its variables
 // and result are typed from ../schema.graphql.
 
+import { ErrorCode as ApiErrorCode } from './generated/enums';
 import type { TypedDocumentString } from './generated/graphql';
 
-// The API's error codes (`extensions.code`). Error extensions are not part of the SDL, so
-// this is the one vocabulary codegen cannot bring; it is ../shared/API.md's list.
-const API_CODES = [
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'BAD_USER_INPUT',
-  'CONFLICT',
-  'PROFILE_REQUIRED',
-  'RATE_LIMITED',
-  'INTERNAL',
-] as const;
+// The API's error codes (`extensions.code`) are the SDL's ErrorCode enum, generated with the
+// rest. NETWORK is not from the API: the request never got an answer.
+export type ErrorCode = ApiErrorCode | 'NETWORK';
 
-// NETWORK is not from the API: the request never got an answer.
-export type ErrorCode = (typeof API_CODES)[number] | 'NETWORK';
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ApiErrorCode));
 
-const KNOWN_CODES: ReadonlySet<string> = new Set(API_CODES);
+// Worth trying again later, unchanged.
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'INTERNAL', 'RATE_LIMITED', 'TIMEOUT', 'UNAVAILABLE']);
 
 interface WireError {
   message?: string;
@@ -49,7 +41,7 @@ export class ApiError extends Error {
 
   /** Worth trying again later: the request may succeed without changing it. */
   get transient(): boolean {
-    return this.code === 'NETWORK' || this.code === 'INTERNAL' || this.code === 'RATE_LIMITED';
+    return TRANSIENT.has(this.code);
   }
 }
 

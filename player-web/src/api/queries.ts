@@ -74,6 +74,7 @@ graphql(`
       positionSeconds
       durationSeconds
       percentComplete
+      completed
     }
   }
 `);
@@ -242,6 +243,7 @@ const HERO_DETAILS = graphql(`
         positionSeconds
         durationSeconds
         percentComplete
+        completed
       }
       seasons {
         id
@@ -316,6 +318,10 @@ const TITLE = graphql(`
         positionSeconds
         durationSeconds
         percentComplete
+        completed
+      }
+      upNext {
+        id
       }
       seasons {
         id

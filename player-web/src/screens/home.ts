@@ -116,7 +116,7 @@ function hero(video: VideoCard): HTMLElement {
         detail.genres.slice(0, 3).join(' · '),
       ].filter(Boolean);
       for (const fact of facts) meta.appendChild(h('span', null, fact));
-      if (detail.progress && detail.progress.percentComplete > 0 && detail.progress.percentComplete < 98) {
+      if (detail.progress && detail.progress.positionSeconds > 0 && !detail.progress.completed) {
         playLabel.textContent = 'Resume';
       }
     })

@@ -35,17 +35,10 @@ export const titleScreen: ScreenFactory = async ({ main, params }) => {
   return { destroy: stopKeys };
 };
 
-/** The episode Play should start: the one under way, else the one after the last finished. */
+/** The episode Play starts: the server's `upNext`, or the first again once the series is finished. */
 export function nextUp(video: VideoDetail): Episode | null {
   const episodes = video.seasons.flatMap((season) => season.episodes);
-  let lastWatched = -1;
-  episodes.forEach((episode, index) => {
-    if (episode.progress && episode.progress.positionSeconds > 0) lastWatched = index;
-  });
-  if (lastWatched < 0) return episodes[0] ?? null;
-  const last = episodes[lastWatched];
-  if (last?.progress && last.progress.percentComplete < 95) return last;
-  return episodes[lastWatched + 1] ?? last ?? null;
+  return episodes.find((episode) => episode.id === video.upNext?.id) ?? episodes[0] ?? null;
 }
 
 export function watchHref(videoId: string, episodeId?: string | null): string {
@@ -61,7 +54,7 @@ function timeLeft(position: number, duration: number): string {
 function titleHero(video: VideoDetail): HTMLElement {
   const episode = video.type === 'SERIES' ? nextUp(video) : null;
   const progress = episode ? episode.progress : video.progress;
-  const started = Boolean(progress && progress.positionSeconds > 0 && progress.percentComplete < 98);
+  const started = Boolean(progress && progress.positionSeconds > 0 && !progress.completed);
   const playText = started ? 'Resume' : 'Play';
   const playDetail = episode ? `S${seasonOf(video, episode)}:E${episode.episodeNumber}` : '';
   const play = h(

@@ -33,6 +33,12 @@ export function describeError(error: unknown): string {
         ? `Too many attempts. Please wait ${formatWait(wait)} and try again.`
         : 'Too many attempts. Please wait a moment and try again.';
     }
+    case 'QUERY_TOO_COMPLEX':
+      return 'That asked for too much at once. Please try again with less.';
+    case 'TIMEOUT':
+      return 'Flix took too long to answer. Please try again.';
+    case 'UNAVAILABLE':
+      return 'Part of Flix is unavailable right now. Please try again in a moment.';
     case 'INTERNAL':
       return error.requestId
         ? `Something went wrong on our side. If it keeps happening, quote request id ${error.requestId}.`

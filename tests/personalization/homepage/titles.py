@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.records import Video
+from core.records import Video, VideoType
 
 
 def video(
@@ -15,7 +15,7 @@ def video(
     return Video(
         id=video_id,
         title=f"Title {video_id}",
-        type="MOVIE",
+        type=VideoType.MOVIE,
         release_year=year,
         duration_minutes=90,
         rating="G",

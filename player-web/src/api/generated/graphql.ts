@@ -27,6 +27,7 @@ export type PageSource =
   | 'LAST_GOOD'
   | 'PERSONALIZED';
 
+/** BASIC up to 720p, STANDARD up to 1080p, PREMIUM up to 2160p. */
 export type Plan =
   | 'BASIC'
   | 'PREMIUM'
@@ -105,7 +106,7 @@ export type CardPartsFragment = { id: string, title: string, posterUrl: string |
 
 export type CardFactsPartsFragment = { releaseYear: number | null, genres: Array<string>, type: VideoType, id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string };
 
-export type EpisodePartsFragment = { id: string, episodeNumber: number, title: string, description: string, durationMinutes: number | null, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number } | null };
+export type EpisodePartsFragment = { id: string, episodeNumber: number, title: string, description: string, durationMinutes: number | null, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number, completed: boolean } | null };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -174,7 +175,7 @@ export type HeroDetailsQueryVariables = Exact<{
 }>;
 
 
-export type HeroDetailsQuery = { video: { type: VideoType, releaseYear: number | null, durationMinutes: number | null, genres: Array<string>, description: string, inMyList: boolean, myRating: Rating, id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number } | null, seasons: Array<{ id: string, seasonNumber: number, title: string, episodes: Array<{ id: string }> }> } | null };
+export type HeroDetailsQuery = { video: { type: VideoType, releaseYear: number | null, durationMinutes: number | null, genres: Array<string>, description: string, inMyList: boolean, myRating: Rating, id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number, completed: boolean } | null, seasons: Array<{ id: string, seasonNumber: number, title: string, episodes: Array<{ id: string }> }> } | null };
 
 export type SearchQueryVariables = Exact<{
   q: string;
@@ -196,7 +197,7 @@ export type TitleQueryVariables = Exact<{
 }>;
 
 
-export type TitleQuery = { video: { type: VideoType, releaseYear: number | null, durationMinutes: number | null, genres: Array<string>, description: string, inMyList: boolean, myRating: Rating, id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number } | null, seasons: Array<{ id: string, seasonNumber: number, title: string, episodes: Array<{ id: string, episodeNumber: number, title: string, description: string, durationMinutes: number | null, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number } | null }> }>, similar: Array<{ releaseYear: number | null, genres: Array<string>, type: VideoType, id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string }> } | null };
+export type TitleQuery = { video: { type: VideoType, releaseYear: number | null, durationMinutes: number | null, genres: Array<string>, description: string, inMyList: boolean, myRating: Rating, id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number, completed: boolean } | null, upNext: { id: string } | null, seasons: Array<{ id: string, seasonNumber: number, title: string, episodes: Array<{ id: string, episodeNumber: number, title: string, description: string, durationMinutes: number | null, progress: { positionSeconds: number, durationSeconds: number, percentComplete: number, completed: boolean } | null }> }>, similar: Array<{ releaseYear: number | null, genres: Array<string>, type: VideoType, id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string }> } | null };
 
 export type AddToMyListMutationVariables = Exact<{
   id: string;
@@ -328,6 +329,7 @@ export const EpisodePartsFragmentDoc = new TypedDocumentString(`
     positionSeconds
     durationSeconds
     percentComplete
+    completed
   }
 }
     `, {"fragmentName":"EpisodeParts"}) as unknown as TypedDocumentString<EpisodePartsFragment, unknown>;
@@ -524,6 +526,7 @@ export const HeroDetailsDocument = new TypedDocumentString(`
       positionSeconds
       durationSeconds
       percentComplete
+      completed
     }
     seasons {
       id
@@ -616,6 +619,10 @@ export const TitleDocument = new TypedDocumentString(`
       positionSeconds
       durationSeconds
       percentComplete
+      completed
+    }
+    upNext {
+      id
     }
     seasons {
       id
@@ -654,6 +661,7 @@ fragment EpisodeParts on Episode {
     positionSeconds
     durationSeconds
     percentComplete
+    completed
   }
 }`) as unknown as TypedDocumentString<TitleQuery, TitleQueryVariables>;
 export const AddToMyListDocument = new TypedDocumentString(`
