@@ -6,8 +6,9 @@ AES-256-GCM under the master key from settings, bound to its key id so that a se
 cannot be moved to another title's row. The license is the W3C Clear Key JSON format that
 browsers' ``org.w3.clearkey`` key system speaks.
 
-Who may receive a license (signed in, a profile selected, maturity allowed) is the
-caller's check: :func:`clearkey_license` only hands out the key of the title it is given.
+All of it is pure: the license use case (``resolvers/playback/license.py``) checks who may
+receive a key (signed in, a profile selected, maturity allowed), loads the sealed key and
+answers with :func:`license_response`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,8 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.errors import BadUserInput, NotFound
-from datasources.media.assets import sealed_key
+from core.errors import BadUserInput
 
 KEY_SYSTEM = "org.w3.clearkey"
 # DASH-IF's identifier for Clear Key, and the W3C "common" PSSH system Clear Key reads.
@@ -107,29 +106,15 @@ def license_response(keys: Sequence[ContentKey]) -> dict[str, Any]:
     }
 
 
-async def clearkey_license(
-    engine: AsyncEngine,
-    master_key: bytes,
-    video_id: int,
-    episode_id: int | None,
-    kids: Sequence[str],
-) -> dict[str, Any]:
-    """The Clear Key license for the title's key, if ``kids`` asks for it.
-
-    ``kids`` are base64url key ids, as in the browser's request. NotFound when the title
-    has no ready Clear Key asset or its key was not asked for: a client learns nothing
-    about other titles' keys from the answer.
-    """
+def requested_key_ids(kids: Sequence[str]) -> set[bytes]:
+    """The key ids a license request names, decoded from base64url."""
     requested = set()
     for kid in kids:
         try:
             requested.add(b64decode(kid))
         except (ValueError, binascii.Error):
             raise BadUserInput(f"{kid!r} is not a base64url key id") from None
-    stored = await sealed_key(engine, video_id, episode_id)
-    if stored is None or stored.key_id.bytes not in requested:
-        raise NotFound("no key for this title")
-    return license_response([unseal(master_key, stored.key_id.bytes, stored.encrypted_key)])
+    return requested
 
 
 def pssh_box(kids: Sequence[bytes]) -> bytes:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,10 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from datasources.events import Event, Stream
-from datasources.personalization import trending
-from datasources.stores import Stores, check_ready, open_stores
-from experiments import consumer
+from datasources.stores import check_ready, open_stores
 from media import drm
 from media.delivery import MediaKeys
 from personalization.homepage import EmbeddingPersonalizer, breaker
@@ -30,6 +25,7 @@ from server.middleware import BodySizeLimit, RequestContext
 from server.request_context import ContextFactory
 from server.settings import Settings
 from server.web import web_routes
+from server.worker import running_jobs
 
 
 async def healthz(request: Request) -> Response:
@@ -44,27 +40,6 @@ async def readyz(request: Request) -> Response:
         {"status": "ready" if ready else "unavailable", "stores": stores},
         status_code=200 if ready else 503,
     )
-
-
-def _background_work(stores: Stores) -> list[Coroutine[Any, Any, None]]:
-    """The app's consumers and relays; each runs for the app's lifetime."""
-
-    async def count_view(event: Event) -> None:
-        await trending.count_viewing_event(stores.redis, event.payload)
-
-    async def playback_metrics(event: Event) -> None:
-        await consumer.on_playback_event(stores.engine, event.payload)
-
-    async def viewing_metrics(event: Event) -> None:
-        await consumer.on_viewing_event(stores.engine, event.payload)
-
-    consume = stores.events.consume
-    return [
-        stores.events.run_relay(),
-        consume(Stream.VIEWING, "trending", count_view),
-        consume(Stream.PLAYBACK, "experiment-metrics", playback_metrics),
-        consume(Stream.VIEWING, "experiment-metrics", viewing_metrics),
-    ]
 
 
 def _media_keys(settings: Settings) -> tuple[MediaKeys, bytes | None]:
@@ -93,23 +68,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_stores(store_config) as stores:
+        async with AsyncExitStack() as stack:
+            stores = await stack.enter_async_context(open_stores(store_config))
             await stores.events.ensure_streams()
             app.state.stores = stores
             app.state.personalizer = EmbeddingPersonalizer(stores.engine)
             app.state.contexts = contexts
             app.state.media = media_keys
             app.state.media_master_key = master_key
-
-            background = [asyncio.create_task(task) for task in _background_work(stores)]
-            try:
-                yield
-            finally:
-                for task in background:
-                    task.cancel()
-                # Bounded: a client library that swallows a cancellation must not hang
-                # shutdown (the stores close next either way).
-                await asyncio.wait(background, timeout=5)
+            # The consumers and the relay run in `flix worker`, not in every web worker;
+            # the in-process test app runs the same jobs here.
+            if settings.inline_worker:
+                await stack.enter_async_context(running_jobs(stores))
+            yield
 
     contexts = ContextFactory(settings)
     graphql = FlixGraphQL(schema, contexts=contexts)

@@ -16,7 +16,6 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from core.errors import FlixError
-from media import drm
 from media.delivery import PREFIX, AssetUrls, ManifestRequest, MediaKeys, PlaylistRequest, parse
 from media.manifests import (
     MEDIA_TYPES,
@@ -26,7 +25,7 @@ from media.manifests import (
     render_mpd,
 )
 from media.signing import verify
-from resolvers import playback
+from resolvers.playback import license
 from server.middleware import error_body
 from server.request_context import ContextFactory
 
@@ -100,13 +99,12 @@ async def clearkey_license(request: Request) -> Response:
     if request.app.state.media_master_key is None:
         return JSONResponse(error_body("DRM is not configured.", "NOT_FOUND"), status_code=404)
     try:
-        context = await contexts.build(request, None)
-        video_id, episode_id = await playback.licensed_title(
-            context, request.query_params.get("video", ""), request.query_params.get("episode")
-        )
-        kids = drm.parse_license_request(await request.body())
-        answer = await drm.clearkey_license(
-            context.engine, request.app.state.media_master_key, video_id, episode_id, kids
+        answer = await license.clearkey_license(
+            await contexts.build(request, None),
+            request.app.state.media_master_key,
+            request.query_params.get("video", ""),
+            request.query_params.get("episode"),
+            await request.body(),
         )
     except FlixError as error:
         status = _STATUS.get(error.code, 400)

@@ -7,6 +7,7 @@ the test run's supervisor and the benches that restart servers under load.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import importlib.util
 import os
@@ -105,7 +106,7 @@ class ChildServer:
 
 def spawn(
     argv: list[str],
-    log: Path,
+    log: Path | None,
     cwd: Path,
     run_as: pwd.struct_passwd | None,
     death_signal: signal.Signals,
@@ -122,7 +123,8 @@ def spawn(
             if os.getppid() != parent:  # parent died before prctl took effect
                 os._exit(1)
 
-    with log.open("ab") as out:
+    # No log: the child writes to our stdout and stderr (`flix worker` beside `flix serve`).
+    with log.open("ab") if log else contextlib.nullcontext() as out:
         # A new session keeps the terminal's Ctrl-C away from the servers, so
         # they stay up until the app has shut down and we stop them in order.
         return subprocess.Popen(

@@ -253,6 +253,8 @@ def _settings(database_url: str, redis: str, **overrides: Any) -> Settings:
         "events_prefix": f"t{uuid.uuid4().hex[:10]}_",
         "media_signing_key": "test-signing-key",
         "media_master_key": "00" * 32,
+        # The relay and the consumers in-process: tests read what they produce.
+        "inline_worker": True,
     }
     return Settings(**{**defaults, **overrides})
 

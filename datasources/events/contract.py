@@ -80,7 +80,8 @@ class EventLog(Protocol):
         ...
 
     async def relay_outbox(self, batch: int = 200) -> int:
-        """Publish what the outbox holds, oldest first; stops at the first failure."""
+        """Publish what the outbox holds, oldest first; stops at the first failure. Rows another
+        relay (another worker's) is publishing are skipped: two relays never send one row."""
         ...
 
     async def run_relay(self, interval_seconds: float = 1.0) -> None:

@@ -23,6 +23,9 @@ from datasources.tables import event_outbox
 log = structlog.get_logger("flix.events")
 
 RECONNECT_SECONDS = 2.0
+_CLAIM_OLDEST = (
+    select(event_outbox).order_by(event_outbox.c.id).limit(1).with_for_update(skip_locked=True)
+)
 
 
 class OutboxPublisher(ABC):
@@ -66,25 +69,30 @@ class OutboxPublisher(ABC):
         return False
 
     async def relay_outbox(self, batch: int = 200) -> int:
-        query = select(event_outbox).order_by(event_outbox.c.id).limit(batch)
-        async with self._engine.connect() as connection:
-            pending = (await connection.execute(query)).all()
         sent = 0
-        for row in pending:
+        while sent < batch and await self._relay_oldest():
+            sent += 1
+        return sent
+
+    async def _relay_oldest(self) -> bool:
+        """Publish the oldest row no other relay has claimed; True if it was sent (and gone)."""
+        # The claim (a row lock other relays skip) is held while publishing, so no two relays
+        # publish one row, and the delete commits with it. One row per claim: a lock lives for
+        # one publish, and a relay that dies leaves at most that row to go out again (at
+        # least once; readers drop repeats).
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(_CLAIM_OLDEST)).first()
+            if row is None:
+                return False
+            this_row = event_outbox.c.id == row.id
             try:
                 await self._send(row.subject, row.payload, row.message_id)
             except Exception:
-                async with self._engine.begin() as connection:
-                    await connection.execute(
-                        update(event_outbox)
-                        .where(event_outbox.c.id == row.id)
-                        .values(attempts=event_outbox.c.attempts + 1)
-                    )
-                break
-            async with self._engine.begin() as connection:
-                await connection.execute(delete(event_outbox).where(event_outbox.c.id == row.id))
-            sent += 1
-        return sent
+                bump = update(event_outbox).where(this_row)
+                await connection.execute(bump.values(attempts=event_outbox.c.attempts + 1))
+                return False  # the broker is away: the rest would fail too, and in order
+            await connection.execute(delete(event_outbox).where(this_row))
+            return True
 
     async def run_relay(self, interval_seconds: float = 1.0) -> None:
         while True:

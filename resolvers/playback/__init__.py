@@ -159,14 +159,3 @@ def _thumbnails(manifest: AssetManifest, urls: AssetUrls) -> Thumbnails | None:
         url=signed[0], tile_urls=signed, interval=tiles.interval, width=tiles.width,
         height=tiles.height, columns=tiles.columns, rows=tiles.rows,
     )  # fmt: skip
-
-
-async def licensed_title(
-    ctx: Context, video_id: str, episode_id: str | None
-) -> tuple[int, int | None]:
-    """The (video, episode) whose key this session may receive: signed in, a profile chosen,
-    the title within its maturity. Anything else is refused before any key is looked at."""
-    profile = ctx.viewer.require_profile()
-    video = await visible_video(ctx, profile, video_id)
-    episode = await episode_of(ctx, video, episode_id)
-    return video.id, episode.id if episode else None

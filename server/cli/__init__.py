@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import catalog, events, experiments, ingest, migrate, schema, serve, train, users
+from server.cli import (
+    catalog,
+    events,
+    experiments,
+    ingest,
+    migrate,
+    schema,
+    serve,
+    train,
+    users,
+    worker,
+)
 
 app = typer.Typer(help="Flix: the streaming platform's backend.", no_args_is_help=True)
 app.command()(serve.serve)
+app.command()(worker.worker)
 app.command()(migrate.migrate)
 app.command()(train.train)
 app.command()(ingest.ingest)

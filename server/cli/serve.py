@@ -24,6 +24,7 @@ from server.cli.ingest import StageBars
 from server.embedded import DataFolderInUse, EmbeddedServerError, embedded_services
 from server.secrets import ensure_secrets
 from server.settings import Settings
+from server.worker_process import WorkerProcess
 
 console = Console(stderr=True, soft_wrap=True)  # never break a path or a message mid-line
 _URL_VARIABLES = ("FLIX_DATABASE_URL", "FLIX_REDIS_URL")
@@ -58,6 +59,22 @@ def _stores(settings: Settings, data_dir: Path) -> Iterator[Settings]:
         raise typer.Exit(1) from None
 
 
+@contextmanager
+def _worker(wanted: bool) -> Iterator[None]:
+    """One `flix worker` beside the web workers, on the same environment (the stores' URLs
+    included), stopped before the stores are."""
+    if not wanted:
+        console.print("no worker started (--no-worker): run `flix worker` for events to flow")
+        yield
+        return
+    worker = WorkerProcess(os.environ, console.print)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
 async def _catalog_is_empty(database_url: str) -> bool:
     engine = create_async_engine(database_url)
     try:
@@ -89,6 +106,9 @@ def serve(
     port: int | None = typer.Option(None, help="Port to listen on [FLIX_PORT]."),
     workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
     data_dir: Path | None = typer.Option(None, help="Embedded servers' data [FLIX_DATA_DIR]."),
+    worker: bool = typer.Option(
+        True, help="Start a `flix worker` (consumers, outbox relay); --no-worker if it runs apart."
+    ),
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
     settings = Settings()
@@ -103,13 +123,14 @@ def serve(
             asyncio.run(import_demo_catalog(ready.database_url, data_dir))
         if demo:
             asyncio.run(_demo_media(ready, data_dir))
-        uvicorn.run(
-            "server.app:create_app",
-            factory=True,
-            host=host or ready.host,
-            port=port or ready.port,
-            workers=workers,
-            proxy_headers=True,
-            log_level="warning",
-        )
-        console.print("stopping…")
+        with _worker(worker):
+            uvicorn.run(
+                "server.app:create_app",
+                factory=True,
+                host=host or ready.host,
+                port=port or ready.port,
+                workers=workers,
+                proxy_headers=True,
+                log_level="warning",
+            )
+            console.print("stopping…")

@@ -15,10 +15,12 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datasources.events import PUBLISH_TIMEOUT_SECONDS, Broker, Event, EventLog, Stream
 from datasources.stores import StoreConfig, connect_event_log
+from datasources.tables import event_outbox
 from tests.brokers import Interruptible, interruptible_broker
 from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL
 
@@ -31,7 +33,12 @@ def _skip_without_kafka(broker: Broker) -> None:
 
 
 async def _open(
-    broker: Broker, engine: AsyncEngine, *, nats_url: str = NATS_URL, kafka_bootstrap: str = ""
+    broker: Broker,
+    engine: AsyncEngine,
+    *,
+    nats_url: str = NATS_URL,
+    kafka_bootstrap: str = "",
+    prefix: str = "",
 ) -> EventLog:
     config = StoreConfig(
         "",
@@ -39,7 +46,7 @@ async def _open(
         nats_url,
         event_log=broker,
         kafka_bootstrap=kafka_bootstrap or KAFKA_BOOTSTRAP,
-        events_prefix=f"t{uuid.uuid4().hex[:10]}_",
+        events_prefix=prefix or f"t{uuid.uuid4().hex[:10]}_",
     )
     log = await connect_event_log(config, engine)
     await log.ensure_streams()
@@ -177,6 +184,49 @@ async def _outbox_size(engine: AsyncEngine) -> int:
         return int(await connection.fetchval("SELECT count(*) FROM event_outbox"))
     finally:
         await connection.close()
+
+
+def _counting_sends(log: EventLog, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The events this log's relay sends, in order; each send takes a moment, so that
+    relays running side by side overlap."""
+    sent: list[int] = []
+    send = log._send  # type: ignore[attr-defined]
+
+    async def counted(subject: str, payload: dict[str, Any], msg_id: str) -> None:
+        await asyncio.sleep(0.01)
+        await send(subject, payload, msg_id)
+        sent.append(payload["n"])
+
+    monkeypatch.setattr(log, "_send", counted)
+    return sent
+
+
+async def test_relays_side_by_side_send_each_outbox_row_once(
+    broker: Broker, engine: AsyncEngine, log: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payloads = [{"n": n, "profile_id": "00000000-0000-0000-0000-000000000001"} for n in range(30)]
+    subject = f"{log.prefix.lower()}viewing.progress"
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(event_outbox),
+            [{"subject": subject, "message_id": f"event-{p['n']}", "payload": p} for p in payloads],
+        )
+    other = await _open(broker, engine, prefix=log.prefix)  # another worker's relay
+    try:
+        first, second = _counting_sends(log, monkeypatch), _counting_sends(other, monkeypatch)
+
+        async def drain(relay: EventLog) -> None:
+            while await relay.relay_outbox(batch=5):
+                pass
+
+        await asyncio.wait_for(asyncio.gather(drain(log), drain(other)), 60)
+    finally:
+        await other.close()
+    assert await _outbox_size(engine) == 0
+    assert first and second  # both took part...
+    assert sorted(first + second) == list(range(30))  # ...and no row went out twice
+    assert first == sorted(first) and second == sorted(second)  # each oldest first
+    assert sorted(_ns(await _read(log))) == list(range(30))
 
 
 @contextlib.asynccontextmanager

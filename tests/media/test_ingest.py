@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.errors import BadUserInput, Conflict, NotFound
 from datasources.media.assets import get_asset
 from datasources.media.tables import media_assets
-from media.drm import b64decode, b64url, clearkey_license, unseal
+from media.drm import b64decode, b64url, unseal
 from media.ffmpeg import run_ffmpeg
 from media.ingest import RETIRE_AFTER_SECONDS, RETIRED, STAGING, IngestOptions, ingest
 from media.manifests import HLS_MASTER_FILE, MPD_FILE, load_manifest
 from media.probe import probe
+from resolvers.playback.license import title_license
 from tests.media.conftest import add_episode
 from tests.media.helpers import (
     assert_valid_mpd,
@@ -137,7 +138,7 @@ async def test_per_title_clearkey_asset(
     kid = asset.key_id.bytes
     content_key = unseal(MASTER_KEY, kid, bytes(sealed)).key
     assert content_key not in bytes(sealed)
-    license = await clearkey_license(engine, MASTER_KEY, movie, None, [b64url(kid)])
+    license = await title_license(engine, MASTER_KEY, movie, None, [b64url(kid)])
     assert license["type"] == "temporary"
     (entry,) = license["keys"]
     assert entry["kty"] == "oct" and b64decode(entry["kid"]) == kid

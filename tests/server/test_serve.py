@@ -1,4 +1,5 @@
-"""`flix serve` with no URLs: embedded stores, a real query, a clear error for a busy folder."""
+"""`flix serve` with no URLs: embedded stores, a real query, a clear error for a busy folder,
+and the `flix worker` it runs beside the API."""
 
 from __future__ import annotations
 
@@ -44,10 +45,13 @@ def _wait_ready(port: int, process: subprocess.Popen[str], seconds: float = 90) 
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
+def served(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
     port = _free_port()
+    options: list[str] = getattr(request, "param", [])  # more `flix serve` options
     process = subprocess.Popen(
-        [*FLIX, "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+        [*FLIX, "serve", "--port", str(port), "--data-dir", str(tmp_path), *options],
         env=_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -95,3 +99,46 @@ def test_second_serve_on_the_same_folder_says_it_is_in_use(
     )
     assert second.returncode == 1
     assert "in use" in second.stderr
+
+
+def _workers(pid: int) -> list[int]:
+    """The process's `flix worker` children (from Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
+        except (OSError, ValueError):
+            continue  # not a process, or gone meanwhile
+        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the name: ppid
+        if parent == pid and argv[-2:] == [FLIX[-1], "worker"]:
+            found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not yet reaped: a zombie has stopped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_serve_runs_one_worker_beside_the_api_and_stops_it(
+    served: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
+    _, _, process = served
+    workers = _workers(process.pid)
+    assert len(workers) == 1
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 0
+    assert not _running(workers[0])
+
+
+@pytest.mark.parametrize("served", [["--no-worker"]], indirect=True)
+def test_serve_without_a_worker_starts_none(
+    served: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
+    _, _, process = served
+    assert _workers(process.pid) == []
