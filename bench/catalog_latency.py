@@ -62,10 +62,27 @@ SEARCH_QUERY = (
     "{ totalCount edges { node { id title rating genres } } } }"
 )
 SEARCHES = [
-    "toy story", "toy stroy", "godfather", "godfater", "star wars", "babe", "twelve monkeys",
-    "pulp fiction", "fargo", "braveheart", "the lion king", "jurassic prak", "casablanca",
-    "silence of the lambs", "terminator", "batman", "apollo 13", "titanic", "love", "alien",
-]  # fmt: skip
+    "toy story",
+    "toy stroy",
+    "godfather",
+    "godfater",
+    "star wars",
+    "babe",
+    "twelve monkeys",
+    "pulp fiction",
+    "fargo",
+    "braveheart",
+    "the lion king",
+    "jurassic prak",
+    "casablanca",
+    "silence of the lambs",
+    "terminator",
+    "batman",
+    "apollo 13",
+    "titanic",
+    "love",
+    "alien",
+]
 FLOOR_VIDEO_SQL = (
     "SELECT id, title, release_year, rating, genres, description FROM videos "
     "WHERE id = $1 AND maturity_level <= $2"
@@ -206,9 +223,12 @@ def main() -> None:
         parser.error("--concurrency must be 1..256 and --requests 1..1000000")
     with run_folder("catalog-latency") as (stack, work):
         stores = open_stores(
-            stack, work, database=BENCH_DB, events_prefix="benchcatalog_",
+            stack,
+            work,
+            database=BENCH_DB,
+            events_prefix="benchcatalog_",
             shared_redis_db=SHARED_REDIS_DB,
-        )  # fmt: skip
+        )
         migrate_and_import(stores)
         api = stack.enter_context(api_server(stores, work))
         result = asyncio.run(bench(args, stores.database_url, api))

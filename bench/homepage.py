@@ -228,13 +228,21 @@ async def floor_page(
     for record in records:
         row = rows.setdefault(
             (record["rank"], record["sub"]),
-            {"id": record["row_id"], "kind": record["kind"], "title": record["row_title"],
-             "items": []},
-        )  # fmt: skip
+            {
+                "id": record["row_id"],
+                "kind": record["kind"],
+                "title": record["row_title"],
+                "items": [],
+            },
+        )
         row["items"].append(
-            {"id": str(record["id"]), "title": record["title"],
-             "posterUrl": record["poster_url"], "maturityLevel": record["maturity_level"]}
-        )  # fmt: skip
+            {
+                "id": str(record["id"]),
+                "title": record["title"],
+                "posterUrl": record["poster_url"],
+                "maturityLevel": record["maturity_level"],
+            }
+        )
     return {"source": "FLOOR", "rows": list(rows.values())[:ROWS]}
 
 
@@ -338,10 +346,12 @@ async def seed(database_url: str, redis: Redis, profiles: int) -> list[Member]:
                 at = now - timedelta(seconds=rng.uniform(60, 60 * 86400))
                 device = f"device-{rng.randint(1, 3)}"
                 state = "COMPLETED" if done else "IN_PROGRESS"
-                titles.append((member.profile_id, video_id, 0, position, duration, state, at,
-                               device))  # fmt: skip
-                progress.append((member.profile_id, video_id, 0, position, duration, at,
-                                  device, at))  # fmt: skip
+                titles.append(
+                    (member.profile_id, video_id, 0, position, duration, state, at, device)
+                )
+                progress.append(
+                    (member.profile_id, video_id, 0, position, duration, at, device, at)
+                )
             for video_id in pick(rng.randint(5, 30)):
                 at = now - timedelta(seconds=rng.uniform(60, 90 * 86400))
                 listed.append((member.profile_id, video_id, at))
@@ -352,14 +362,37 @@ async def seed(database_url: str, redis: Redis, profiles: int) -> list[Member]:
             ("accounts", accounts, ["id", "email", "password_hash", "country", "plan"]),
             ("account_roles", roles, ["account_id", "role"]),
             ("profiles", profile_rows, ["id", "account_id", "name", "maturity_level"]),
-            ("viewing_titles", titles, ["profile_id", "video_id", "episode_id",
-             "position_seconds", "duration_seconds", "state", "client_timestamp", "device_id"]),
-            ("viewing_progress", progress, ["profile_id", "video_id", "episode_id",
-             "position_seconds", "duration_seconds", "client_timestamp", "device_id",
-             "updated_at"]),
+            (
+                "viewing_titles",
+                titles,
+                [
+                    "profile_id",
+                    "video_id",
+                    "episode_id",
+                    "position_seconds",
+                    "duration_seconds",
+                    "state",
+                    "client_timestamp",
+                    "device_id",
+                ],
+            ),
+            (
+                "viewing_progress",
+                progress,
+                [
+                    "profile_id",
+                    "video_id",
+                    "episode_id",
+                    "position_seconds",
+                    "duration_seconds",
+                    "client_timestamp",
+                    "device_id",
+                    "updated_at",
+                ],
+            ),
             ("my_list", listed, ["profile_id", "video_id", "added_at"]),
             ("ratings", thumbs, ["profile_id", "video_id", "rating", "rated_at"]),
-        ]  # fmt: skip
+        ]
         async with connection.transaction():
             for table, records, columns in copies:
                 await connection.copy_records_to_table(table, records=records, columns=columns)
@@ -372,15 +405,20 @@ async def seed(database_url: str, redis: Redis, profiles: int) -> list[Member]:
         await connection.close()
 
     views = [
-        (rng.choice(members).profile_id, rng.choices(ids, weights)[0],
-         now - timedelta(seconds=rng.uniform(0, 2 * 86400)))
+        (
+            rng.choice(members).profile_id,
+            rng.choices(ids, weights)[0],
+            now - timedelta(seconds=rng.uniform(0, 2 * 86400)),
+        )
         for _ in range(TRENDING_VIEWS)
-    ]  # fmt: skip
+    ]
     for first in range(0, len(views), 100):
         await asyncio.gather(
-            *(trending.record_view(redis, profile_id=p, video_id=v, country=COUNTRY, at=at)
-              for p, v, at in views[first : first + 100])
-        )  # fmt: skip
+            *(
+                trending.record_view(redis, profile_id=p, video_id=v, country=COUNTRY, at=at)
+                for p, v, at in views[first : first + 100]
+            )
+        )
     log(f"recorded {len(views)} trending views in {COUNTRY}")
     return members
 

@@ -63,9 +63,14 @@ def _render(
     manifest = load_manifest(folder)
     urls = AssetUrls(keys.signing_key, keys.base_url, wanted.asset, _expires(request.url.query))
     if isinstance(wanted, PlaylistRequest):
-        track = next((t for t in (*manifest.video, manifest.audio)
-                      if t is not None and t.playlist.startswith(wanted.track_folder + "/")),
-                     None)  # fmt: skip
+        track = next(
+            (
+                t
+                for t in (*manifest.video, manifest.audio)
+                if t is not None and t.playlist.startswith(wanted.track_folder + "/")
+            ),
+            None,
+        )
         if track is None:
             return _refuse(404, "No such track.")
         return _text(render_hls_media(manifest, track.id, sign=urls.sign), ".m3u8")

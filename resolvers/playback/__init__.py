@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import BadUserInput, NotFound
+from core.plans import Plan
+from core.records import VideoType
 from datasources.media import assets
 from media.delivery import AssetUrls, MediaKeys
 from media.manifests import AssetManifest, Track, allowed_video, load_manifest
@@ -15,7 +17,6 @@ from resolvers.catalog import visible_video
 from resolvers.context import Context
 from resolvers.viewing import episode_of, resume_position
 
-PLAN_MAX_HEIGHT = {"BASIC": 720, "STANDARD": 1080, "PREMIUM": 2160}
 CLEAR_KEY = "org.w3.clearkey"
 ABR_EXPERIMENT = "abr_settings"
 
@@ -83,7 +84,7 @@ def abr_settings(treatment: Mapping[str, Any] | None) -> Abr:
 
 
 def _cap(plan: str, device: Device) -> int:
-    cap = PLAN_MAX_HEIGHT.get(plan, 720)
+    cap = Plan(plan).max_height
     if device.max_height is not None:
         if device.max_height < 144:
             raise BadUserInput("`device.maxHeight` must be at least 144.")
@@ -109,7 +110,7 @@ async def playback(
     profile = ctx.viewer.require_profile()
     account = ctx.viewer.require_account()
     video = await visible_video(ctx, profile, video_id)
-    if video.type == "SERIES" and episode_id is None:
+    if video.type == VideoType.SERIES and episode_id is None:
         standing = await ctx.loaders.title_state.load((profile.id, video.id))
         first = await _first_episode(ctx, video.id)
         episode_id = str(standing.episode_id if standing and standing.episode_id else first)
@@ -121,9 +122,11 @@ async def playback(
     cap = _cap(account.plan, device)
     tracks = _playable(manifest, cap, device)
     urls = AssetUrls(
-        keys.signing_key, keys.base_url, asset.storage_path,
+        keys.signing_key,
+        keys.base_url,
+        asset.storage_path,
         int(time.time()) + keys.url_ttl_seconds,
-    )  # fmt: skip
+    )
     episode_query = f"&episode={episode.id}" if episode else ""
     return Playback(
         video_id=video.id,
@@ -156,6 +159,11 @@ def _thumbnails(manifest: AssetManifest, urls: AssetUrls) -> Thumbnails | None:
         return None
     signed = [urls.sign(name) for name in tiles.files]
     return Thumbnails(
-        url=signed[0], tile_urls=signed, interval=tiles.interval, width=tiles.width,
-        height=tiles.height, columns=tiles.columns, rows=tiles.rows,
-    )  # fmt: skip
+        url=signed[0],
+        tile_urls=signed,
+        interval=tiles.interval,
+        width=tiles.width,
+        height=tiles.height,
+        columns=tiles.columns,
+        rows=tiles.rows,
+    )

@@ -5,26 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from core.errors import BadUserInput
+from core.telemetry import PlaybackEventType
 from datasources.events import Stream, message_id
 from resolvers.catalog import visible_video
 from resolvers.context import Context
 from resolvers.playback import qoe_metrics
-
-
-class PlaybackEventType(StrEnum):
-    """What players report (GraphQL's ``PlaybackEventType``)."""
-
-    START = "START"
-    FIRST_FRAME = "FIRST_FRAME"
-    REBUFFER_START = "REBUFFER_START"
-    REBUFFER_END = "REBUFFER_END"
-    BITRATE_SWITCH = "BITRATE_SWITCH"
-    ERROR = "ERROR"
-    END = "END"
-
 
 KNOWN_TYPES = frozenset(PlaybackEventType)  # members are their names: a str is looked up
 MAX_BATCH = 100
@@ -91,7 +78,10 @@ async def report_playback_events(ctx: Context, events: list[PlaybackEvent]) -> i
         topic = event.type.lower()
         await ctx.events.publish(Stream.PLAYBACK, topic, payload, message_id(*payload.values()))
         qoe_metrics.observe(
-            event.type, str(payload["country"]), duration_ms=event.duration_ms,
-            bitrate_kbps=event.bitrate_kbps, error_code=event.error_code,
-        )  # fmt: skip
+            event.type,
+            str(payload["country"]),
+            duration_ms=event.duration_ms,
+            bitrate_kbps=event.bitrate_kbps,
+            error_code=event.error_code,
+        )
     return len(checked)

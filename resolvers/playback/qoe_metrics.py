@@ -26,8 +26,14 @@ REBUFFER = Histogram(
 )
 
 
-def observe(event_type: str, country: str, *, duration_ms: float | None, bitrate_kbps: float | None,
-            error_code: str | None) -> None:  # fmt: skip
+def observe(
+    event_type: str,
+    country: str,
+    *,
+    duration_ms: float | None,
+    bitrate_kbps: float | None,
+    error_code: str | None,
+) -> None:
     """Turn one accepted QoE event into metrics."""
     if event_type == "START":
         STREAMING_STARTS.labels(country).inc()

@@ -37,20 +37,33 @@ def _number(value: float | None, digits: int = 3) -> str:
 
 def _table(report: ExperimentReport) -> Table:
     table = Table(title=f"{report.experiment_key} · phase {report.phase} · vs {report.control}")
-    for column in ("metric", "variant", "control", "treatment", "lift", "95% CI (rel)",
-                   "always-valid CI (rel)", "p", "p (BH)", "CUPED"):  # fmt: skip
+    for column in (
+        "metric",
+        "variant",
+        "control",
+        "treatment",
+        "lift",
+        "95% CI (rel)",
+        "always-valid CI (rel)",
+        "p",
+        "p (BH)",
+        "CUPED",
+    ):
         table.add_column(column)
     for r in report.metrics:
         table.add_row(
-            ("★ " if r.primary else "") + r.metric, r.variant,
-            _number(r.control_mean), _number(r.treatment_mean),
+            ("★ " if r.primary else "") + r.metric,
+            r.variant,
+            _number(r.control_mean),
+            _number(r.treatment_mean),
             f"{_number(None if r.rel_lift is None else 100 * r.rel_lift)}%",
             f"[{_number(r.rel_ci_low)}, {_number(r.rel_ci_high)}]",
             f"[{_number(r.sequential_rel_ci_low)}, {_number(r.sequential_rel_ci_high)}]",
-            _number(r.p_value), _number(r.p_adjusted),
+            _number(r.p_value),
+            _number(r.p_adjusted),
             "yes" if r.cuped_applied else "no",
             style="bold" if r.significant else None,
-        )  # fmt: skip
+        )
     return table
 
 
@@ -67,6 +80,7 @@ def report(
     console.print(_table(found))
     srm = found.srm
     verdict = "[red]MISMATCH — do not trust the lifts" if srm.flagged else "[green]ok"
-    console.print(f"sample ratio: observed {dict(srm.observed)}, p = {_number(srm.p_value)}: "
-                  f"{verdict}")  # fmt: skip
+    console.print(
+        f"sample ratio: observed {dict(srm.observed)}, p = {_number(srm.p_value)}: {verdict}"
+    )
     console.print(f"plot written to {plot_report(found, plot)}")

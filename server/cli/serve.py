@@ -92,9 +92,12 @@ async def _demo_media(settings: Settings, data_dir: Path) -> None:
             return
         with Progress(*Progress.get_default_columns(), console=console) as bars:
             count = await publish_demo_media(
-                engine, settings.media_folder, data_dir / "cache",
-                drm.parse_master_key(settings.media_master_key), StageBars(bars),
-            )  # fmt: skip
+                engine,
+                settings.media_folder,
+                data_dir / "cache",
+                drm.parse_master_key(settings.media_master_key),
+                StageBars(bars),
+            )
         console.print(f"demo media ready for {count} titles")
     finally:
         await engine.dispose()

@@ -10,9 +10,8 @@ import pytest
 
 from core import maturity
 from core.errors import ErrorCode, FlixError
-from core.plans import MAX_HEIGHT, Plan
+from core.plans import Plan
 from core.records import VideoType
-from core.telemetry import PlaybackEventType
 from core.thumbs import STORED_SCORES, Thumbs
 from core.viewing_records import TitleStateKind
 from datasources.tables import metadata
@@ -95,12 +94,3 @@ def test_every_domain_error_has_a_code_of_the_vocabulary() -> None:
     errors: list[type[FlixError]] = [FlixError, *FlixError.__subclasses__()]
     codes = {error.code for error in errors}
     assert codes <= set(ErrorCode)
-
-
-def test_the_playback_resolvers_use_the_core_vocabularies() -> None:
-    """Until resolvers/playback imports them, its copies must not drift from core's."""
-    from resolvers import playback
-    from resolvers.playback import events
-
-    assert dict(playback.PLAN_MAX_HEIGHT) == dict(MAX_HEIGHT)
-    assert [t.value for t in events.PlaybackEventType] == [t.value for t in PlaybackEventType]
