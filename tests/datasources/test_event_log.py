@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from datasources.events import PUBLISH_TIMEOUT_SECONDS, Broker, Event, EventLog, Stream
 from datasources.stores import StoreConfig, connect_event_log
 from datasources.tables import event_outbox
-from tests.brokers import Interruptible, interruptible_broker
-from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL
+from tests.helpers.brokers import Interruptible, interruptible_broker
+from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL
 
 SETTLE_SECONDS = 1.0  # for anything a consumer should not receive to show up anyway
 

@@ -28,9 +28,9 @@ CASSANDRA_KEYSPACE = f"flix_contract_{os.getpid()}"
 
 async def _profile(database_url: str) -> uuid.UUID:
     """A real profile (and video ids 1..3) for the PostgreSQL adapter's foreign keys."""
-    from tests.conftest import _seed
+    from tests.helpers.catalog import seed_catalog
 
-    await _seed(database_url)
+    await seed_catalog(database_url)
     engine = create_async_engine(database_url)
     async with engine.begin() as connection:
         account = await connection.scalar(

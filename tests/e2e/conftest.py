@@ -28,12 +28,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, syn
 from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 from server.processes import free_port
-from tests.conftest import (
+from tests.helpers.stores import (
     ADMIN_URL,
     NATS_URL,
-    _delete_streams,
-    _drop_database,
-    _recreate_database,
+    delete_streams,
+    drop_database,
+    recreate_database,
     redis_database,
 )
 
@@ -65,7 +65,7 @@ def _off_loop(work: Callable[[], object]) -> object:
         return pool.submit(work).result()
 
 
-def _run(coroutine: Callable[[], Coroutine[Any, Any, object]]) -> object:
+def run_coroutine(coroutine: Callable[[], Coroutine[Any, Any, object]]) -> object:
     return _off_loop(lambda: asyncio.run(coroutine()))
 
 
@@ -137,11 +137,11 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not (ROOT / "player-web" / "dist" / "index.html").is_file():
         pytest.skip("player-web is not built: run scripts/install (npm ci && npm run build)")
     name = f"flix_e2e_{os.getpid()}"
-    _run(lambda: _recreate_database(name))
+    run_coroutine(lambda: recreate_database(name))
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     database_url = f"{base}/{name}"
     _off_loop(lambda: upgrade(database_url))
-    _run(lambda: import_demo_catalog(database_url, ROOT / ".flix", show_progress=False))
+    run_coroutine(lambda: import_demo_catalog(database_url, ROOT / ".flix", show_progress=False))
 
     data_dir = tmp_path_factory.mktemp("flix-e2e")
     prefix = f"e2e{uuid.uuid4().hex[:10]}_"
@@ -189,8 +189,8 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        _run(lambda: _delete_streams(prefix))
-        _run(lambda: _drop_database(name))
+        run_coroutine(lambda: delete_streams(prefix))
+        run_coroutine(lambda: drop_database(name))
         redis_flush(REDIS_URL)
 
 

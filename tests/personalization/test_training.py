@@ -27,7 +27,7 @@ from personalization import training
 from personalization.embeddings import AlsParams
 from personalization.model_cache import ModelCache
 from personalization.training import STAGES, train
-from tests.conftest import REDIS_URL, _settings
+from tests.helpers.stores import REDIS_URL, settings_for
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 PARAMS = AlsParams(factors=4, regularization=0.1, alpha=5.0, iterations=5, models=2)
@@ -48,7 +48,7 @@ class World:
 async def viewing(clean_database: str) -> AsyncIterator[tuple[AsyncEngine, ViewingStore]]:
     """The engine and the viewing store the tests' settings name."""
     engine = create_async_engine(clean_database)
-    settings = _settings(clean_database, REDIS_URL)
+    settings = settings_for(clean_database, REDIS_URL)
     store = await open_viewing_store(
         engine, settings.viewing_store, settings.cassandra_host_list, settings.cassandra_keyspace
     )

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from server.cli import app as cli
-from tests.conftest import RATED, TITLES, Api
+from tests.helpers.api import Api
+from tests.helpers.catalog import RATED, TITLES
 
 VIDEO = "query($id: ID!) { video(id: $id) { id title rating } }"
 VIDEOS = "query($first: Int, $after: String, $genre: String) { videos(first: $first, after: $after, genre: $genre) { totalCount edges { cursor node { id title rating } } pageInfo { hasNextPage endCursor } } }"  # noqa: E501

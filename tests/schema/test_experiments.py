@@ -15,41 +15,18 @@ from typer.testing import CliRunner
 
 from datasources.events import Stream
 from server.cli import app as cli
-from tests.conftest import Api
-from tests.server.test_events import _events
-
-CREATE = """mutation($input: ExperimentInput!) { createExperiment(input: $input) {
-  id key status phase variants { key weight config } } }"""
-START = "mutation($id: ID!) { startExperiment(id: $id) { status phase } }"
-STOP = "mutation($id: ID!) { stopExperiment(id: $id) { status } }"
-NEW_PHASE = "mutation($id: ID!) { newExperimentPhase(id: $id) { status phase } }"
-PAGE = "{ homepage(rows: 20, itemsPerRow: 5) { rows { kind } } }"
-TREATMENT_ORDER = ["TOP_10", "NEW_RELEASES"]
-
-
-def _staff(make_api: Callable[..., Api], database: str, role: str = "experiment_admin") -> Api:
-    admin = make_api()
-    admin.register(f"{role}@example.com")
-    result = CliRunner().invoke(
-        cli, ["users", "grant", f"{role}@example.com", role], env={"FLIX_DATABASE_URL": database}
-    )
-    assert result.exit_code == 0, result.output
-    return admin
-
-
-def _definition(name: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "key": name,
-        "name": "Row order",
-        "hypothesis": "Charts first lift starts",
-        "primaryMetric": "streaming_starts_per_profile",
-        "guardrailMetrics": ["rebuffer_ratio"],
-        "variants": [
-            {"key": "control", "weight": 50, "config": {}},
-            {"key": "charts-first", "weight": 50, "config": {"row_order": TREATMENT_ORDER}},
-        ],
-        **extra,
-    }
+from tests.helpers.api import Api
+from tests.helpers.events import read_events
+from tests.helpers.experiments import (
+    CREATE,
+    NEW_PHASE,
+    PAGE,
+    START,
+    STOP,
+    TREATMENT_ORDER,
+    experiment_definition,
+    staff,
+)
 
 
 @pytest.mark.parametrize(
@@ -64,20 +41,26 @@ def _definition(name: str, **extra: Any) -> dict[str, Any]:
 def test_invalid_definitions_are_bad_input(
     make_api: Callable[..., Api], clean_database: str, broken: dict[str, Any]
 ) -> None:
-    admin = _staff(make_api, clean_database)
-    assert admin.error_code(CREATE, input=_definition("rows", **broken)) == "BAD_USER_INPUT"
+    admin = staff(make_api, clean_database)
+    assert (
+        admin.error_code(CREATE, input=experiment_definition("rows", **broken)) == "BAD_USER_INPUT"
+    )
     assert admin.data("{ experiments { key } }") == {"experiments": []}
 
 
 def test_overlapping_layer_ranges_are_refused(
     make_api: Callable[..., Api], clean_database: str
 ) -> None:
-    admin = _staff(make_api, clean_database)
+    admin = staff(make_api, clean_database)
     layer = {"layer": "home", "layerStart": 0, "layerEnd": 6000}
-    first = admin.data(CREATE, input=_definition("first", **layer))["createExperiment"]["id"]
+    first = admin.data(CREATE, input=experiment_definition("first", **layer))["createExperiment"][
+        "id"
+    ]
     admin.data(START, id=first)
     clash = {"layer": "home", "layerStart": 5000, "layerEnd": 10000}
-    assert admin.error_code(CREATE, input=_definition("second", **clash)) == "BAD_USER_INPUT"
+    assert (
+        admin.error_code(CREATE, input=experiment_definition("second", **clash)) == "BAD_USER_INPUT"
+    )
 
 
 def test_only_experiment_staff_manage_experiments(
@@ -85,15 +68,18 @@ def test_only_experiment_staff_manage_experiments(
 ) -> None:
     viewer = make_api()
     viewer.viewer_with_profile("viewer@example.com")
-    assert viewer.error_code(CREATE, input=_definition("rows")) == "FORBIDDEN"
+    assert viewer.error_code(CREATE, input=experiment_definition("rows")) == "FORBIDDEN"
     assert viewer.error_code("{ experiments { key } }") == "FORBIDDEN"
-    admin = _staff(make_api, clean_database, role="admin")
-    assert admin.data(CREATE, input=_definition("rows"))["createExperiment"]["status"] == "DRAFT"
+    admin = staff(make_api, clean_database, role="admin")
+    assert (
+        admin.data(CREATE, input=experiment_definition("rows"))["createExperiment"]["status"]
+        == "DRAFT"
+    )
 
 
 def test_status_machine(make_api: Callable[..., Api], clean_database: str) -> None:
-    admin = _staff(make_api, clean_database)
-    key = admin.data(CREATE, input=_definition("rows"))["createExperiment"]["id"]
+    admin = staff(make_api, clean_database)
+    key = admin.data(CREATE, input=experiment_definition("rows"))["createExperiment"]["id"]
     assert admin.data(START, id=key)["startExperiment"] == {"status": "RUNNING", "phase": 1}
     assert admin.error_code(START, id=key) == "CONFLICT"
     admin.data(STOP, id=key)
@@ -112,12 +98,12 @@ def test_treatment_reaches_only_its_variant_and_exposure_is_logged_once(
 ) -> None:
     treated, treated_profile = _viewer(make_api, "treated@example.com")
     control, control_profile = _viewer(make_api, "control@example.com")
-    admin = _staff(make_api, clean_database)
+    admin = staff(make_api, clean_database)
     forced = [
         {"profileId": treated_profile, "variant": "charts-first"},
         {"profileId": control_profile, "variant": "control"},
     ]
-    definition = _definition("homepage_rows", forcedVariants=forced)
+    definition = experiment_definition("homepage_rows", forcedVariants=forced)
     experiment = admin.data(CREATE, input=definition)["createExperiment"]["id"]
     default_order = [row["kind"] for row in control.data(PAGE)["homepage"]["rows"]]
     admin.data(START, id=experiment)
@@ -138,7 +124,7 @@ def test_treatment_reaches_only_its_variant_and_exposure_is_logged_once(
         (treated, treated_profile, "charts-first"),
         (control, control_profile, "control"),
     ):
-        exposures = [event.payload for event in _events(api, Stream.EXPOSURE)]
+        exposures = [event.payload for event in read_events(api, Stream.EXPOSURE)]
         assert [(e["profile_id"], e["variant"]) for e in exposures] == [(profile, variant)]
 
 
@@ -147,7 +133,7 @@ def test_artwork_treatment_changes_the_poster_for_its_variant(
 ) -> None:
     treated, treated_profile = _viewer(make_api, "treated@example.com")
     untreated, untreated_profile = _viewer(make_api, "untreated@example.com")
-    admin = _staff(make_api, clean_database, role="admin")  # edits the catalog too
+    admin = staff(make_api, clean_database, role="admin")  # edits the catalog too
     babe = str(catalog["Babe"])
     admin.data(
         'mutation($id: ID!) { updateVideo(id: $id, input: {posterUrl: "/poster.jpg",'
@@ -155,7 +141,7 @@ def test_artwork_treatment_changes_the_poster_for_its_variant(
         id=babe,
     )
     definition = {
-        **_definition("artwork"),
+        **experiment_definition("artwork"),
         "variants": [
             {"key": "default", "weight": 50, "config": {}},
             {"key": "personalized", "weight": 50, "config": {"artwork": "personalized"}},
@@ -175,8 +161,8 @@ def test_artwork_treatment_changes_the_poster_for_its_variant(
 def test_results_report_every_metric_and_the_sample_ratio(
     make_api: Callable[..., Api], clean_database: str
 ) -> None:
-    admin = _staff(make_api, clean_database)
-    experiment = admin.data(CREATE, input=_definition("rows"))["createExperiment"]["id"]
+    admin = staff(make_api, clean_database)
+    experiment = admin.data(CREATE, input=experiment_definition("rows"))["createExperiment"]["id"]
     results = admin.data(
         "query($id: ID!) { experimentResults(experimentId: $id) { experimentKey metrics { metric"
         " variant control pValue } srm { flagged counts { variant observed } } } }",
@@ -192,8 +178,8 @@ def test_results_report_every_metric_and_the_sample_ratio(
 def test_report_command_prints_the_table_and_writes_the_plot(
     make_api: Callable[..., Api], clean_database: str, tmp_path: Path
 ) -> None:
-    admin = _staff(make_api, clean_database)
-    experiment = admin.data(CREATE, input=_definition("rows"))["createExperiment"]["id"]
+    admin = staff(make_api, clean_database)
+    experiment = admin.data(CREATE, input=experiment_definition("rows"))["createExperiment"]["id"]
     admin.data(START, id=experiment)
     rng = random.Random(7)
     rows = [

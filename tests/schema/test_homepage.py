@@ -14,9 +14,10 @@ from redis.asyncio import Redis
 
 from datasources.personalization import trending
 from personalization import homepage as homepage_module
-from tests.conftest import REDIS_URL, Api
-from tests.faultproxy import FaultProxy
-from tests.schema.test_progress import ok
+from tests.helpers.api import Api
+from tests.helpers.faultproxy import FaultProxy
+from tests.helpers.progress import ok
+from tests.helpers.stores import REDIS_URL
 
 PAGE = """query($rows: Int, $items: Int) { homepage(rows: $rows, itemsPerRow: $items) {
   source rows { id kind title items { id title maturityLevel } } } }"""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import redis
 
-from tests.conftest import REDIS_URL, Api
+from tests.helpers.api import Api
+from tests.helpers.stores import REDIS_URL
 
 LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { token account { email } }

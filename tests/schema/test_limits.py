@@ -8,7 +8,7 @@ import pytest
 import structlog
 
 from resolvers import catalog
-from tests.conftest import Api
+from tests.helpers.api import Api
 
 
 def test_depth_limit(make_api: Callable[..., Api]) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 
 import redis
 
-from tests.conftest import REDIS_URL, Api
+from tests.helpers.api import Api
+from tests.helpers.stores import REDIS_URL
 
 ADD = "mutation($id: ID!) { addToMyList(videoId: $id) { id inMyList } }"
 REMOVE = "mutation($id: ID!) { removeFromMyList(videoId: $id) { id inMyList } }"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.conftest import Api
+from tests.helpers.api import Api
 
 UPDATE = "mutation($id: ID!, $input: UpdateProfileInput!) { updateProfile(id: $id, input: $input) { id name isKids maturityLevel } }"  # noqa: E501
 DELETE = "mutation($id: ID!) { deleteProfile(id: $id) }"

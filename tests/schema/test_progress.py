@@ -7,40 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api
-
-UPDATE = """mutation($input: ProgressInput!) {
-  updateProgress(input: $input) { positionSeconds durationSeconds percentComplete completed }
-}"""
-CONTINUE = """{ continueWatching { video { id title } episode { id title }
-  positionSeconds percentComplete } }"""
-PROGRESS = "query($id: ID!) { video(id: $id) { progress { positionSeconds completed } } }"
-EPISODES = """query($id: ID!) { video(id: $id) { seasons { episodes { id title
-  progress { positionSeconds } } } } }"""
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-
-
-def _at(seconds: float) -> str:
-    return (T0 + timedelta(seconds=seconds)).isoformat()
-
-
-def send(api: Api, video: int, position: float, at: float, **extra: Any) -> dict[str, Any]:
-    progress = {
-        "videoId": str(video),
-        "positionSeconds": position,
-        "durationSeconds": extra.pop("duration", 6000.0),
-        "clientTimestamp": _at(at),
-        "deviceId": extra.pop("device", "tv-1"),
-        **extra,
-    }
-    return api.gql(UPDATE, input=progress)
-
-
-def ok(api: Api, video: int, position: float, at: float, **extra: Any) -> dict[str, Any]:
-    body = send(api, video, position, at, **extra)
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"]["updateProgress"]
-    return result
+from tests.helpers.api import Api
+from tests.helpers.progress import CONTINUE, EPISODES, PROGRESS, T0, client_time, ok, send
 
 
 def _continue(api: Api) -> list[tuple[str, str | None, float]]:
@@ -286,7 +254,7 @@ def test_up_next_and_the_standing_episode_follow_the_viewing_rules(
             "episodeId": ids[1],
             "positionSeconds": 600,
             "durationSeconds": 2700,
-            "clientTimestamp": _at(1),
+            "clientTimestamp": client_time(1),
             "deviceId": "tv-1",
         },
     )["updateProgress"]

@@ -14,7 +14,7 @@ from core.telemetry import PlaybackEventType
 from core.thumbs import Thumbs
 from personalization.homepage import PageSource, RowKind
 from schema.assembly import build_schema
-from tests.conftest import Api
+from tests.helpers.api import Api
 
 
 @pytest.mark.parametrize(

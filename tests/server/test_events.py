@@ -14,24 +14,17 @@ import pytest
 from typer.testing import CliRunner
 
 from datasources import catalog as catalog_store
-from datasources.events import Event, Stream
+from datasources.events import Stream
 from server.cli import app as cli
 from server.settings import Settings
-from tests.brokers import interruptible_broker
-from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL, REDIS_URL, Api
-from tests.schema.test_progress import CONTINUE, EPISODES, ok
-from tests.viewing_stores import CLI_ENV, wipe_viewing
+from tests.helpers.api import Api
+from tests.helpers.brokers import interruptible_broker
+from tests.helpers.events import read_events
+from tests.helpers.progress import CONTINUE, EPISODES, ok
+from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL, REDIS_URL
+from tests.helpers.viewing_stores import CLI_ENV, wipe_viewing
 
 HISTORY = "{ viewingHistory(first: 50) { edges { node { video { title } positionSeconds } } } }"
-
-
-def _events(api: Api, stream: Stream) -> list[Event]:
-    log = api.client.app.state.stores.events  # type: ignore[attr-defined]
-
-    async def read() -> list[Event]:
-        return [event async for event in log.read(stream)]
-
-    return api.client.portal.call(read)  # type: ignore[union-attr]
 
 
 def _outbox_size(database_url: str) -> int:
@@ -55,7 +48,7 @@ def test_accepted_progress_is_published_once(api: Api, catalog: dict[str, int]) 
     ok(api, catalog["Babe"], 1000, at=1)
     ok(api, catalog["Babe"], 1000, at=1)  # a duplicate: stored once, published once
     ok(api, catalog["Babe"], 500, at=0)  # stale: not stored, not published
-    [event] = _events(api, Stream.VIEWING)
+    [event] = read_events(api, Stream.VIEWING)
     assert event.payload["kind"] == "progress" and event.payload["position_seconds"] == 1000
     assert event.payload["country"] == "US"
 
@@ -154,7 +147,7 @@ def test_broker_outage_loses_no_write_and_no_event(
         assert _outbox_size(clean_database) == 3
         broker.heal()
         assert _wait_for(lambda: _outbox_size(clean_database) == 0, 30)
-        published = [event.payload["video_id"] for event in _events(api, Stream.VIEWING)]
+        published = [event.payload["video_id"] for event in read_events(api, Stream.VIEWING)]
     assert sorted(published) == sorted(
         catalog[t] for t in ["Babe", "Toy Story", "Twelve Monkeys", "The Godfather"]
     )

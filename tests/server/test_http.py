@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from tests.conftest import Api
+from tests.helpers.api import Api
 
 
 def test_healthz_and_readyz(api: Api) -> None:

@@ -16,10 +16,10 @@ from media.ingest import IngestOptions, ingest
 from media.manifests import AssetManifest, Track
 from media.samples import generate_cartoon
 from resolvers.playback import Device, _cap, _playable
-from tests.conftest import Api
+from tests.helpers.api import Api
+from tests.helpers.experiments import CREATE, START, experiment_definition, staff
+from tests.helpers.progress import ok
 from tests.media.helpers import assert_valid_mpd
-from tests.schema.test_experiments import CREATE, START, _definition, _staff
-from tests.schema.test_progress import ok
 
 PLAYBACK = """query($id: ID!, $device: DeviceInput) { playback(videoId: $id, device: $device) {
   dashUrl hlsUrl resumePositionSeconds durationSeconds representations { id height codecs }
@@ -214,9 +214,9 @@ def test_abr_experiment_sets_the_players_rule_for_its_variant(
 ) -> None:
     api, catalog = player
     profile = api.data("{ me { activeProfile { id } } }")["me"]["activeProfile"]["id"]
-    admin = _staff(make_api, clean_database)
+    admin = staff(make_api, clean_database)
     definition = {
-        **_definition("abr_settings"),
+        **experiment_definition("abr_settings"),
         "variants": [
             {"key": "seed", "weight": 50, "config": {}},
             {"key": "cautious", "weight": 50, "config": {"abr": {"headroom": 0.6}}},

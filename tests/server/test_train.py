@@ -5,9 +5,9 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from server.cli import app as cli
-from tests.conftest import Api
-from tests.schema.test_progress import ok
-from tests.viewing_stores import CLI_ENV
+from tests.helpers.api import Api
+from tests.helpers.progress import ok
+from tests.helpers.viewing_stores import CLI_ENV
 
 LIST = "mutation($id: ID!) { addToMyList(videoId: $id) { id } }"
 

@@ -27,8 +27,8 @@ from datasources.personalization import trending
 from datasources.stores import StoreConfig, connect_event_log
 from datasources.tables import event_outbox
 from server.settings import Settings
-from tests.conftest import KAFKA_BOOTSTRAP, NATS_URL
-from tests.viewing_stores import CLI_ENV
+from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL
+from tests.helpers.viewing_stores import CLI_ENV
 from viewing.recorder import progress_event
 
 FLIX = [sys.executable, "-c", "from server.cli import main; main()"]

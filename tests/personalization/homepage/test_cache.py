@@ -13,7 +13,8 @@ import redis
 from personalization import homepage
 from personalization.homepage import Row, RowKind
 from personalization.homepage.cache import decode, encode
-from tests.conftest import REDIS_URL, Api
+from tests.helpers.api import Api
+from tests.helpers.stores import REDIS_URL
 from tests.personalization.homepage.titles import video
 
 PAGE = "{ homepage { source rows { kind items { id } } } }"

@@ -10,8 +10,9 @@ from typing import Any
 from redis.asyncio import Redis
 
 from datasources.personalization import trending
-from tests.conftest import REDIS_URL, Api
-from tests.schema.test_progress import ok
+from tests.helpers.api import Api
+from tests.helpers.progress import ok
+from tests.helpers.stores import REDIS_URL
 
 PAGE = "{ homepage { source rows { kind items { id title } } } }"
 

@@ -8,7 +8,7 @@ import asyncio
 import asyncpg
 
 from server.settings import Settings
-from tests.conftest import CASSANDRA_HOSTS, TEST_DATABASE
+from tests.helpers.stores import CASSANDRA_HOSTS, TEST_DATABASE
 
 # What a `flix` command run by a test needs besides the URLs to find the Cassandra the API
 # under test uses (FLIX_VIEWING_STORE itself comes from the environment).

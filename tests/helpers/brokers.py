@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from datasources.events import Broker
-from tests.conftest import NATS_URL
-from tests.faultproxy import FaultProxy
+from tests.helpers.faultproxy import FaultProxy
+from tests.helpers.stores import NATS_URL
 
 
 @dataclass(frozen=True)

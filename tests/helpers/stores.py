@@ -1,0 +1,106 @@
+"""The stores the tests run on: scripts/test starts them (server/supervisor.py) and names
+them in FLIX_TEST_*; databases, streams and settings of a test process."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from datasources.events import Broker
+from datasources.stores import StoreConfig, connect_event_log
+from datasources.tables import metadata
+from server.settings import Settings
+
+# The stores scripts/test started (server/supervisor.py), or the ones the FLIX_TEST_* name.
+ADMIN_URL = os.environ.get("FLIX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+_REDIS = urlsplit(os.environ.get("FLIX_TEST_REDIS_URL", "redis://127.0.0.1:6379"))
+
+REDIS_SERVER = f"{_REDIS.scheme}://{_REDIS.netloc}"
+
+NATS_URL = os.environ.get("FLIX_TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+KAFKA_BOOTSTRAP = os.environ.get("FLIX_TEST_KAFKA_BOOTSTRAP", "")
+
+CASSANDRA_HOSTS = os.environ.get("FLIX_TEST_CASSANDRA_HOSTS", "")
+
+
+def redis_database(offset: int) -> str:
+    """A Redis database of this test process: parallel runs on one server keep apart."""
+    return f"{REDIS_SERVER}/{1 + (os.getpid() + offset) % 15}"
+
+
+REDIS_URL = redis_database(0)
+
+TEST_DATABASE = f"flix_test_{os.getpid()}"
+
+
+async def recreate_database(name: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def truncate_all(url: str) -> None:
+    connection = await asyncpg.connect(url.replace("+asyncpg", "", 1))
+    try:
+        names = ", ".join(table.name for table in metadata.sorted_tables)
+        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+def settings_for(database_url: str, redis: str, **overrides: Any) -> Settings:
+    defaults = {
+        "database_url": database_url,
+        "redis_url": redis,
+        "nats_url": NATS_URL,
+        "kafka_bootstrap": KAFKA_BOOTSTRAP,  # used when FLIX_EVENT_LOG=kafka
+        # Used when FLIX_VIEWING_STORE=cassandra: one keyspace for the run, like the database.
+        "cassandra_hosts": CASSANDRA_HOSTS,
+        "cassandra_keyspace": TEST_DATABASE,
+        # Each test gets streams of its own on the shared broker.
+        "events_prefix": f"t{uuid.uuid4().hex[:10]}_",
+        "media_signing_key": "test-signing-key",
+        "media_master_key": "00" * 32,
+        # The relay and the consumers in-process: tests read what they produce.
+        "inline_worker": True,
+    }
+    return Settings(**{**defaults, **overrides})
+
+
+async def delete_streams(prefix: str, broker: Broker | None = None) -> None:
+    """Over a connection of our own: the app's may run through a proxy that is gone. The
+    broker defaults to the one FLIX_EVENT_LOG names, as the app's does."""
+    database_url = ADMIN_URL.replace("postgresql://", "postgresql+asyncpg://", 1)
+    config = StoreConfig(
+        database_url,
+        "",
+        NATS_URL,
+        events_prefix=prefix,
+        event_log=broker or Settings().event_log,
+        kafka_bootstrap=KAFKA_BOOTSTRAP,
+    )
+    engine = create_async_engine(database_url)  # never connects: deleting needs no outbox
+    events = await connect_event_log(config, engine)
+    try:
+        await events.delete_streams()
+    finally:
+        await events.close()
+        await engine.dispose()
