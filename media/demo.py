@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.records import VideoType
-from datasources.media import assets
+from datasources.playback import assets
 from datasources.tables import episodes, videos
 from media.ingest import IngestOptions, ingest
 from media.progress import Progress

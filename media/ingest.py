@@ -30,8 +30,8 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import BadUserInput, Conflict
-from datasources.media import assets
-from datasources.media.assets import MediaAsset
+from datasources.playback import assets
+from datasources.playback.assets import MediaAsset
 from media.drm import ContentKey, new_content_key, seal
 from media.encode import EncodedStream, encode_audio, encode_video
 from media.ladder import Rung, fixed_ladder

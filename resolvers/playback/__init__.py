@@ -10,7 +10,7 @@ from typing import Any
 from core.errors import BadUserInput, NotFound
 from core.plans import Plan
 from core.records import VideoType
-from datasources.media import assets
+from datasources.playback import assets
 from media.delivery import AssetUrls, MediaKeys
 from media.manifests import AssetManifest, Track, allowed_video, load_manifest
 from resolvers.catalog import visible_video

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import NotFound
-from datasources.media import assets
+from datasources.playback import assets
 from media import drm
 from resolvers.catalog import visible_video
 from resolvers.context import Context

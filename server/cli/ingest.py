@@ -26,7 +26,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.errors import FlixError
-from datasources.media.assets import MediaAsset
+from datasources.playback.assets import MediaAsset
 from media.drm import parse_master_key
 from media.ffmpeg import FfmpegError
 from media.ingest import IngestOptions

@@ -15,7 +15,7 @@ from rich.progress import Progress
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from datasources.catalog import count_videos
-from datasources.media import assets
+from datasources.playback import assets
 from media import drm
 from media.demo import publish_demo_media
 from migrations.runner import upgrade

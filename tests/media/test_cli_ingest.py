@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
-from datasources.media.tables import media_assets
+from datasources.playback.tables import media_assets
 from media.ingest import STAGING
 from server.cli.ingest import ingest
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import BadUserInput, Conflict, NotFound
-from datasources.media.assets import get_asset
-from datasources.media.tables import media_assets
+from datasources.playback.assets import get_asset
+from datasources.playback.tables import media_assets
 from media.drm import b64decode, b64url, unseal
 from media.ffmpeg import run_ffmpeg
 from media.ingest import RETIRE_AFTER_SECONDS, RETIRED, STAGING, IngestOptions, ingest

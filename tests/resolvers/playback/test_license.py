@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core.errors import BadUserInput, NotFound
-from datasources.media.assets import begin_ingest, publish
-from datasources.media.tables import media_assets
+from datasources.playback.assets import begin_ingest, publish
+from datasources.playback.tables import media_assets
 from media.drm import b64url, new_content_key, seal
 from resolvers.playback.license import title_license
 from tests.media.conftest import add_movie

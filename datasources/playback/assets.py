@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.errors import BadUserInput, NotFound
-from datasources.media.tables import media_assets
+from datasources.playback.tables import media_assets
 from datasources.tables import episodes, videos
 
 _PUBLIC_COLUMNS = [c for c in media_assets.c if c.name != "encrypted_key"]
