@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.viewing_records import MOVIE, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
 from datasources.tables import accounts, profiles
 from datasources.viewing.store import ViewingStore
+from tests.helpers.viewing_stores import cassandra_session
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 CASSANDRA_HOSTS = [h for h in os.environ.get("FLIX_TEST_CASSANDRA_HOSTS", "").split(",") if h]
@@ -61,24 +62,8 @@ async def cassandra() -> AsyncIterator[ViewingStore | None]:
 
 
 def _drop_keyspace(keyspace: str) -> None:
-    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-    from cassandra.policies import RoundRobinPolicy
-
-    from datasources.viewing.cassandra import PROTOCOL_VERSION, parse_hosts
-
-    addresses, port = parse_hosts(CASSANDRA_HOSTS)
-    # Dropping a keyspace flushes and deletes its tables: slower than a query.
-    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy(), request_timeout=60)
-    cluster = Cluster(
-        addresses,
-        port=port,
-        protocol_version=PROTOCOL_VERSION,
-        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
-    )
-    try:
-        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
-    finally:
-        cluster.shutdown()
+    with cassandra_session() as session:
+        session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
 
 
 @pytest.fixture(params=["postgres", "cassandra"])

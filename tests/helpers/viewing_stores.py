@@ -4,6 +4,9 @@ wiping it, whichever store ``FLIX_VIEWING_STORE`` names (PostgreSQL by default).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 
@@ -31,7 +34,10 @@ def wipe_viewing(database_url: str) -> None:
     asyncio.run(wipe())
 
 
-def _truncate_cassandra() -> None:
+@contextlib.contextmanager
+def cassandra_session(keyspace: str | None = None) -> Iterator[Any]:
+    """A blocking driver session on the tests' Cassandra, for schema-sized chores (truncating,
+    dropping a keyspace: slower than a query, hence the long timeout)."""
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import RoundRobinPolicy
 
@@ -46,8 +52,12 @@ def _truncate_cassandra() -> None:
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
     )
     try:
-        session = cluster.connect(TEST_DATABASE)
-        for table in ("viewing_progress", "viewing_titles"):
-            session.execute(f"TRUNCATE {table}")
+        yield cluster.connect(keyspace)
     finally:
         cluster.shutdown()
+
+
+def _truncate_cassandra() -> None:
+    with cassandra_session(TEST_DATABASE) as session:
+        for table in ("viewing_progress", "viewing_titles"):
+            session.execute(f"TRUNCATE {table}")

@@ -27,6 +27,20 @@ from tests.helpers.viewing_stores import CLI_ENV, wipe_viewing
 HISTORY = "{ viewingHistory(first: 50) { edges { node { video { title } positionSeconds } } } }"
 
 
+def _cli_env(api: Api, database_url: str) -> dict[str, str]:
+    """What a `flix events replay` run by the test needs to reach the API's stores and log."""
+    events = api.client.app.state.stores.events  # type: ignore[attr-defined]
+    return {
+        "FLIX_DATABASE_URL": database_url,
+        "FLIX_REDIS_URL": REDIS_URL,
+        "FLIX_EVENT_LOG": events.broker,
+        "FLIX_NATS_URL": NATS_URL,
+        "FLIX_KAFKA_BOOTSTRAP": KAFKA_BOOTSTRAP,
+        "FLIX_EVENTS_PREFIX": events.prefix,
+        **CLI_ENV,
+    }
+
+
 def _outbox_size(database_url: str) -> int:
     async def count() -> int:
         connection = await asyncpg.connect(database_url.replace("+asyncpg", "", 1))
@@ -67,16 +81,7 @@ def test_replay_rebuilds_continue_watching_idempotently(
     before = (api.data(CONTINUE), api.data(HISTORY))
     wipe_viewing(clean_database)
     assert api.data(CONTINUE) == {"continueWatching": []}
-    events = api.client.app.state.stores.events  # type: ignore[attr-defined]
-    env = {
-        "FLIX_DATABASE_URL": clean_database,
-        "FLIX_REDIS_URL": REDIS_URL,
-        "FLIX_EVENT_LOG": events.broker,
-        "FLIX_NATS_URL": NATS_URL,
-        "FLIX_KAFKA_BOOTSTRAP": KAFKA_BOOTSTRAP,
-        "FLIX_EVENTS_PREFIX": events.prefix,
-        **CLI_ENV,
-    }
+    env = _cli_env(api, clean_database)
     for _ in range(2):  # replaying twice gives the same state
         result = CliRunner().invoke(cli, ["events", "replay", "--stream", "VIEWING"], env=env)
         assert result.exit_code == 0, result.output
@@ -106,16 +111,7 @@ def test_replay_reads_each_series_episodes_once(
         return await real(engine, video_ids)
 
     monkeypatch.setattr(catalog_store, "episode_slots", counted)
-    events = api.client.app.state.stores.events  # type: ignore[attr-defined]
-    env = {
-        "FLIX_DATABASE_URL": clean_database,
-        "FLIX_REDIS_URL": REDIS_URL,
-        "FLIX_EVENT_LOG": events.broker,
-        "FLIX_NATS_URL": NATS_URL,
-        "FLIX_KAFKA_BOOTSTRAP": KAFKA_BOOTSTRAP,
-        "FLIX_EVENTS_PREFIX": events.prefix,
-        **CLI_ENV,
-    }
+    env = _cli_env(api, clean_database)
     result = CliRunner().invoke(cli, ["events", "replay", "--stream", "VIEWING"], env=env)
     assert result.exit_code == 0, result.output
     assert calls == [[series]]  # four heartbeats of one series, one read; none for the movie
