@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, syn
 
 from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
-from server.processes import free_port
+from server.processes import ChildServer, free_port
 from tests.helpers.stores import (
     ADMIN_URL,
     NATS_URL,
@@ -77,7 +76,7 @@ class Server:
     env: dict[str, str]
     data_dir: Path
     log: Path
-    process: subprocess.Popen[bytes]
+    child: ChildServer
     cache: dict[str, Any] = field(default_factory=dict)
 
     def gql(self, query: str, **variables: Any) -> dict[str, Any]:
@@ -116,18 +115,11 @@ class Server:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"flix serve exited:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"flix serve was not ready in {seconds} s:\n{log.read_text()[-3000:]}")
+def _answers_ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 # Package scope: the browser's event loop must be gone before the rest of the suite runs.
@@ -159,20 +151,22 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Each test signs in afresh; the sign-in throttle is tested elsewhere.
         "FLIX_LOGIN_ATTEMPTS": "10000",
     }
-    log = data_dir / "serve.log"
     url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "flix"), "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(url=url, env=env, data_dir=data_dir, log=log, process=process)
+    child = ChildServer(
+        name="flix serve",
+        argv=[str(ROOT / ".venv" / "bin" / "flix"), "serve", "--port", str(port)],
+        log=data_dir / "serve.log",
+        cwd=ROOT,
+        port=port,
+        ready=lambda: _answers_ready(url),
+        stop_signal=signal.SIGINT,  # what Ctrl-C sends: the worker and stores stop in order
+        env=env,
+        ready_timeout=90,
+        stop_timeout=30,
+    )
+    server = Server(url=url, env=env, data_dir=data_dir, log=child.log, child=child)
     try:
-        _wait_ready(url, process, log)
+        child.start()
         shell = httpx.get(f"{url}/", timeout=10)
         if 'id="app"' not in shell.text:
             pytest.skip(
@@ -182,13 +176,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         redis_flush(REDIS_URL)
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        child.stop()
         run_coroutine(lambda: delete_streams(prefix))
         run_coroutine(lambda: drop_database(name))
         redis_flush(REDIS_URL)
