@@ -11,6 +11,8 @@ from core.errors import BadUserInput
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 _PREFIX = "offset:"
+# Past PostgreSQL's bigint a forged offset would fail in SQL (INTERNAL), not here.
+_MAX_OFFSET = 2**31
 
 
 def encode_cursor(offset: int) -> str:
@@ -20,7 +22,8 @@ def encode_cursor(offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(_PREFIX) and (offset := int(text.removeprefix(_PREFIX))) >= 0:
+        offset = int(text.removeprefix(_PREFIX)) if text.startswith(_PREFIX) else -1
+        if 0 <= offset <= _MAX_OFFSET:
             return offset
     except (binascii.Error, UnicodeError, ValueError):
         pass

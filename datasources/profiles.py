@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import Conflict
 from core.records import Profile
-from datasources.tables import profiles
+from datasources.tables import accounts, profiles
 
 _PROFILE_COLUMNS = [c for c in profiles.c if c.name != "created_at"]
 _DUPLICATE_NAME = "A profile with this name already exists on the account."
@@ -50,11 +50,16 @@ async def create_profile(
 ) -> Profile | None:
     """The new profile, or None when the account already has ``limit`` profiles."""
     async with engine.begin() as connection:
-        # Lock the account's profiles so two concurrent creates cannot both pass the limit.
-        existing = await connection.scalars(
-            select(profiles.c.id).where(profiles.c.account_id == account_id).with_for_update()
+        # Lock the account row, not its profiles: with no profile yet (or fewer rows than
+        # concurrent creates) a lock on the profiles serialises nothing, and 12 concurrent
+        # creates could all count 4. Every create of this account queues on this row lock.
+        await connection.execute(
+            select(accounts.c.id).where(accounts.c.id == account_id).with_for_update()
         )
-        if len(existing.all()) >= limit:
+        existing = await connection.scalar(
+            select(func.count()).select_from(profiles).where(profiles.c.account_id == account_id)
+        )
+        if (existing or 0) >= limit:
             return None
         statement = (
             insert(profiles).values(account_id=account_id, **values).returning(*_PROFILE_COLUMNS)

@@ -87,12 +87,22 @@ def b64decode(text: str) -> bytes:
     return base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
 
 
+# A browser asks for a handful of 16-byte key ids: a few hundred bytes. Bounding the body
+# bounds the parser's work, whatever the JSON inside.
+MAX_LICENSE_REQUEST_BYTES = 16 * 1024
+
+
 def parse_license_request(body: bytes | str) -> list[str]:
     """The key ids (base64url) a browser's Clear Key license request asks for."""
+    if len(body) > MAX_LICENSE_REQUEST_BYTES:
+        raise BadUserInput(
+            f"a Clear Key license request is at most {MAX_LICENSE_REQUEST_BYTES} bytes"
+        )
     try:
         request = json.loads(body)
         kids = request["kids"]
-    except (ValueError, KeyError, TypeError):
+    # RecursionError: JSON nested deeply enough to exhaust the parser's stack.
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise BadUserInput('a Clear Key license request is JSON: {"kids": [...]}') from None
     if not isinstance(kids, list) or not kids or not all(isinstance(k, str) for k in kids):
         raise BadUserInput("kids must be a non-empty list of base64url key ids")

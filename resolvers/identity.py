@@ -69,17 +69,20 @@ async def register(ctx: Context, email: str, password: str, country: str, plan: 
 
 
 async def login(ctx: Context, email: str, password: str) -> SignedIn:
-    # Count the attempt before checking anything, so every alias of a batch is counted too.
+    # The shape first, as registration checks it: no email that could never have an account
+    # becomes a rate-limit key (one of 900 KB would be stored as one).
+    email = _valid_email(email)
+    # Count the attempt before checking the password, so every alias of a batch is counted.
     limits = ctx.login_limits
     for limiter, subject in (
-        (limits.per_account, email.strip().lower()),
+        (limits.per_account, email.lower()),
         (limits.per_ip, ctx.client_ip),
     ):
         if retry_after := await limiter.hit(subject):
             raise RateLimited(
                 f"Too many sign-in attempts. Try again in {retry_after} seconds.", retry_after
             )
-    found = await identity.credentials_by_email(ctx.engine, email.strip())
+    found = await identity.credentials_by_email(ctx.engine, email)
     # Unknown email and wrong password look the same, and take the same time.
     verified = await passwords.verify_password_async(found[1] if found else None, password)
     if found is None or not verified:

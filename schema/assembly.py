@@ -24,6 +24,7 @@ from schema.experiments.mutations import ExperimentsMutation
 from schema.experiments.queries import ExperimentsQuery
 from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
+from schema.input_hygiene import InputHygiene
 from schema.personalization.mutations import PersonalizationMutation
 from schema.personalization.queries import PersonalizationQuery
 from schema.playback.mutations import PlaybackMutation
@@ -91,5 +92,6 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
             partial(AddValidationRules, limit_rules),
             partial(ParserCache, maxsize=1024),
             partial(ValidationCache, maxsize=1024),
+            InputHygiene,  # after validation, before execution
         ],
     )

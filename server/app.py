@@ -20,7 +20,7 @@ from schema.assembly import Limits, build_schema
 from server.graphql_view import FlixGraphQL
 from server.logging import configure_logging
 from server.media_routes import media_routes
-from server.metrics import metrics
+from server.metrics import metrics_endpoint
 from server.middleware import BodySizeLimit, RequestContext
 from server.request_context import ContextFactory
 from server.settings import Settings
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics),
+            Route("/metrics", metrics_endpoint(settings.metrics_token)),
             # Pages of rows compress ~10x; media (already compressed video) is left alone.
             Route("/graphql", GZipMiddleware(graphql, minimum_size=1024), methods=["GET", "POST"]),
             *media_routes(),

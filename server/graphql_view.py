@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import structlog
@@ -46,6 +47,21 @@ class FlixGraphQL(GraphQL[Context, None]):
             message = f"Service unavailable. Quote request id {request_id} when reporting it."
             response = JSONResponse(error_body(message, ErrorCode.INTERNAL), status_code=503)
         await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request body is a JSON object (an array when batching, which strawberry then
+        refuses with a 400 while batching is off), strictly UTF-8: anything else is the
+        client's mistake, a 400 in GraphQL's shape, not a failure of ours."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            decoded = json.loads(text)
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not valid UTF-8.") from None
+        except RecursionError:  # nesting deep enough to exhaust the parser's stack
+            raise HTTPException(400, "The request body's JSON is nested too deeply.") from None
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return decoded
 
     async def process_result(
         self, request: Request, result: ExecutionResult

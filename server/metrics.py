@@ -1,11 +1,49 @@
-"""GET /metrics: everything the process registered with prometheus-client."""
+"""GET /metrics: everything the process registered with prometheus-client.
+
+Metrics name countries, error codes and load: not for the public. With
+``FLIX_METRICS_TOKEN`` set, a scraper sends it as a bearer token; without it, only a scraper
+on the same host (a loopback client) is let in.
+"""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+from collections.abc import Awaitable, Callable
+
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+
+from core.errors import ErrorCode
+from server.middleware import error_body
 
 
-async def metrics(request: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def _is_loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # "testclient", a unix socket's name: not a loopback address
+        return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return (mapped or address).is_loopback
+
+
+def _allowed(request: Request, token: str | None) -> bool:
+    """With a token set, it is needed from everyone: behind a reverse proxy on the same host,
+    every client would look like loopback. Without one, loopback clients only."""
+    if not token:
+        return request.client is not None and _is_loopback(request.client.host)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # Constant time: the comparison must not tell a prober how much of the token it has.
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
+
+
+def metrics_endpoint(token: str | None) -> Callable[[Request], Awaitable[Response]]:
+    async def metrics(request: Request) -> Response:
+        if not _allowed(request, token):
+            message = "Metrics need a loopback client or the metrics token."
+            body = error_body(message, ErrorCode.FORBIDDEN)
+            return JSONResponse(body, status_code=403)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

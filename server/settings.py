@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2000, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
 
+    # GET /metrics: when set, only to `Authorization: Bearer <metrics_token>` (from anywhere:
+    # behind a proxy every client is loopback); unset, only to loopback clients.
+    metrics_token: str | None = None
+
     # Sessions and sign-in throttling.
     session_ttl_seconds: int = 30 * 24 * 3600
     login_attempts: int = 5

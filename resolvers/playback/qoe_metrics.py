@@ -6,7 +6,20 @@ PROMETHEUS_MULTIPROC_DIR set so the client library aggregates them.
 
 from __future__ import annotations
 
+import re
+
 from prometheus_client import Counter, Histogram
+
+# Every label value comes from a closed set: a client-chosen label would grow a new time
+# series per value, without end. Anything outside the set is counted as OTHER.
+OTHER = "other"
+# Account countries are validated ISO 3166 alpha-2 codes at registration: at most 26*26.
+_COUNTRY = re.compile(r"[A-Z]{2}")
+# Player error codes: Shaka Player's, a category (1 NETWORK .. 11) times 1000 plus a number
+# below 100 in it (e.g. 6007, a failed license request), bare or as the web player's
+# SHAKA_6007; PLAYER for a non-Shaka failure; unknown when none was sent.
+_ERROR_CODE = re.compile(r"(SHAKA_)?([1-9]|1[01])0[0-9]{2}")
+_NAMED_ERROR_CODES = frozenset({"PLAYER", "unknown"})
 
 STREAMING_STARTS = Counter("flix_streaming_starts", "Playback starts.", ["country"])
 BUFFER_EVENTS = Counter("flix_buffer_events", "Rebuffering stalls.", ["country"])
@@ -26,6 +39,15 @@ REBUFFER = Histogram(
 )
 
 
+def country_label(country: str) -> str:
+    return country if _COUNTRY.fullmatch(country) else OTHER
+
+
+def error_code_label(code: str | None) -> str:
+    code = code or "unknown"
+    return code if code in _NAMED_ERROR_CODES or _ERROR_CODE.fullmatch(code) else OTHER
+
+
 def observe(
     event_type: str,
     country: str,
@@ -36,14 +58,14 @@ def observe(
 ) -> None:
     """Turn one accepted QoE event into metrics."""
     if event_type == "START":
-        STREAMING_STARTS.labels(country).inc()
+        STREAMING_STARTS.labels(country_label(country)).inc()
     elif event_type == "FIRST_FRAME" and duration_ms is not None:
         FIRST_FRAME.observe(duration_ms / 1000)
     elif event_type == "REBUFFER_START":
-        BUFFER_EVENTS.labels(country).inc()
+        BUFFER_EVENTS.labels(country_label(country)).inc()
     elif event_type == "REBUFFER_END" and duration_ms is not None:
         REBUFFER.observe(duration_ms / 1000)
     elif event_type == "BITRATE_SWITCH" and bitrate_kbps is not None:
         BITRATE.observe(bitrate_kbps)
     elif event_type == "ERROR":
-        PLAYBACK_ERRORS.labels(error_code or "unknown").inc()
+        PLAYBACK_ERRORS.labels(error_code_label(error_code)).inc()

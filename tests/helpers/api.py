@@ -7,6 +7,8 @@ from typing import Any
 import httpx2 as httpx
 from starlette.testclient import TestClient
 
+from tests.helpers.stores import METRICS_TOKEN
+
 
 class Api:
     """A GraphQL client for tests: ``api.gql(query)`` returns the decoded response body."""
@@ -38,6 +40,11 @@ class Api:
         assert body.get("errors"), body
         code: str = body["errors"][0]["extensions"]["code"]
         return code
+
+    def metrics(self, token: str | None = METRICS_TOKEN) -> httpx.Response:
+        """GET /metrics, with the test settings' metrics token unless told otherwise."""
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return self.client.get("/metrics", headers=headers)
 
     def forget_session(self) -> None:
         """Drop the bearer token and the cookie, as a fresh browser would."""

@@ -66,6 +66,9 @@ async def truncate_all(url: str) -> None:
         await connection.close()
 
 
+METRICS_TOKEN = "test-metrics-token"
+
+
 def settings_for(database_url: str, redis: str, **overrides: Any) -> Settings:
     defaults = {
         "database_url": database_url,
@@ -79,6 +82,8 @@ def settings_for(database_url: str, redis: str, **overrides: Any) -> Settings:
         "events_prefix": f"t{uuid.uuid4().hex[:10]}_",
         "media_signing_key": "test-signing-key",
         "media_master_key": "00" * 32,
+        # The TestClient's client host is "testclient", not loopback: tests scrape with it.
+        "metrics_token": METRICS_TOKEN,
         # The relay and the consumers in-process: tests read what they produce.
         "inline_worker": True,
     }

@@ -197,7 +197,7 @@ def test_qoe_events_become_prometheus_metrics(viewer: Api, catalog: dict[str, in
     report = "mutation($events: [PlaybackEventInput!]!) { reportPlaybackEvents(events: $events) }"
     now = datetime.now(UTC).isoformat()
     video = str(catalog["Babe"])
-    before = viewer.client.get("/metrics").text
+    before = viewer.metrics().text
     viewer.data(
         report,
         events=[
@@ -208,7 +208,7 @@ def test_qoe_events_become_prometheus_metrics(viewer: Api, catalog: dict[str, in
             {"type": "ERROR", "videoId": video, "at": now, "errorCode": "6007"},
         ],
     )
-    after = viewer.client.get("/metrics").text
+    after = viewer.metrics().text
 
     def value(text: str, sample: str) -> float:
         lines = [line for line in text.splitlines() if line.startswith(sample + " ")]

@@ -1,0 +1,96 @@
+"""Every text argument of a document passes ``core.text.check_text`` before execution.
+
+One place for all fields: literals in the document and variables alike (inside input
+objects, lists and JSON values too), so no resolver can forget it and a bad value never
+reaches SQL. The argument or input field a value lands in decides whether it is free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    ExecutionResult,
+    GraphQLError,
+    ListValueNode,
+    ObjectFieldNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from strawberry.extensions import SchemaExtension
+
+from core.errors import BadUserInput
+from core.text import check_text
+
+# Arguments and input fields (GraphQL names) that hold prose, where line breaks belong.
+FREE_TEXT = frozenset({"description", "hypothesis", "message"})
+
+
+def _check(value: str, name: str) -> None:
+    check_text(value, name, free_text=name in FREE_TEXT)
+
+
+def _check_value(value: Any, name: str) -> None:
+    """A variable's JSON value: input objects name their fields, lists keep their name."""
+    if isinstance(value, str):
+        _check(value, name)
+    elif isinstance(value, list):
+        for item in value:
+            _check_value(item, name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check(str(key), name)
+            _check_value(item, str(key))
+
+
+class _Literals(Visitor):
+    """Checks string literals where they are written; records which argument or input
+    field each variable is bound to, so its value is checked under that name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bindings: dict[str, set[str]] = {}
+
+    def _literal(self, node: ValueNode, name: str) -> None:
+        if isinstance(node, StringValueNode):
+            _check(node.value, name)
+        elif isinstance(node, ListValueNode):
+            for item in node.values:
+                self._literal(item, name)
+        elif isinstance(node, VariableNode):
+            self.bindings.setdefault(node.name.value, set()).add(name)
+
+    def enter_argument(self, node: ArgumentNode, *_: object) -> None:
+        self._literal(node.value, node.name.value)
+
+    def enter_object_field(self, node: ObjectFieldNode, *_: object) -> None:
+        self._literal(node.value, node.name.value)
+
+
+def _bound_name(bound: set[str], variable: str) -> str:
+    """The strictest wins: a variable used as a name and as a description is a name."""
+    single_line = sorted(name for name in bound if name not in FREE_TEXT)
+    return (single_line or sorted(bound) or [variable])[0]
+
+
+class InputHygiene(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            try:
+                literals = _Literals()
+                visit(context.graphql_document, literals)
+                for variable, value in (context.variables or {}).items():
+                    name = _bound_name(literals.bindings.get(variable, set()), variable)
+                    _check_value(value, name)
+            except BadUserInput as error:
+                # Setting the result before yielding skips execution altogether.
+                context.result = ExecutionResult(
+                    data=None, errors=[GraphQLError(error.message, original_error=error)]
+                )
+        yield
