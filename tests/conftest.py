@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from starlette.testclient import TestClient
 
 from migrations.runner import upgrade
 from server.app import create_app
+from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.catalog import seed_catalog
 from tests.helpers.stores import (
@@ -30,18 +30,18 @@ from tests.helpers.stores import (
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh, migrated database for this test run (SQLAlchemy asyncpg URL)."""
-    asyncio.run(recreate_database(TEST_DATABASE))
+    blocking(recreate_database(TEST_DATABASE))
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     url = f"{base}/{TEST_DATABASE}"
     upgrade(url)
     yield url
-    asyncio.run(drop_database(TEST_DATABASE))
+    blocking(drop_database(TEST_DATABASE))
 
 
 @pytest.fixture
 def clean_database(database_url: str) -> Iterator[str]:
     """The test database, emptied before the test."""
-    asyncio.run(truncate_all(database_url))
+    blocking(truncate_all(database_url))
     yield database_url
 
 
@@ -56,7 +56,7 @@ def clean_redis() -> Iterator[str]:
 @pytest.fixture
 def catalog(clean_database: str) -> dict[str, int]:
     """Title -> video id; "Harbour Nights" is a TV-MA series of 2 seasons x 3 episodes."""
-    return asyncio.run(seed_catalog(clean_database))
+    return blocking(seed_catalog(clean_database))
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def make_api(clean_database: str, clean_redis: str) -> Iterator[Callable[..., Ap
     for client in clients:
         events = client.app.state.stores.events  # type: ignore[attr-defined]
         client.__exit__(None, None, None)
-        asyncio.run(delete_streams(events.prefix, events.broker))
+        blocking(delete_streams(events.prefix, events.broker))
 
 
 @pytest.fixture

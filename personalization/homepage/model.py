@@ -10,8 +10,8 @@ from core.records import Video
 
 
 class RowKind(StrEnum):
-    """The row kinds clients know (GraphQL's ``RowKind``); each has its module in ``rows/``
-    and its line in the registry."""
+    """The row kinds clients know (GraphQL's ``RowKind``), in default page order: the
+    registry's list. ``TOP_GENRE`` is planned by ``rows/top_genre.py``, and so on."""
 
     CONTINUE_WATCHING = "CONTINUE_WATCHING"
     TRENDING = "TRENDING"

@@ -3,7 +3,6 @@ migrations that are history, must still say the same."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
@@ -16,6 +15,7 @@ from core.thumbs import STORED_SCORES, Thumbs
 from core.viewing_records import TitleStateKind
 from datasources.tables import metadata
 from experiments.model import Status
+from tests.helpers.aio import blocking
 
 
 def _database_checks(database_url: str) -> dict[str, str]:
@@ -32,7 +32,7 @@ def _database_checks(database_url: str) -> dict[str, str]:
             await connection.close()
         return {row["conname"]: row["definition"] for row in rows}
 
-    return asyncio.run(read())
+    return blocking(read())
 
 
 @pytest.fixture(scope="module")

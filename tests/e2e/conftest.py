@@ -7,13 +7,12 @@ Python playwright (its own browser downloads are not used).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
 import subprocess
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, syn
 from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 from server.processes import ChildServer, free_port
+from tests.helpers.aio import blocking
 from tests.helpers.stores import (
     ADMIN_URL,
     NATS_URL,
@@ -59,13 +59,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _off_loop(work: Callable[[], object]) -> object:
     """Run `work` on a thread of its own: playwright's sync API keeps an event loop running
-    on this one, and asyncio.run (used by the migrations and the importer) refuses to nest."""
+    on this one, and the migrations' own asyncio.run refuses to nest."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(work).result()
-
-
-def run_coroutine(coroutine: Callable[[], Coroutine[Any, Any, object]]) -> object:
-    return _off_loop(lambda: asyncio.run(coroutine()))
 
 
 @dataclass
@@ -129,11 +125,11 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not (ROOT / "player-web" / "dist" / "index.html").is_file():
         pytest.skip("player-web is not built: run scripts/install (npm ci && npm run build)")
     name = f"flix_e2e_{os.getpid()}"
-    run_coroutine(lambda: recreate_database(name))
+    blocking(recreate_database(name))
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     database_url = f"{base}/{name}"
     _off_loop(lambda: upgrade(database_url))
-    run_coroutine(lambda: import_demo_catalog(database_url, ROOT / ".flix", show_progress=False))
+    blocking(import_demo_catalog(database_url, ROOT / ".flix", show_progress=False))
 
     data_dir = tmp_path_factory.mktemp("flix-e2e")
     prefix = f"e2e{uuid.uuid4().hex[:10]}_"
@@ -177,8 +173,8 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
     finally:
         child.stop()
-        run_coroutine(lambda: delete_streams(prefix))
-        run_coroutine(lambda: drop_database(name))
+        blocking(delete_streams(prefix))
+        blocking(drop_database(name))
         redis_flush(REDIS_URL)
 
 

@@ -19,8 +19,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Request, expect
 
 from media.ffmpeg import ffmpeg_exe
-from tests.e2e.conftest import Server, run_coroutine
+from tests.e2e.conftest import Server
 from tests.e2e.flows import api_register, api_sign_in, gql
+from tests.helpers.aio import blocking
 
 pytestmark = pytest.mark.e2e
 
@@ -90,8 +91,8 @@ def media(e2e_server: Server) -> Media:
     if e2e_server.flix("ingest", "--help", timeout=60).returncode != 0:
         pytest.skip("`flix ingest` is not a command yet (issue 3); the player tests encode with it")
     database_url = e2e_server.env["FLIX_DATABASE_URL"]
-    plain = str(run_coroutine(lambda: _video_id(database_url, "Toy Story")))
-    protected = str(run_coroutine(lambda: _video_id(database_url, "Babe")))
+    plain = str(blocking(_video_id(database_url, "Toy Story")))
+    protected = str(blocking(_video_id(database_url, "Babe")))
     clip = _make_clip(e2e_server.data_dir / "clip.mp4", CLIP_SECONDS)
     _ingest(e2e_server, clip, plain)
     short = _make_clip(e2e_server.data_dir / "short.mp4", 24)

@@ -3,7 +3,6 @@ wiping it, whichever store ``FLIX_VIEWING_STORE`` names (PostgreSQL by default).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from server.settings import Settings
+from tests.helpers.aio import blocking
 from tests.helpers.stores import CASSANDRA_HOSTS, TEST_DATABASE
 
 # What a `flix` command run by a test needs besides the URLs to find the Cassandra the API
@@ -31,7 +31,7 @@ def wipe_viewing(database_url: str) -> None:
         finally:
             await connection.close()
 
-    asyncio.run(wipe())
+    blocking(wipe())
 
 
 @contextlib.contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 from datasources.playback.tables import media_assets
 from media.ingest import STAGING
 from server.cli.ingest import ingest
+from tests.helpers.aio import blocking
 
 pytestmark = pytest.mark.media
 
@@ -42,7 +42,7 @@ def _assets(database_url: str) -> int:
         finally:
             await engine.dispose()
 
-    return asyncio.run(count())
+    return blocking(count())
 
 
 def test_ingest_command_publishes_and_reports(

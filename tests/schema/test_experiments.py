@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 
 from datasources.events import Stream
 from server.cli import app as cli
+from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.events import read_events
 from tests.helpers.experiments import (
@@ -205,7 +205,7 @@ def test_report_command_prints_the_table_and_writes_the_plot(
         )
         await connection.close()
 
-    asyncio.run(insert())
+    blocking(insert())
     plot = tmp_path / "lifts.png"
     result = CliRunner().invoke(
         cli,

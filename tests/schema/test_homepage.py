@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from redis.asyncio import Redis
 
 from datasources.personalization import trending
 from personalization import homepage as homepage_module
+from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.faultproxy import FaultProxy
 from tests.helpers.progress import ok
@@ -44,7 +44,7 @@ def _trend(views: dict[int, int], country: str = "US") -> None:
                 )
         await redis.aclose()
 
-    asyncio.run(record())
+    blocking(record())
 
 
 def _page(api: Api, rows: int = 20, items: int = 20) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import os
 import socket
@@ -16,6 +15,7 @@ import redis
 
 from server import embedded, processes
 from server.embedded import DataFolderInUse, EmbeddedServerError, EmbeddedUrls, embedded_services
+from tests.helpers.aio import blocking
 
 pytestmark = pytest.mark.embedded
 
@@ -59,7 +59,7 @@ def test_starts_working_servers_and_stops_them(tmp_path: Path) -> None:
     with embedded_services(tmp_path, progress=messages.append) as urls:
         assert urls.database_url.startswith("postgresql+asyncpg://postgres@127.0.0.1:")
         assert urls.database_url.endswith("/flix")
-        rows = asyncio.run(
+        rows = blocking(
             _postgres(urls.database_url, "CREATE EXTENSION IF NOT EXISTS pg_trgm", "SELECT 1")
         )
         assert rows[0][0] == 1
@@ -68,7 +68,7 @@ def test_starts_working_servers_and_stops_them(tmp_path: Path) -> None:
             assert client.ping()
         finally:
             client.close()
-        asyncio.run(_jetstream_add_stream(urls.nats_url))
+        blocking(_jetstream_add_stream(urls.nats_url))
         ports = _ports(urls)
         assert len(ports) == 3
 
@@ -92,9 +92,9 @@ def test_folder_in_use_starts_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_data_persists_across_runs(tmp_path: Path) -> None:
     with embedded_services(tmp_path) as first:
-        asyncio.run(_postgres(first.database_url, "CREATE TABLE kept (id int)"))
+        blocking(_postgres(first.database_url, "CREATE TABLE kept (id int)"))
     with embedded_services(tmp_path) as second:
-        rows = asyncio.run(_postgres(second.database_url, "SELECT to_regclass('kept')::text"))
+        rows = blocking(_postgres(second.database_url, "SELECT to_regclass('kept')::text"))
         assert rows[0][0] == "kept"
 
 

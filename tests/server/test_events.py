@@ -3,7 +3,6 @@ loses nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from datasources import catalog as catalog_store
 from datasources.events import Stream
 from server.cli import app as cli
 from server.settings import Settings
+from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.brokers import interruptible_broker
 from tests.helpers.events import read_events
@@ -49,7 +49,7 @@ def _outbox_size(database_url: str) -> int:
         finally:
             await connection.close()
 
-    return asyncio.run(count())
+    return blocking(count())
 
 
 def _viewer(api: Api) -> Api:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from media.ingest import IngestOptions, ingest
 from media.manifests import AssetManifest, Track
 from media.samples import generate_cartoon
 from resolvers.playback import Device, _cap, _playable
+from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.experiments import CREATE, START, experiment_definition, staff
 from tests.helpers.progress import ok
@@ -32,7 +32,7 @@ MASTER_KEY = bytes(32)  # the tests' FLIX_MEDIA_MASTER_KEY ("00" * 32)
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("clips")
-    return asyncio.run(generate_cartoon(folder / "c.mp4", seconds=6, width=640, height=360))
+    return blocking(generate_cartoon(folder / "c.mp4", seconds=6, width=640, height=360))
 
 
 def _ingest(database_url: str, clip: Path, media_root: Path, video_id: int, drm: str) -> None:
@@ -44,7 +44,7 @@ def _ingest(database_url: str, clip: Path, media_root: Path, video_id: int, drm:
         )
         await engine.dispose()
 
-    asyncio.run(run())
+    blocking(run())
 
 
 @pytest.fixture

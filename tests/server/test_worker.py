@@ -3,7 +3,6 @@ and SIGTERM stops it cleanly."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from datasources.personalization import trending
 from datasources.stores import StoreConfig, connect_event_log
 from datasources.tables import event_outbox
 from server.settings import Settings
+from tests.helpers.aio import blocking
 from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL
 from tests.helpers.viewing_stores import CLI_ENV
 from viewing.recorder import progress_event
@@ -59,7 +59,7 @@ def prefix(clean_database: str) -> Iterator[str]:
             await events.close()
             await engine.dispose()
 
-    asyncio.run(delete())
+    blocking(delete())
 
 
 def _outbox_row(prefix: str) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def _environment(**variables: str) -> dict[str, str]:
 def test_the_worker_relays_the_outbox_and_counts_the_view(
     clean_database: str, clean_redis: str, prefix: str, tmp_path: Path
 ) -> None:
-    asyncio.run(_put_in_outbox(clean_database, _outbox_row(prefix)))
+    blocking(_put_in_outbox(clean_database, _outbox_row(prefix)))
     env = _environment(
         FLIX_DATABASE_URL=clean_database,
         FLIX_REDIS_URL=clean_redis,
@@ -131,8 +131,8 @@ def test_the_worker_relays_the_outbox_and_counts_the_view(
     with log.open("wb") as out:
         worker = subprocess.Popen([*FLIX, "worker"], env=env, stdout=out, stderr=out)
     try:
-        _wait_for(lambda: asyncio.run(_outbox_size(clean_database)) == 0, worker, log)
-        _wait_for(lambda: asyncio.run(_trending(clean_redis)) == [VIDEO_ID], worker, log)
+        _wait_for(lambda: blocking(_outbox_size(clean_database)) == 0, worker, log)
+        _wait_for(lambda: blocking(_trending(clean_redis)) == [VIDEO_ID], worker, log)
         worker.send_signal(signal.SIGTERM)  # what `flix serve` and orchestrators send
         assert worker.wait(30) == 0, log.read_text()
     finally:

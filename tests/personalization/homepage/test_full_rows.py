@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from datasources.personalization import trending
+from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.progress import ok
 from tests.helpers.stores import REDIS_URL
@@ -27,7 +27,7 @@ def _count_view(video_id: int) -> None:
         )
         await redis.aclose()
 
-    asyncio.run(record())
+    blocking(record())
 
 
 def _row(page: dict[str, Any], kind: str) -> list[str]:
