@@ -6,7 +6,7 @@ exactly as the original request did.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.viewing_records import EpisodeSlot, ProgressUpdate
 from datasources import catalog
-from datasources.events import EventLog, Stream, message_id
+from datasources.events import EventLog, Outgoing, Stream, message_id
 from datasources.viewing.store import ViewingStore
 from viewing.rules import title_state_after
 
@@ -53,16 +53,16 @@ async def record(
     events: EventLog | None = None,
     country: str = "",
 ) -> bool:
-    """Store the update (last write wins); publish it if it changed anything.
+    """Store the update (last write wins); its event goes to the log if it changed anything.
 
     ``slots`` are the series' episodes in viewing order (``datasources.catalog.episode_slots``;
     a request has them from its loader), empty for a movie.
     """
-    landed = await store.apply(update, title_state_after(update, slots))
-    if landed and events is not None:
-        payload = progress_event(update, country)
-        await events.publish(Stream.VIEWING, "progress", payload, message_id(*payload.values()))
-    return landed
+    title = title_state_after(update, slots)
+    payload = progress_event(update, country)
+    return await _logged(
+        store, events, "progress", payload, lambda event: store.apply(update, title, event)
+    )
 
 
 async def hide(
@@ -72,16 +72,37 @@ async def hide(
     at: datetime,
     events: EventLog | None = None,
 ) -> bool:
-    hidden = await store.hide(profile_id, video_id, at)
-    if hidden and events is not None:
-        payload = {
-            "kind": "hide",
-            "profile_id": str(profile_id),
-            "video_id": video_id,
-            "at": at.isoformat(),
-        }
-        await events.publish(Stream.VIEWING, "hide", payload, message_id(*payload.values()))
-    return hidden
+    payload = {
+        "kind": "hide",
+        "profile_id": str(profile_id),
+        "video_id": video_id,
+        "at": at.isoformat(),
+    }
+    return await _logged(
+        store, events, "hide", payload, lambda event: store.hide(profile_id, video_id, at, event)
+    )
+
+
+async def _logged(
+    store: ViewingStore,
+    events: EventLog | None,
+    topic: str,
+    payload: dict[str, Any],
+    write: Callable[[Outgoing | None], Awaitable[bool]],
+) -> bool:
+    """Run ``write``, and send its event to the log if it changed anything: queued in the
+    write's own transaction where the store can (the relay publishes it after COMMIT, in
+    order with the others), else published once the write has landed. No ``events``: a
+    replay, whose events are in the log already."""
+    if events is None:
+        return await write(None)
+    msg_id = message_id(*payload.values())
+    if store.queues_events:
+        return await write(events.outgoing(Stream.VIEWING, topic, payload, msg_id))
+    landed = await write(None)
+    if landed:
+        await events.publish(Stream.VIEWING, topic, payload, msg_id)
+    return landed
 
 
 async def replay(

@@ -11,6 +11,7 @@ from datasources.events.contract import (
     Broker,
     Event,
     EventLog,
+    Outgoing,
     Stream,
     message_id,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Broker",
     "Event",
     "EventLog",
+    "Outgoing",
     "Stream",
     "message_id",
 ]

@@ -50,6 +50,17 @@ class Event:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """An event bound for the log, to be written to the outbox in the very transaction of the
+    write that caused it (a transactional outbox): the relay publishes it after COMMIT, so
+    an acknowledged write never loses its event, whenever the process dies."""
+
+    subject: str
+    message_id: str
+    payload: Mapping[str, Any]
+
+
 def message_id(*parts: object) -> str:
     """A stable id for an event, so a retried publish is recognised as the same event."""
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
@@ -79,13 +90,20 @@ class EventLog(Protocol):
         True if sent now. Returns in about ``PUBLISH_TIMEOUT_SECONDS`` at most."""
         ...
 
+    def outgoing(
+        self, stream: Stream, topic: str, payload: Mapping[str, Any], msg_id: str
+    ) -> Outgoing:
+        """The event as an outbox row, for a store that writes it in its own transaction."""
+        ...
+
     async def relay_outbox(self, batch: int = 200) -> int:
         """Publish what the outbox holds, oldest first; stops at the first failure. Rows another
         relay (another worker's) is publishing are skipped: two relays never send one row."""
         ...
 
-    async def run_relay(self, interval_seconds: float = 1.0) -> None:
-        """Drain the outbox for ever (a lifespan task)."""
+    async def run_relay(self, interval_seconds: float = 0.25) -> None:
+        """Drain the outbox for ever (a worker's job): at once while rows wait, else every
+        ``interval_seconds``."""
         ...
 
     async def consume(

@@ -1,8 +1,11 @@
 """What the adapters share: names on the broker, and publishing through the outbox.
 
-A publish that fails (broker down, ack lost, too slow) goes to the ``event_outbox`` table and a
-relay retries it: the write that caused the event is never held hostage by the broker. An
-adapter only says how to send one message (``_send``), bounded by ``PUBLISH_TIMEOUT_SECONDS``.
+Two ways in. A write on PostgreSQL queues its event in its own transaction (``queue``, or the
+heartbeats' statement): the relay publishes it after COMMIT, so a process that dies in
+between loses nothing. A direct ``publish`` that fails (broker down, ack lost, too slow) lands
+in the same table for the relay: the write that caused the event is never held hostage by
+the broker. An adapter only says how to send one message (``_send``), bounded by
+``PUBLISH_TIMEOUT_SECONDS``.
 """
 
 from __future__ import annotations
@@ -15,17 +18,28 @@ from typing import Any
 import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from datasources.events.contract import Stream
+from datasources.events.contract import Outgoing, Stream
 from datasources.tables import event_outbox
 
 log = structlog.get_logger("flix.events")
 
 RECONNECT_SECONDS = 2.0
-_CLAIM_OLDEST = (
-    select(event_outbox).order_by(event_outbox.c.id).limit(1).with_for_update(skip_locked=True)
-)
+# Heartbeats reach the log through the outbox, so the relay keeps up with them: a quarter
+# of a second between polls when idle, none while rows are waiting.
+RELAY_INTERVAL_SECONDS = 0.25
+RELAY_BATCH = 1000
+CLAIM_ROWS = 100  # rows locked per transaction: published one after another, then deleted
+_CLAIM_OLDEST = select(event_outbox).order_by(event_outbox.c.id).with_for_update(skip_locked=True)
+
+
+async def queue(connection: AsyncConnection, event: Outgoing) -> None:
+    """Put ``event`` in the outbox, in the connection's transaction (once per message id)."""
+    statement = insert(event_outbox).values(
+        subject=event.subject, message_id=event.message_id, payload=dict(event.payload)
+    )
+    await connection.execute(statement.on_conflict_do_nothing())
 
 
 class OutboxPublisher(ABC):
@@ -52,6 +66,11 @@ class OutboxPublisher(ABC):
     async def _send(self, subject: str, payload: Mapping[str, Any], msg_id: str) -> None:
         """Publish one message and wait for the broker's ack, or raise."""
 
+    def outgoing(
+        self, stream: Stream, topic: str, payload: Mapping[str, Any], msg_id: str
+    ) -> Outgoing:
+        return Outgoing(self.subject(stream, topic), msg_id, payload)
+
     async def publish(
         self, stream: Stream, topic: str, payload: Mapping[str, Any], msg_id: str
     ) -> bool:
@@ -61,46 +80,50 @@ class OutboxPublisher(ABC):
             return True
         except Exception as error:
             log.warning("publish failed; kept in outbox", subject=subject, error=repr(error))
-        statement = insert(event_outbox).values(
-            subject=subject, message_id=msg_id, payload=dict(payload)
-        )
         async with self._engine.begin() as connection:
-            await connection.execute(statement.on_conflict_do_nothing())
+            await queue(connection, Outgoing(subject, msg_id, payload))
         return False
 
     async def relay_outbox(self, batch: int = 200) -> int:
         sent = 0
-        while sent < batch and await self._relay_oldest():
-            sent += 1
+        while sent < batch:
+            wanted = min(CLAIM_ROWS, batch - sent)
+            published = await self._relay_oldest(wanted)
+            sent += published
+            if published < wanted:  # the broker failed, or the outbox (what others leave) is empty
+                break
         return sent
 
-    async def _relay_oldest(self) -> bool:
-        """Publish the oldest row no other relay has claimed; True if it was sent (and gone)."""
-        # The claim (a row lock other relays skip) is held while publishing, so no two relays
-        # publish one row, and the delete commits with it. One row per claim: a lock lives for
-        # one publish, and a relay that dies leaves at most that row to go out again (at
-        # least once; readers drop repeats).
+    async def _relay_oldest(self, limit: int) -> int:
+        """Publish the oldest rows no other relay has claimed, in order, and delete those
+        sent; returns how many went out."""
+        # The claim (row locks other relays skip) is held while publishing, so no two relays
+        # publish one row, and the delete commits with it. A relay that dies leaves at most
+        # its claim to go out again (at least once; readers drop repeats).
         async with self._engine.begin() as connection:
-            row = (await connection.execute(_CLAIM_OLDEST)).first()
-            if row is None:
-                return False
-            this_row = event_outbox.c.id == row.id
-            try:
-                await self._send(row.subject, row.payload, row.message_id)
-            except Exception:
-                bump = update(event_outbox).where(this_row)
-                await connection.execute(bump.values(attempts=event_outbox.c.attempts + 1))
-                return False  # the broker is away: the rest would fail too, and in order
-            await connection.execute(delete(event_outbox).where(this_row))
-            return True
+            rows = (await connection.execute(_CLAIM_OLDEST.limit(limit))).all()
+            sent: list[int] = []
+            for row in rows:
+                try:
+                    await self._send(row.subject, row.payload, row.message_id)
+                except Exception:
+                    bump = update(event_outbox).where(event_outbox.c.id == row.id)
+                    await connection.execute(bump.values(attempts=event_outbox.c.attempts + 1))
+                    break  # the broker is away: the rest would fail too, and in order
+                sent.append(row.id)
+            if sent:
+                await connection.execute(delete(event_outbox).where(event_outbox.c.id.in_(sent)))
+            return len(sent)
 
-    async def run_relay(self, interval_seconds: float = 1.0) -> None:
+    async def run_relay(self, interval_seconds: float = RELAY_INTERVAL_SECONDS) -> None:
         while True:
+            sent = 0
             try:
-                await self.relay_outbox()
+                sent = await self.relay_outbox(RELAY_BATCH)
             except Exception as error:  # errors are logged, never fatal
                 log.warning("outbox relay failed", error=repr(error))
-            await asyncio.sleep(interval_seconds)
+            if sent < RELAY_BATCH:  # a full batch: more is waiting, go on at once
+                await asyncio.sleep(interval_seconds)
 
 
 def cancelling() -> bool:

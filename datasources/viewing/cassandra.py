@@ -33,6 +33,7 @@ from cassandra.policies import (
 from cassandra.query import PreparedStatement
 
 from core.viewing_records import Progress, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
+from datasources.events import Outgoing
 from datasources.viewing.cql_migrations import migrate
 
 DEFAULT_PORT = 9042
@@ -232,6 +233,10 @@ def _open(hosts: Sequence[str], keyspace: str) -> tuple[Cluster, Session, _State
 class CassandraViewingStore:
     """Build with :meth:`connect`; the constructor only keeps what it is given."""
 
+    # The outbox lives in PostgreSQL, out of a Cassandra write's reach: the recorder
+    # publishes each event once its write has landed (and the outbox catches a failed one).
+    queues_events = False
+
     def __init__(self, cluster: Cluster, session: Session, statements: _Statements) -> None:
         self._cluster = cluster
         self._session = session
@@ -244,7 +249,9 @@ class CassandraViewingStore:
         cluster, session, statements = await loop.run_in_executor(None, _open, hosts, keyspace)
         return cls(cluster, session, statements)
 
-    async def apply(self, update: ProgressUpdate, title: TitleState) -> bool:
+    async def apply(
+        self, update: ProgressUpdate, title: TitleState, event: Outgoing | None = None
+    ) -> bool:
         statements = self._statements
         progress_key = (update.profile_id, update.video_id, update.episode_id)
         progress_rows, title_rows = await asyncio.gather(
@@ -336,7 +343,9 @@ class CassandraViewingStore:
         )
         return ordered[:limit]
 
-    async def hide(self, profile_id: UUID, video_id: int, at: datetime) -> bool:
+    async def hide(
+        self, profile_id: UUID, video_id: int, at: datetime, event: Outgoing | None = None
+    ) -> bool:
         if video_id not in await self.titles(profile_id, [video_id]):
             return False
         await _run(self._session, self._statements.hide, (_micros(at), at, profile_id, video_id))

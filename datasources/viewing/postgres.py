@@ -1,4 +1,5 @@
-"""The ViewingStore on PostgreSQL: conditional upserts decide last-write-wins in one statement."""
+"""The ViewingStore on PostgreSQL: conditional upserts decide last-write-wins, and concurrent
+heartbeats are group-committed with their outbox rows (``heartbeats.py``)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, case, false, func, literal_column, select, tuple_, union_all, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import case, false, func, literal_column, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
 from core.viewing_records import Progress, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
+from datasources.events import Outgoing, outbox
+from datasources.group_commit import GroupCommit
 from datasources.tables import viewing_progress, viewing_titles
-
-
-def _last_write_wins(table: Table, row: dict[str, Any], key: list[str]) -> Any:
-    """Insert, or overwrite only when the row sorts after the stored one by
-    (client time, device, position); RETURNING yields a row only when something landed."""
-    statement = insert(table).values(row)
-    order = ("client_timestamp", "device_id", "position_seconds")
-    newer = tuple_(*(statement.excluded[c] for c in order)) > tuple_(*(table.c[c] for c in order))
-    return statement.on_conflict_do_update(index_elements=key, set_=row, where=newer).returning(
-        table.c.video_id
-    )
+from datasources.viewing import heartbeats
+from datasources.viewing.heartbeats import Heartbeat
 
 
 def _title(row: Any) -> TitleState:
@@ -41,39 +34,22 @@ def _title(row: Any) -> TitleState:
 
 
 class PostgresViewingStore:
+    # The event goes to the outbox in the transaction of the write that causes it.
+    queues_events = True
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Concurrent heartbeats share a statement and a COMMIT (group commit).
+        self._heartbeats = GroupCommit(self._write)
 
-    async def apply(self, update: ProgressUpdate, title: TitleState) -> bool:
-        progress_row = {
-            "profile_id": update.profile_id,
-            "video_id": update.video_id,
-            "episode_id": update.episode_id,
-            "position_seconds": update.position_seconds,
-            "duration_seconds": update.duration_seconds,
-            "client_timestamp": update.client_timestamp,
-            "device_id": update.device_id,
-        }
-        title_row = {
-            "profile_id": update.profile_id,
-            "video_id": title.video_id,
-            "episode_id": title.episode_id,
-            "position_seconds": title.position_seconds,
-            "duration_seconds": title.duration_seconds,
-            "state": title.state.value,
-            "client_timestamp": title.client_timestamp,
-            "device_id": title.device_id,
-        }
-        progress = _last_write_wins(
-            viewing_progress,
-            {**progress_row, "updated_at": func.now()},
-            ["profile_id", "video_id", "episode_id"],
-        )
-        standing = _last_write_wins(viewing_titles, title_row, ["profile_id", "video_id"])
+    async def apply(
+        self, update: ProgressUpdate, title: TitleState, event: Outgoing | None = None
+    ) -> bool:
+        return await self._heartbeats.submit(Heartbeat(update, title, event))
+
+    async def _write(self, batch: Sequence[Heartbeat]) -> list[bool]:
         async with self._engine.begin() as connection:
-            landed = (await connection.execute(progress)).first() is not None
-            moved = (await connection.execute(standing)).first() is not None
-        return landed or moved
+            return await heartbeats.write(connection, batch)
 
     async def progress(
         self, profile_id: UUID, keys: Sequence[tuple[int, int]]
@@ -115,14 +91,19 @@ class PostgresViewingStore:
         async with self._engine.connect() as connection:
             return [_title(row) for row in await connection.execute(query)]
 
-    async def hide(self, profile_id: UUID, video_id: int, at: datetime) -> bool:
+    async def hide(
+        self, profile_id: UUID, video_id: int, at: datetime, event: Outgoing | None = None
+    ) -> bool:
         statement = (
             update(viewing_titles)
             .where(viewing_titles.c.profile_id == profile_id, viewing_titles.c.video_id == video_id)
             .values(hidden_at=func.greatest(func.coalesce(viewing_titles.c.hidden_at, at), at))
         )
         async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount > 0
+            hidden = (await connection.execute(statement)).rowcount > 0
+            if hidden and event is not None:
+                await outbox.queue(connection, event)
+            return hidden
 
     async def watch_seconds(self, profile_id: UUID) -> float:
         query = select(func.coalesce(func.sum(viewing_progress.c.position_seconds), 0.0)).where(

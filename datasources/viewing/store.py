@@ -12,11 +12,19 @@ from typing import Protocol
 from uuid import UUID
 
 from core.viewing_records import Progress, ProgressUpdate, TitleState, WatchFeedback
+from datasources.events import Outgoing
 
 
 class ViewingStore(Protocol):
-    async def apply(self, update: ProgressUpdate, title: TitleState) -> bool:
-        """Store the update and the title's new standing where newer; True if either landed."""
+    # True when ``apply`` writes its event to the outbox in the write's own transaction (the
+    # store is the outbox's PostgreSQL); otherwise the caller publishes once it has landed.
+    queues_events: bool
+
+    async def apply(
+        self, update: ProgressUpdate, title: TitleState, event: Outgoing | None = None
+    ) -> bool:
+        """Store the update and the title's new standing where newer; True if either landed.
+        With ``queues_events``, ``event`` is queued for the log in the same transaction if so."""
         ...
 
     async def progress(
@@ -31,8 +39,11 @@ class ViewingStore(Protocol):
         """The profile's titles, most recently watched first."""
         ...
 
-    async def hide(self, profile_id: UUID, video_id: int, at: datetime) -> bool:
-        """Hide the title from Continue Watching until an update newer than ``at``."""
+    async def hide(
+        self, profile_id: UUID, video_id: int, at: datetime, event: Outgoing | None = None
+    ) -> bool:
+        """Hide the title from Continue Watching until an update newer than ``at``; True if
+        the profile has the title. ``event`` as for ``apply``."""
         ...
 
     async def watch_seconds(self, profile_id: UUID) -> float:

@@ -19,7 +19,7 @@ from server.settings import Settings
 from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.brokers import interruptible_broker
-from tests.helpers.events import read_events
+from tests.helpers.events import read_events, wait_for_relay
 from tests.helpers.progress import CONTINUE, EPISODES, ok
 from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL, REDIS_URL
 from tests.helpers.viewing_stores import CLI_ENV, wipe_viewing
@@ -79,6 +79,7 @@ def test_replay_rebuilds_continue_watching_idempotently(
         "mutation($id: ID!) { hideFromContinueWatching(videoId: $id) }", id=str(catalog["Babe"])
     )
     before = (api.data(CONTINUE), api.data(HISTORY))
+    wait_for_relay(api)  # what is replayed is what reached the log
     wipe_viewing(clean_database)
     assert api.data(CONTINUE) == {"continueWatching": []}
     env = _cli_env(api, clean_database)
@@ -101,6 +102,7 @@ def test_replay_reads_each_series_episodes_once(
         ok(api, series, position, at=at, episodeId=ids[episode], duration=2700)
     ok(api, catalog["Babe"], 3000, at=9)
     before = api.data(CONTINUE)
+    wait_for_relay(api)
     wipe_viewing(clean_database)
 
     calls: list[list[int]] = []
@@ -133,6 +135,7 @@ def test_broker_outage_loses_no_write_and_no_event(
     with interruptible_broker(Settings().event_log, tmp_path) as broker:
         api = _viewer(make_api(**broker.settings))
         ok(api, catalog["Babe"], 1000, at=1)
+        wait_for_relay(api)  # Babe's event is in the log before the broker goes
         broker.cut()  # the broker vanishes
         acknowledged: list[dict[str, Any]] = [
             ok(api, catalog[title], 3000, at=10 + i)
