@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -224,6 +225,21 @@ async def test_same_instant_updates_are_ordered_by_device_then_position(
     # A later instant still wins over a tie-broken row.
     assert await _apply(viewing, _update(profile, 1, 10, at=11, device="a-device"))
     assert (await viewing.progress(profile, [(1, MOVIE)]))[(1, MOVIE)].position_seconds == 10
+
+
+async def test_concurrent_updates_of_one_title_keep_the_newest(
+    store: tuple[ViewingStore, uuid.UUID],
+) -> None:
+    # Arriving together (one group commit on PostgreSQL), in a shuffled order, with repeats.
+    viewing, profile = store
+    updates = [_update(profile, 1, float(n), at=n) for n in range(1, 31)] * 2
+    random.Random(7).shuffle(updates)
+    landed = await asyncio.gather(*(_apply(viewing, update) for update in updates))
+    stored = (await viewing.progress(profile, [(1, MOVIE)]))[(1, MOVIE)]
+    assert stored.position_seconds == 30
+    assert (await viewing.titles(profile, [1]))[1].position_seconds == 30
+    newest = [landed[i] for i, update in enumerate(updates) if update.position_seconds == 30]
+    assert True in newest and newest.count(True) == 1  # the newest landed, once
 
 
 async def test_training_reads_the_same_feedback_from_either_adapter(

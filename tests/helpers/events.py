@@ -34,6 +34,11 @@ def wait_for_relay(api: Api) -> None:
 def read_events(api: Api, stream: Stream) -> list[Event]:
     """Every event of the stream, from its start, once the outbox has been relayed."""
     wait_for_relay(api)
+    return read_events_now(api, stream)
+
+
+def read_events_now(api: Api, stream: Stream) -> list[Event]:
+    """Every event the stream holds right now, whatever the outbox still holds."""
     log = api.client.app.state.stores.events  # type: ignore[attr-defined]
 
     async def read() -> list[Event]:

@@ -19,7 +19,7 @@ from server.settings import Settings
 from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.brokers import interruptible_broker
-from tests.helpers.events import read_events, wait_for_relay
+from tests.helpers.events import read_events, read_events_now, wait_for_relay
 from tests.helpers.progress import CONTINUE, EPISODES, ok
 from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL, REDIS_URL
 from tests.helpers.viewing_stores import CLI_ENV, wipe_viewing
@@ -65,6 +65,23 @@ def test_accepted_progress_is_published_once(api: Api, catalog: dict[str, int]) 
     [event] = read_events(api, Stream.VIEWING)
     assert event.payload["kind"] == "progress" and event.payload["position_seconds"] == 1000
     assert event.payload["country"] == "US"
+
+
+def test_an_acknowledged_heartbeat_has_its_event_committed_before_any_publish(
+    make_api: Callable[..., Api], catalog: dict[str, int], clean_database: str
+) -> None:
+    # No relay in this process, so it never publishes (as if it died right after answering):
+    # acknowledged means committed, with the event in the outbox in the same transaction.
+    silent = _viewer(make_api(inline_worker=False))
+    ok(silent, catalog["Babe"], 1000, at=1)
+    assert _outbox_size(clean_database) == 1
+    assert read_events_now(silent, Stream.VIEWING) == []
+    # Another process's relay (a worker's) publishes it.
+    later = make_api(events_prefix=silent.client.app.state.stores.events.prefix)  # type: ignore[attr-defined]
+    [event] = read_events(later, Stream.VIEWING)
+    assert (
+        event.payload["video_id"] == catalog["Babe"] and event.payload["position_seconds"] == 1000
+    )
 
 
 def test_replay_rebuilds_continue_watching_idempotently(
