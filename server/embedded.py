@@ -34,6 +34,7 @@ from server.processes import (
     package_dir,
     spawn,
 )
+from server.watchdog import Watchdog
 
 __all__ = [
     "DataFolderInUse",
@@ -64,13 +65,16 @@ class EmbeddedUrls:
     database_url: str
     redis_url: str
     nats_url: str
+    # The children behind them, which the watchdog starts again when one dies.
+    servers: tuple[ChildServer, ...] = ()
 
 
 @contextlib.contextmanager
 def embedded_services(
     data_dir: Path, *, progress: Callable[[str], None] | None = None
 ) -> Iterator[EmbeddedUrls]:
-    """Start PostgreSQL, Redis and NATS (JetStream) under data_dir; stop them all on exit."""
+    """Start PostgreSQL, Redis and NATS (JetStream) under data_dir, start again any that dies
+    (``server/watchdog.py``), and stop them all on exit."""
     say = progress or (lambda _message: None)
     data_dir = data_dir.expanduser().absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -78,13 +82,21 @@ def embedded_services(
     # stopped; the ExitStack stops servers in reverse start order, also when
     # a later server fails to start.
     with data_folder_lock(data_dir), contextlib.ExitStack() as stack:
-        pg_port = start_postgres(data_dir, stack, say)
-        redis_port = start_redis(data_dir, stack, say)
-        nats_port = start_nats(data_dir, stack, say)
+        postgres = postgres_server(data_dir, say)
+        _start(postgres, stack, say)
+        create_database(postgres, "flix")
+        redis = redis_server(data_dir)
+        _start(redis, stack, say)
+        nats = nats_server(data_dir)
+        _start(nats, stack, say)
+        servers = (postgres, redis, nats)
+        # Entered last, so it stops first: the servers' own stops are not crashes to it.
+        stack.enter_context(Watchdog(servers, say))
         yield EmbeddedUrls(
-            database_url=f"postgresql+asyncpg://postgres@{HOST}:{pg_port}/flix",
-            redis_url=f"redis://{HOST}:{redis_port}/0",
-            nats_url=f"nats://{HOST}:{nats_port}",
+            database_url=f"postgresql+asyncpg://postgres@{HOST}:{postgres.port}/flix",
+            redis_url=f"redis://{HOST}:{redis.port}/0",
+            nats_url=f"nats://{HOST}:{nats.port}",
+            servers=servers,
         )
 
 

@@ -53,7 +53,8 @@ class ChildServer:
     """A server run as our child with a fixed command line (so a restart keeps its port and
     data): the embedded stores, the JVM stores, and the benches that restart them under load.
 
-    Start and stop it from the main thread: the child dies with the thread that spawned it.
+    Start and stop it from a thread that outlives it (the main thread, or the watchdog's):
+    the child dies with the thread that spawned it.
     """
 
     name: str

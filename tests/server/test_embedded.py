@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import socket
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -117,3 +119,29 @@ def test_failed_start_stops_the_rest_and_unlocks(
     assert not [port for port in picked if _accepts(port)]
     with (tmp_path / "flix.lock").open("rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if still held
+
+
+def test_a_killed_server_is_started_again_on_its_port_and_data(tmp_path: Path) -> None:
+    messages: list[str] = []
+    with embedded_services(tmp_path, progress=messages.append) as urls:
+        blocking(_postgres(urls.database_url, "CREATE TABLE kept (id int)"))
+        for server in urls.servers:
+            assert server.proc is not None
+            killed = server.proc.pid
+            os.kill(killed, signal.SIGKILL)  # a crash: no clean shutdown
+            back = f"{server.name} is back on port {server.port}"
+            deadline = time.monotonic() + 90
+            while back not in messages:
+                assert time.monotonic() < deadline, f"{server.name} not back: {messages}"
+                time.sleep(0.2)
+            assert server.proc.pid != killed and _serves(server)
+        rows = blocking(_postgres(urls.database_url, "SELECT to_regclass('kept')::text"))
+        assert rows[0][0] == "kept"  # the same data
+        assert all(_accepts(port) for port in _ports(urls))  # the same ports
+
+
+def _serves(server: processes.ChildServer) -> bool:
+    try:
+        return server.ready()
+    except OSError:
+        return False

@@ -142,3 +142,40 @@ def test_serve_without_a_worker_starts_none(
 ) -> None:
     _, _, process = served
     assert _workers(process.pid) == []
+
+
+def _children(pid: int, program: str) -> list[int]:
+    """The process's children running ``program`` (from Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
+        except (OSError, ValueError):
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        # Redis rewrites its title into argv[0] ("redis-server 127.0.0.1:port").
+        if parent == pid and argv and Path(argv[0].split(" ")[0]).name == program:
+            found.append(int(entry.name))
+    return found
+
+
+def _readyz(port: int) -> int:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=3).status_code
+    except httpx.TransportError:
+        return 0
+
+
+@pytest.mark.parametrize("program", ["postgres", "redis-server", "nats-server"])
+def test_a_crashed_store_is_restarted_and_readyz_recovers_by_itself(
+    served: tuple[int, Path, subprocess.Popen[str]], program: str
+) -> None:
+    port, _, process = served
+    [child] = _children(process.pid, program)
+    os.kill(child, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while not (_readyz(port) == 200 and _children(process.pid, program) not in ([], [child])):
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, f"/readyz did not recover after {program} died"
+        time.sleep(0.5)
