@@ -7,7 +7,7 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-MIN_LENGTH = 8
+# What a new password must be is auth/password_policy.py's; this bound protects the hasher.
 MAX_LENGTH = 256  # hashing cost grows with length; bound it so a password cannot be a DoS.
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults

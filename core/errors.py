@@ -58,6 +58,12 @@ class ProfileRequired(FlixError):
     code = ErrorCode.PROFILE_REQUIRED
 
 
+class Unavailable(FlixError):
+    """A store the request needs is down; the client should retry later."""
+
+    code = ErrorCode.UNAVAILABLE
+
+
 class RateLimited(FlixError):
     code = ErrorCode.RATE_LIMITED
 

@@ -101,6 +101,8 @@ class Profile:
     maturity_level: int
     language: str
     avatar_url: str | None
+    # Whether the profile has a PIN; the PIN's hash itself never leaves datasources.
+    locked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

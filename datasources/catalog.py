@@ -163,3 +163,9 @@ async def episodes_by_id(engine: AsyncEngine, ids: Sequence[int]) -> dict[int, E
     async with engine.connect() as connection:
         rows = await connection.execute(select(episodes).where(episodes.c.id.in_(ids)))
         return {row.id: Episode(**row._mapping) for row in rows}
+
+
+async def seasons_by_id(engine: AsyncEngine, ids: Sequence[int]) -> dict[int, Season]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(seasons).where(seasons.c.id.in_(ids)))
+        return {row.id: Season(**row._mapping) for row in rows}

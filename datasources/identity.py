@@ -50,6 +50,14 @@ async def credentials_by_email(engine: AsyncEngine, email: str) -> tuple[Account
     return Account.from_row(values), password_hash
 
 
+async def password_hash(engine: AsyncEngine, account_id: UUID) -> str | None:
+    async with engine.connect() as connection:
+        found: str | None = await connection.scalar(
+            select(accounts.c.password_hash).where(accounts.c.id == account_id)
+        )
+        return found
+
+
 async def accounts_by_id(engine: AsyncEngine, ids: Sequence[UUID]) -> dict[UUID, Account]:
     async with engine.connect() as connection:
         rows = await connection.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.id.in_(ids)))
@@ -98,7 +106,12 @@ async def session_identity(
         select(
             *_ACCOUNT_COLUMNS,
             roles.label("roles"),
-            *[column.label(f"profile_{column.name}") for column in profile.c],
+            *[
+                column.label(f"profile_{column.name}")
+                for column in profile.c
+                if column.name != "pin_hash"
+            ],
+            profile.c.pin_hash.is_not(None).label("profile_locked"),
         )
         .select_from(
             accounts.outerjoin(

@@ -91,6 +91,9 @@ class Loaders:
         self.episode: Loader[int, Episode | None] = Loader(
             partial(catalog.episodes_by_id, engine), _none
         )
+        self.season: Loader[int, Season | None] = Loader(
+            partial(catalog.seasons_by_id, engine), _none
+        )
         # A series' episodes in viewing order (empty for a movie): recording and Up Next.
         self.episode_slots: Loader[int, list[EpisodeSlot]] = Loader(
             partial(catalog.episode_slots, engine), list

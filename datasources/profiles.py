@@ -16,7 +16,11 @@ from core.errors import Conflict
 from core.records import Profile
 from datasources.tables import accounts, profiles
 
-_PROFILE_COLUMNS = [c for c in profiles.c if c.name != "created_at"]
+# A profile as the record carries it: whether it is locked, never the PIN's hash.
+_PROFILE_COLUMNS = [
+    *(c for c in profiles.c if c.name not in ("created_at", "pin_hash")),
+    profiles.c.pin_hash.is_not(None).label("locked"),
+]
 _DUPLICATE_NAME = "A profile with this name already exists on the account."
 
 
@@ -89,6 +93,31 @@ async def update_profile(
         if _is_duplicate_name(error):
             raise Conflict(_DUPLICATE_NAME) from None
         raise
+    return Profile(**row._mapping) if row else None
+
+
+async def pin_hash(engine: AsyncEngine, account_id: UUID, profile_id: UUID) -> str | None:
+    """The hash of the profile's PIN; None when it has none (or is not the account's)."""
+    query = select(profiles.c.pin_hash).where(
+        profiles.c.id == profile_id, profiles.c.account_id == account_id
+    )
+    async with engine.connect() as connection:
+        found: str | None = await connection.scalar(query)
+        return found
+
+
+async def set_pin_hash(
+    engine: AsyncEngine, account_id: UUID, profile_id: UUID, pin_hash: str | None
+) -> Profile | None:
+    """Lock the profile with this PIN hash (None unlocks it); None when it is not the account's."""
+    statement = (
+        update(profiles)
+        .where(profiles.c.id == profile_id, profiles.c.account_id == account_id)
+        .values(pin_hash=pin_hash)
+        .returning(*_PROFILE_COLUMNS)
+    )
+    async with engine.begin() as connection:
+        row = (await connection.execute(statement)).one_or_none()
     return Profile(**row._mapping) if row else None
 
 

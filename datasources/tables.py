@@ -169,6 +169,8 @@ profiles = Table(
     ),
     Column("language", String(16), nullable=False, server_default="en"),
     Column("avatar_url", Text),
+    # The argon2 hash of the profile lock's PIN; NULL while the profile is not locked.
+    Column("pin_hash", Text),
     _created_at(),
     CheckConstraint(_MATURITY_RANGE, name="maturity_level"),
     CheckConstraint(f"NOT is_kids OR maturity_level <= {maturity.KIDS_MAX}", name="kids_maturity"),

@@ -32,7 +32,8 @@ _MANIFEST = re.compile(
     r"^(?P<asset>[A-Za-z0-9._-]+)/(?P<kind>manifest|master)-(?P<height>\d{3,4})\.(mpd|m3u8)$"
 )
 _PLAYLIST = re.compile(
-    r"^(?P<asset>[A-Za-z0-9._-]+)/(?P<track>(video/[A-Za-z0-9._-]+)|audio)/playlist\.m3u8$"
+    r"^(?P<asset>[A-Za-z0-9._-]+)/(?:(?P<video>video/[A-Za-z0-9._-]+)/(?P<kind>playlist|iframes)"
+    r"|(?P<audio>audio)/playlist)\.m3u8$"
 )
 _SAFE = "/$%"
 
@@ -48,6 +49,7 @@ class ManifestRequest:
 class PlaylistRequest:
     asset: str
     track_folder: str  # "video/720p" or "audio"
+    iframes: bool = False  # a rung's I-frame playlist rather than its media playlist
 
 
 def parse(path: str) -> ManifestRequest | PlaylistRequest | None:
@@ -56,7 +58,8 @@ def parse(path: str) -> ManifestRequest | PlaylistRequest | None:
     if match := _MANIFEST.match(relative):
         return ManifestRequest(match["asset"], match["kind"], int(match["height"]))
     if match := _PLAYLIST.match(relative):
-        return PlaylistRequest(match["asset"], match["track"])
+        folder = match["video"] or match["audio"]
+        return PlaylistRequest(match["asset"], folder, iframes=match["kind"] == "iframes")
     return None
 
 

@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from core.errors import BadUserInput
 
 KEY_SYSTEM = "org.w3.clearkey"
-# DASH-IF's identifier for Clear Key, and the W3C "common" PSSH system Clear Key reads.
+# DASH-IF's identifier for Clear Key (the MPD's), and the W3C "common" PSSH system Clear Key
+# reads (the init segments').
 CLEARKEY_SCHEME = "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"
 COMMON_SYSTEM_ID = UUID("1077efec-c0b2-4d02-ace3-3c1e52e2fb4b")
 MASTER_KEY_BYTES = 32
@@ -130,8 +131,8 @@ def requested_key_ids(kids: Sequence[str]) -> set[bytes]:
 def pssh_box(kids: Sequence[bytes]) -> bytes:
     """A version-1 ``pssh`` box of the W3C common system, listing ``kids``.
 
-    ffmpeg writes no ``pssh``; put in the MPD as ``cenc:pssh``, it gives the browser the
-    init data it needs to ask for a license.
+    ffmpeg writes no ``pssh``; added to every init segment (media/encode.py), it is the
+    ``cenc`` init data of the browser's "encrypted" event, from which it asks for a license.
     """
     payload = struct.pack(">I", 1 << 24)  # version 1, flags 0
     payload += COMMON_SYSTEM_ID.bytes + struct.pack(">I", len(kids)) + b"".join(kids)

@@ -2,8 +2,10 @@
 
 Each representation is its own ffmpeg run through the dash muxer, which cuts segments at
 keyframes and writes one init segment plus numbered media segments. Its MPD is read for
-the exact segment timeline and codec string and then dropped: the title's manifests are
-written by :mod:`media.package` from every representation at once.
+the exact segment timeline and then dropped: the title's manifests are written by
+:mod:`media.package` from every representation at once. Everything else they declare is
+read from the files: the codec string from the init segment, bit rates from the segments'
+sizes (:mod:`media.bitrates`), where each keyframe ends (:mod:`media.mp4`).
 
 Keyframes line up across rungs because every rung gets the same fixed GOP (segment length
 x frame rate, scene-cut keyframes off) from the same frames, so segment N of every rung
@@ -12,12 +14,13 @@ starts on the same picture and a player can switch between them at any boundary.
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from media.drm import ContentKey
+from media import mp4
+from media.bitrates import average_bit_rate, peak_bit_rate
+from media.drm import ContentKey, pssh_box
 from media.ffmpeg import ProgressCallback, run_ffmpeg
 from media.ladder import Rung
 from media.probe import SourceInfo
@@ -35,6 +38,7 @@ class EncodedStream:
 
     folder: Path
     codecs: str
+    """RFC 6381, from the init segment's decoder configuration."""
     timescale: int
     start: int
     durations: tuple[int, ...]
@@ -42,6 +46,8 @@ class EncodedStream:
     sizes: tuple[int, ...]
     """Every segment's size in bytes, in order."""
     init_size: int
+    keyframe_sizes: tuple[int, ...] = ()
+    """Per segment, the bytes from its start to the end of its first (key) frame."""
     width: int | None = None
     height: int | None = None
     frame_rate: str | None = None
@@ -57,24 +63,17 @@ class EncodedStream:
         return self.init_size + sum(self.sizes)
 
     @property
+    def seconds(self) -> list[float]:
+        return [duration / self.timescale for duration in self.durations]
+
+    @property
     def average_bandwidth(self) -> int:
-        return math.ceil(sum(self.sizes) * 8 / max(self.duration, 1e-3))
+        return average_bit_rate(self.sizes, self.seconds)
 
     @property
     def peak_bandwidth(self) -> int:
-        """Bits per second of the most demanding segment.
-
-        With ``minBufferTime`` of one segment, a client at this rate never stalls, which
-        is what DASH's @bandwidth and HLS's BANDWIDTH promise. A short last segment is
-        left out: its rate says little and would inflate the figure.
-        """
-        full = self.durations[0] if self.durations else 1
-        rates = [
-            size * 8 * self.timescale / duration
-            for size, duration in zip(self.sizes, self.durations, strict=True)
-            if duration >= full / 2 or len(self.sizes) == 1
-        ]
-        return math.ceil(max(rates, default=0))
+        """RFC 8216's peak segment bit rate: what HLS's BANDWIDTH and DASH's @bandwidth say."""
+        return peak_bit_rate(self.sizes, self.seconds)
 
 
 def gop_frames(fps: float, segment_seconds: int) -> int:
@@ -113,7 +112,7 @@ async def encode_video(
     args += x264_options(info.fps, segment_seconds, preset) + rate
     args += _dash_output(folder, segment_seconds, key)
     await run_ffmpeg(args, on_progress=on_progress)
-    return _collect(folder)
+    return _collect(folder, key)
 
 
 async def encode_audio(
@@ -130,7 +129,7 @@ async def encode_audio(
     args += ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2", "-ar", "48000"]
     args += _dash_output(folder, segment_seconds, key)
     await run_ffmpeg(args, on_progress=on_progress)
-    return _collect(folder)
+    return _collect(folder, key)
 
 
 def _rate_control(rung: Rung) -> list[str]:
@@ -180,19 +179,21 @@ def read_stream(folder: Path) -> EncodedStream:
     if adaptation is None or representation is None or template is None:
         raise RuntimeError(f"{mpd_path}: no representation in the dash muxer's MPD")
     start, durations = _timeline(template)
-    sizes = tuple(
-        (folder / MEDIA_TEMPLATE.replace("$Number%05d$", f"{n:05d}")).stat().st_size
+    segments = [
+        _segment_facts(folder / MEDIA_TEMPLATE.replace("$Number%05d$", f"{n:05d}"))
         for n in range(1, len(durations) + 1)
-    )
+    ]
+    init = (folder / INIT_NAME).read_bytes()
     channels = representation.find(f"{_MPD}AudioChannelConfiguration")
     return EncodedStream(
         folder=folder,
-        codecs=representation.attrib["codecs"],
+        codecs=mp4.codec_string(init),
         timescale=int(template.attrib["timescale"]),
         start=start,
         durations=durations,
-        sizes=sizes,
-        init_size=(folder / INIT_NAME).stat().st_size,
+        sizes=tuple(size for size, _ in segments),
+        init_size=len(init),
+        keyframe_sizes=tuple(keyframe for _, keyframe in segments),
         width=_int(representation.get("width")),
         height=_int(representation.get("height")),
         frame_rate=adaptation.get("frameRate"),
@@ -201,7 +202,18 @@ def read_stream(folder: Path) -> EncodedStream:
     )
 
 
-def _collect(folder: Path) -> EncodedStream:
+def _segment_facts(path: Path) -> tuple[int, int]:
+    """A segment's size and where its keyframe ends (one segment in memory at a time)."""
+    data = path.read_bytes()
+    return len(data), mp4.first_sample_end(data)
+
+
+def _collect(folder: Path, key: ContentKey | None) -> EncodedStream:
+    if key is not None:
+        # The W3C common pssh in the init segment: the 'cenc' init data every browser's
+        # Clear Key reads from the "encrypted" event (ffmpeg writes none).
+        init = folder / INIT_NAME
+        init.write_bytes(mp4.with_pssh(init.read_bytes(), pssh_box([key.kid])))
     stream = read_stream(folder)
     (folder / _MUXER_MPD).unlink()  # the title's own manifests replace it
     return stream

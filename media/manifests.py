@@ -7,20 +7,27 @@ is relative to the asset's folder (``video/720p-3000k/seg-$Number%05d$.m4s``).
 
 The HLS media playlists must be rendered per request too: their segment URLs need the
 signature, so a server cannot hand out the static ones from disk.
+
+Clear Key is signalled the way DASH-IF IOP and the players read it (docs/drm_and_players.md):
+in the MPD, ``cenc:default_KID`` on the mp4protection descriptor and the Clear Key system
+(``urn:uuid:e2719d58-…``) with its license URL; the W3C common PSSH travels in the init
+segments, where every browser's "encrypted" event finds it. In HLS, an EXT-X-KEY with
+``KEYFORMAT="org.w3.clearkey"`` and the license URL.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 import xml.etree.ElementTree as ET
-from base64 import b64encode
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.errors import NotFound
-from media.drm import CLEARKEY_SCHEME, COMMON_SYSTEM_ID, pssh_box
+from media.bitrates import average_bit_rate, peak_bit_rate, target_duration
+from media.drm import CLEARKEY_SCHEME, KEY_SYSTEM
 
 Sign = Callable[[str], str]
 
@@ -28,6 +35,12 @@ DESCRIPTION_FILE = "asset.json"
 MPD_FILE = "manifest.mpd"
 HLS_MASTER_FILE = "master.m3u8"
 PLAYLIST_FILE = "playlist.m3u8"
+IFRAME_PLAYLIST_FILE = "iframes.m3u8"
+LICENSE_PATH = "/drm/clearkey/license"
+"""Where the license endpoint is on the server that serves the media (the static copies'
+license URL; a server rendering a manifest names its own origin)."""
+KEY_PATH = "/drm/clearkey/key"
+"""The raw-key endpoint beside it, for HLS ``KEYFORMAT="identity"``: ``?kid=<32 hex>``."""
 FORMAT_VERSION = 1
 
 MEDIA_TYPES = {
@@ -43,9 +56,11 @@ MEDIA_TYPES = {
 _MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
 _CENC_NS = "urn:mpeg:cenc:2013"
 _DASHIF_NS = "https://dashif.org/CPS"
+_CLEARKEY_NS = "http://dashif.org/guidelines/clearKey"
 ET.register_namespace("", _MPD_NS)
 ET.register_namespace("cenc", _CENC_NS)
 ET.register_namespace("dashif", _DASHIF_NS)
+ET.register_namespace("clearkey", _CLEARKEY_NS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +86,34 @@ class Track:
     vmaf: float | None = None
     sample_rate: int | None = None
     channels: int | None = None
+    keyframe_sizes: tuple[int, ...] = ()
+    """Per segment, its bytes up to the end of its keyframe: the I-frame playlist's ranges.
+    Empty for audio (and for assets packaged before I-frame playlists)."""
 
     @property
     def duration(self) -> float:
         return sum(self.durations) / self.timescale
+
+    @property
+    def seconds(self) -> list[float]:
+        return [duration / self.timescale for duration in self.durations]
+
+    @property
+    def iframe_playlist(self) -> str:
+        return posixpath.join(posixpath.dirname(self.playlist), IFRAME_PLAYLIST_FILE)
 
     def segment_path(self, number: int) -> str:
         return self.media.replace("$Number%05d$", f"{number:05d}")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Track:
-        return cls(**{**data, "durations": tuple(data["durations"])})
+        return cls(
+            **{
+                **data,
+                "durations": tuple(data["durations"]),
+                "keyframe_sizes": tuple(data.get("keyframe_sizes", ())),
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,20 +298,20 @@ def _content_protection(
             f"{{{_CENC_NS}}}default_KID": manifest.key_id,
         },
     )
+    # No cenc:pssh here, and no descriptor of the W3C common system (urn:uuid:1077efec-…):
+    # dash.js counts that one as Clear Key too, prefers it once an application configures
+    # Clear Key, and hands its pssh box to generateRequest('keyids') - a TypeError. Without
+    # a pssh, dash.js and shaka build their init data from default_KID; the common PSSH is
+    # in the init segments for the browser's "encrypted" event.
     clearkey = ET.SubElement(
         parent, _q("ContentProtection"), {"schemeIdUri": CLEARKEY_SCHEME, "value": "ClearKey1.0"}
     )
     if license_url is not None:
-        laurl = ET.SubElement(clearkey, f"{{{_DASHIF_NS}}}Laurl", {"Lic_type": "EME-1.0"})
+        # dashif:laurl is DASH-IF's current spelling; clearkey:Laurl the IOP 4.3 one that
+        # shaka and dash.js 4 read.
+        ET.SubElement(clearkey, f"{{{_DASHIF_NS}}}laurl").text = license_url
+        laurl = ET.SubElement(clearkey, f"{{{_CLEARKEY_NS}}}Laurl", {"Lic_type": "EME-1.0"})
         laurl.text = license_url
-    # The W3C common PSSH gives the browser its init data: ffmpeg puts none in the segments.
-    common = ET.SubElement(
-        parent,
-        _q("ContentProtection"),
-        {"schemeIdUri": f"urn:uuid:{COMMON_SYSTEM_ID}", "value": "ClearKey1.0"},
-    )
-    pssh = ET.SubElement(common, f"{{{_CENC_NS}}}pssh")
-    pssh.text = b64encode(pssh_box([_kid_bytes(manifest.key_id)])).decode("ascii")
 
 
 def _segment_template(parent: ET.Element, track: Track, sign: Sign) -> None:
@@ -327,18 +359,25 @@ def _kid_bytes(key_id: str) -> bytes:
 # --- HLS --------------------------------------------------------------------------------
 
 _AUDIO_GROUP = "audio"
+_HLS_HEADER = ["#EXTM3U", "#EXT-X-VERSION:7"]
 
 
 def render_hls_master(manifest: AssetManifest, *, sign: Sign, max_height: int | None = None) -> str:
-    """The master playlist: one variant per allowed rung, audio as a rendition group."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    """The master playlist: one variant per allowed rung, audio as a rendition group, and
+    an I-frame playlist per rung for trick play.
+
+    BANDWIDTH and AVERAGE-BANDWIDTH are the rung's measured peak and average segment bit
+    rates plus the audio's (RFC 8216: the sum over the renditions played together).
+    """
+    lines = [*_HLS_HEADER, "#EXT-X-INDEPENDENT-SEGMENTS"]
     audio = manifest.audio
     if audio is not None:
         lines.append(
             f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{_AUDIO_GROUP}",NAME="Main",DEFAULT=YES,'
             f'AUTOSELECT=YES,CHANNELS="{audio.channels or 2}",URI="{sign(audio.playlist)}"'
         )
-    for track in allowed_video(manifest, max_height):
+    tracks = allowed_video(manifest, max_height)
+    for track in tracks:
         codecs = track.codecs + (f",{audio.codecs}" if audio else "")
         peak = track.bandwidth + (audio.bandwidth if audio else 0)
         average = track.average_bandwidth + (audio.average_bandwidth if audio else 0)
@@ -353,34 +392,97 @@ def render_hls_master(manifest: AssetManifest, *, sign: Sign, max_height: int | 
         if audio is not None:
             attributes.append(f'AUDIO="{_AUDIO_GROUP}"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), sign(track.playlist)]
+    for track in tracks:
+        if not track.keyframe_sizes:
+            continue
+        peak, average = iframe_bit_rates(track)
+        attributes = [
+            f"BANDWIDTH={peak}",
+            f"AVERAGE-BANDWIDTH={average}",
+            f'CODECS="{track.codecs}"',
+            f"RESOLUTION={track.width}x{track.height}",
+            f'URI="{sign(track.iframe_playlist)}"',
+        ]
+        lines.append("#EXT-X-I-FRAME-STREAM-INF:" + ",".join(attributes))
     return "\n".join(lines) + "\n"
 
 
-def render_hls_media(manifest: AssetManifest, track_id: str, *, sign: Sign) -> str:
-    """The fMP4 media playlist of one track (a rung's id, or the audio's)."""
+def iframe_bit_rates(track: Track) -> tuple[int, int]:
+    """Peak and average bit rate of a rung's I-frame playlist: each keyframe's bytes over
+    the time until the next one (RFC 8216 4.3.4.3)."""
+    seconds = track.seconds
+    return (
+        peak_bit_rate(track.keyframe_sizes, seconds),
+        average_bit_rate(track.keyframe_sizes, seconds),
+    )
+
+
+def render_hls_media(
+    manifest: AssetManifest, track_id: str, *, sign: Sign, drm_origin: str = ""
+) -> str:
+    """The fMP4 media playlist of one track (a rung's id, or the audio's).
+
+    ``drm_origin`` is where the license and key endpoints are ("" for this server's root).
+    """
     track = find_track(manifest, track_id)
-    seconds = [duration / track.timescale for duration in track.durations]
-    lines = [
-        "#EXTM3U",
-        "#EXT-X-VERSION:7",
-        # The target must be at least every EXTINF rounded to the nearest integer.
-        f"#EXT-X-TARGETDURATION:{max(1, max(round(s) for s in seconds))}",
-        "#EXT-X-MEDIA-SEQUENCE:1",
-        "#EXT-X-PLAYLIST-TYPE:VOD",
-        "#EXT-X-INDEPENDENT-SEGMENTS",
-    ]
-    if manifest.key_id is not None:
-        pssh = b64encode(pssh_box([_kid_bytes(manifest.key_id)])).decode("ascii")
-        lines.append(
-            f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="data:text/plain;base64,{pssh}",'
-            f'KEYFORMAT="urn:uuid:{COMMON_SYSTEM_ID}",KEYFORMATVERSIONS="1",'
-            f"KEYID=0x{_kid_bytes(manifest.key_id).hex()}"
-        )
-    lines.append(f'#EXT-X-MAP:URI="{sign(track.init)}"')
-    for number, length in enumerate(seconds, start=1):
+    lines = _media_header(manifest, track, sign, drm_origin)
+    for number, length in enumerate(track.seconds, start=1):
         lines += [f"#EXTINF:{length:.5f},", sign(track.segment_path(number))]
     lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
+
+
+def render_hls_iframes(
+    manifest: AssetManifest, track_id: str, *, sign: Sign, drm_origin: str = ""
+) -> str:
+    """A rung's I-frame playlist: every segment's keyframe as a byte range of the segment
+    (its fragment header and first sample), lasting until the next keyframe."""
+    track = find_track(manifest, track_id)
+    if not track.keyframe_sizes:
+        raise NotFound(f"track {track_id!r} has no I-frame playlist")
+    lines = _media_header(manifest, track, sign, drm_origin, iframes=True)
+    for number, (length, size) in enumerate(
+        zip(track.seconds, track.keyframe_sizes, strict=True), start=1
+    ):
+        lines += [
+            f"#EXTINF:{length:.5f},",
+            f"#EXT-X-BYTERANGE:{size}@0",
+            sign(track.segment_path(number)),
+        ]
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def _media_header(
+    manifest: AssetManifest, track: Track, sign: Sign, drm_origin: str, *, iframes: bool = False
+) -> list[str]:
+    lines = [
+        *_HLS_HEADER,
+        f"#EXT-X-TARGETDURATION:{target_duration(track.seconds)}",
+        "#EXT-X-MEDIA-SEQUENCE:1",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+    ]
+    if iframes:
+        lines.append("#EXT-X-I-FRAMES-ONLY")
+    lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+    if manifest.key_id is not None:
+        # Two descriptions of one key, each player taking the one it knows. hls.js reads
+        # KEYFORMAT "org.w3.clearkey" (the EME key system's name): KEYID names the key, URI
+        # the license server, the init segment's common PSSH is the init data. shaka's HLS
+        # reader knows Clear Key only as "identity": the URI answers the raw key itself,
+        # to the same sessions the license endpoint serves (and the key id is in the init
+        # segment's tenc box).
+        kid = _kid_bytes(manifest.key_id).hex()
+        lines.append(
+            f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="{drm_origin}{LICENSE_PATH}",'
+            f'KEYFORMAT="{KEY_SYSTEM}",KEYFORMATVERSIONS="1",KEYID=0x{kid}'
+        )
+        lines.append(
+            f'#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="{drm_origin}{KEY_PATH}?kid={kid}",'
+            f'KEYFORMAT="identity",KEYFORMATVERSIONS="1",KEYID=0x{kid}'
+        )
+    lines.append(f'#EXT-X-MAP:URI="{sign(track.init)}"')
+    return lines
 
 
 def find_track(manifest: AssetManifest, track_id: str) -> Track:

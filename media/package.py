@@ -4,7 +4,7 @@ An asset folder holds::
 
     asset.json                      what every manifest is rendered from
     manifest.mpd, master.m3u8       static copies with relative URLs (for tools and checks)
-    video/<rung>/init.mp4, seg-00001.m4s, ..., playlist.m3u8
+    video/<rung>/init.mp4, seg-00001.m4s, ..., playlist.m3u8, iframes.m3u8
     audio/init.mp4, seg-00001.m4s, ..., playlist.m3u8
     images/poster.jpg, backdrop.jpg, trickplay.json, trickplay/tile-0001.jpg, ...
 """
@@ -28,6 +28,7 @@ from media.manifests import (
     AssetManifest,
     Track,
     Trickplay,
+    render_hls_iframes,
     render_hls_master,
     render_hls_media,
     render_mpd,
@@ -51,7 +52,14 @@ def describe(
 ) -> AssetManifest:
     """The asset's description from its encoded streams (rungs best first)."""
     tracks = tuple(
-        _track(rung.name, video_folder(rung), stream, bitrate=rung.bitrate, vmaf=rung.vmaf)
+        _track(
+            rung.name,
+            video_folder(rung),
+            stream,
+            bitrate=rung.bitrate,
+            vmaf=rung.vmaf,
+            keyframe_sizes=stream.keyframe_sizes,
+        )
         for rung, stream in video
     )
     audio_track = _track(AUDIO_TRACK_ID, "audio", audio) if audio is not None else None
@@ -76,6 +84,7 @@ def _track(
     *,
     bitrate: int | None = None,
     vmaf: float | None = None,
+    keyframe_sizes: tuple[int, ...] = (),
 ) -> Track:
     return Track(
         id=track_id,
@@ -95,6 +104,7 @@ def _track(
         vmaf=vmaf,
         sample_rate=stream.sample_rate,
         channels=stream.channels,
+        keyframe_sizes=keyframe_sizes,
     )
 
 
@@ -110,6 +120,9 @@ def write_package(folder: Path, manifest: AssetManifest) -> None:
         relative = functools.partial(_relative, start=posixpath.dirname(track.playlist))
         playlist = render_hls_media(manifest, track.id, sign=relative)
         (folder / track.playlist).write_text(playlist, encoding="utf-8")
+        if track.keyframe_sizes:
+            iframes = render_hls_iframes(manifest, track.id, sign=relative)
+            (folder / track.iframe_playlist).write_text(iframes, encoding="utf-8")
 
 
 def _as_is(path: str) -> str:

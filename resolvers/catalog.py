@@ -105,6 +105,23 @@ async def similar(ctx: Context, video: Video, first: int) -> list[Video]:
     return [allowed[vid] for vid in ids if vid in allowed]
 
 
+async def visible_episode(ctx: Context, episode_id: str) -> Episode | None:
+    """An episode found by id (a federated reference), None when missing or when its series
+    is above the active profile's maturity, like ``video``."""
+    found = await ctx.loaders.episode.load(parse_int_id(episode_id, "episode"))
+    if found is None or await video(ctx, str(found.video_id)) is None:
+        return None
+    return found
+
+
+async def visible_season(ctx: Context, season_id: str) -> Season | None:
+    """A season found by id (a federated reference), under the same rule as its series."""
+    found = await ctx.loaders.season.load(parse_int_id(season_id, "season"))
+    if found is None or await video(ctx, str(found.video_id)) is None:
+        return None
+    return found
+
+
 async def seasons(ctx: Context, video: Video) -> list[Season]:
     return await ctx.loaders.seasons.load(video.id)
 

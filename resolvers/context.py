@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.rate_limit import RateLimiter
 from auth.sessions import SessionStore
+from auth.throttle import Throttle
 from auth.viewer import Viewer
 from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import EventLog
@@ -22,8 +23,8 @@ from personalization.homepage import Personalizer
 
 
 @dataclass(frozen=True)
-class LoginLimits:
-    per_account: RateLimiter
+class RegistrationLimits:
+    per_email: RateLimiter
     per_ip: RateLimiter
 
 
@@ -41,7 +42,9 @@ class Context:
     media: MediaKeys
     loaders: Loaders
     sessions: SessionStore
-    login_limits: LoginLimits
+    # The seed's rate limits and the query-cost budget, for this request's account or IP.
+    rate_limits: Throttle
+    registration_limits: RegistrationLimits
     viewer: Viewer
     request_id: str
     client_ip: str

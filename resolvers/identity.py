@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from auth import passwords
+from auth import password_policy, passwords
+from auth.rate_policies import Category
 from auth.roles import effective_roles
 from auth.sessions import Session
-from core.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
+from core.errors import BadUserInput, RateLimited, Unauthenticated
 from core.plans import Plan
 from core.records import Account, Profile
 from datasources import identity
@@ -32,9 +33,7 @@ def _valid_email(email: str) -> str:
     return email
 
 
-def _valid_password(password: str) -> str:
-    if len(password) < passwords.MIN_LENGTH:
-        raise BadUserInput(f"Passwords need at least {passwords.MIN_LENGTH} characters.")
+def _bounded_password(password: str) -> str:
     if len(password) > passwords.MAX_LENGTH:
         raise BadUserInput(f"Passwords can be at most {passwords.MAX_LENGTH} characters.")
     return password
@@ -48,14 +47,36 @@ async def _start_session(ctx: Context, account: Account) -> SignedIn:
     return SignedIn(account, session)
 
 
+async def _throttle_registration(ctx: Context, email: str) -> None:
+    limits = ctx.registration_limits
+    for limiter, subject in ((limits.per_ip, ctx.client_ip), (limits.per_email, email.lower())):
+        if retry_after := await limiter.hit(subject):
+            raise RateLimited(
+                f"Too many sign-up attempts. Try again in {retry_after} seconds.", retry_after
+            )
+
+
 async def register(ctx: Context, email: str, password: str, country: str, plan: str) -> SignedIn:
+    """A new account, signed in. The answer never tells whether the email had an account
+    (docs/accounts_and_profiles.md, "Registration"): its owner's own password signs in to it, as a
+    retried registration would want; any other password gets the answer a password the
+    policy refuses gets, word for word, after the same work."""
     email = _valid_email(email)
-    _valid_password(password)
+    _bounded_password(password)
     country = country.strip().upper()
     if not _COUNTRY.match(country):
         raise BadUserInput("`country` must be a two-letter ISO 3166 code, like US.")
     if plan not in set(Plan):
         raise BadUserInput(f"`plan` must be one of {', '.join(Plan)}.")
+    await _throttle_registration(ctx, email)
+    found = await identity.credentials_by_email(ctx.engine, email)
+    # One argon2 verification on every path (the decoy hash for a new email), so that an
+    # existing email takes as long to refuse as a password the policy refuses.
+    owns_it = await passwords.verify_password_async(found[1] if found else None, password)
+    if found is not None and owns_it:
+        return await _start_session(ctx, found[0])
+    if found is not None or not password_policy.acceptable(password, email):
+        raise BadUserInput(password_policy.REFUSED)
     account = await identity.create_account(
         ctx.engine,
         email=email,
@@ -63,8 +84,8 @@ async def register(ctx: Context, email: str, password: str, country: str, plan: 
         country=country,
         plan=Plan(plan),
     )
-    if account is None:
-        raise Conflict("An account with this email already exists.")
+    if account is None:  # registered meanwhile, by a request that got here first
+        raise BadUserInput(password_policy.REFUSED)
     return await _start_session(ctx, account)
 
 
@@ -72,16 +93,10 @@ async def login(ctx: Context, email: str, password: str) -> SignedIn:
     # The shape first, as registration checks it: no email that could never have an account
     # becomes a rate-limit key (one of 900 KB would be stored as one).
     email = _valid_email(email)
-    # Count the attempt before checking the password, so every alias of a batch is counted.
-    limits = ctx.login_limits
-    for limiter, subject in (
-        (limits.per_account, email.lower()),
-        (limits.per_ip, ctx.client_ip),
-    ):
-        if retry_after := await limiter.hit(subject):
-            raise RateLimited(
-                f"Too many sign-in attempts. Try again in {retry_after} seconds.", retry_after
-            )
+    # The auth category counted this attempt against the client (schema/rate_categories.py);
+    # it counts against the account it targets too, so that guessing one account's password
+    # from many addresses gets no further. Before the password check: every alias counts.
+    await ctx.rate_limits.take(Category.AUTH, subject=f"email:{email.lower()}")
     found = await identity.credentials_by_email(ctx.engine, email)
     # Unknown email and wrong password look the same, and take the same time.
     verified = await passwords.verify_password_async(found[1] if found else None, password)

@@ -9,6 +9,7 @@ from core.errors import BadUserInput, Conflict, NotFound
 from core.ids import parse_uuid
 from core.records import Account, Profile
 from datasources import profiles
+from resolvers import profile_access
 from resolvers.context import Context
 
 MAX_PROFILES = 5
@@ -86,7 +87,26 @@ async def delete_profile(ctx: Context, profile_id: str) -> bool:
     return True
 
 
-async def select_profile(ctx: Context, profile_id: str) -> Profile:
+async def select_profile(
+    ctx: Context, profile_id: str, *, pin: str | None = None, password: str | None = None
+) -> Profile:
+    """Watch as this profile, for this session. A locked profile needs its PIN; leaving a
+    kids profile for a grown-up one needs the account password (or that profile's PIN)."""
     chosen = await owned_profile(ctx, profile_id)
+    current = ctx.viewer.profile
+    if current is None or current.id != chosen.id:
+        await profile_access.check_entry(ctx, chosen, leaving=current, pin=pin, password=password)
     await ctx.sessions.select_profile(ctx.viewer.require_session(), chosen.id)
     return chosen
+
+
+async def set_profile_lock(ctx: Context, profile_id: str, pin: str) -> Profile:
+    """Lock (or re-lock with a new PIN) one of the account's profiles."""
+    current = await owned_profile(ctx, profile_id)
+    return await profile_access.lock(ctx, current, pin)
+
+
+async def remove_profile_lock(ctx: Context, profile_id: str, password: str) -> Profile:
+    """Unlock a profile; the account password proves it is the account's owner asking."""
+    current = await owned_profile(ctx, profile_id)
+    return await profile_access.unlock(ctx, current, password)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -13,6 +14,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.types import ExecutionContext
@@ -31,6 +33,8 @@ from schema.playback.mutations import PlaybackMutation
 from schema.playback.queries import PlaybackQuery
 from schema.profiles.mutations import ProfilesMutation
 from schema.profiles.queries import ProfilesQuery
+from schema.query_cost import QueryCost
+from schema.rate_limits import guard_root_fields
 from schema.viewing.mutations import ViewingMutation
 from schema.viewing.queries import ViewingQuery
 
@@ -61,11 +65,16 @@ class Mutation(
     pass
 
 
+# Every root field counts against its rate-limit category (schema/rate_categories.py).
+guard_root_fields(Query, Mutation)
+
+
 @dataclass(frozen=True)
 class Limits:
     max_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
+    max_cost: int = 5000  # schema/cost.py
 
 
 class FlixSchema(strawberry.Schema):
@@ -75,23 +84,29 @@ class FlixSchema(strawberry.Schema):
         """The HTTP view's ``classify`` logs what deserves it; expected errors are not news."""
 
 
-def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
+def extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
+    """The schema extensions, the same for the merged schema and every subgraph."""
     # The limiters' rule classes are made once: the validation cache keys on the rules, so
     # fresh classes per request (what passing the limiters as factories does) never hit it.
     limit_rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
+    # Factories, not instances: each operation gets its own extension objects.
+    return [
+        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+        partial(AddValidationRules, limit_rules),
+        partial(ParserCache, maxsize=1024),
+        partial(ValidationCache, maxsize=1024),
+        InputHygiene,  # after validation, before execution
+        partial(QueryCost, max_cost=limits.max_cost),  # after input hygiene: priced last
+    ]
+
+
+def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
     return FlixSchema(
         query=Query,
         mutation=Mutation,
         types=[ErrorCode],  # in no field's type, but the clients' vocabulary of error codes
-        # Factories, not instances: each operation gets its own extension objects.
-        extensions=[
-            partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-            partial(AddValidationRules, limit_rules),
-            partial(ParserCache, maxsize=1024),
-            partial(ValidationCache, maxsize=1024),
-            InputHygiene,  # after validation, before execution
-        ],
+        extensions=extensions(limits),
     )

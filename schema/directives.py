@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
+from strawberry.federation import schema_directive
 from strawberry.schema_directive import Location
 
 from auth import maturity as maturity_rules
@@ -18,28 +19,38 @@ from core.errors import Forbidden
 from resolvers import experiments
 from resolvers.context import Context
 
+# Federation's @composeDirective keeps them in the supergraph, so the gateway's clients see
+# the same guards as the merged schema's; the URL only names the directives' spec.
+GUARDS_SPEC = "https://flix.dev/guards/v1.0"
 
-@strawberry.schema_directive(
+
+@schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="auth",
+    compose=True,
+    import_url=GUARDS_SPEC,
     description="Only a signed-in viewer with one of `roles` (any, when empty) may resolve this.",
 )
 class Auth:
     roles: list[str]
 
 
-@strawberry.schema_directive(
+@schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="maturity",
+    compose=True,
+    import_url=GUARDS_SPEC,
     description="Titles above the active profile's maturity level are removed from the result.",
 )
 class Maturity:
     pass
 
 
-@strawberry.schema_directive(
+@schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="experiment",
+    compose=True,
+    import_url=GUARDS_SPEC,
     description="Experiment `key` may change how this field resolves, per assigned variant.",
 )
 class ExperimentPoint:

@@ -17,13 +17,16 @@ from media import drm
 from media.delivery import MediaKeys
 from personalization.homepage import EmbeddingPersonalizer, breaker
 from schema.assembly import Limits, build_schema
+from server.gateway_proxy import GatewayProxy
 from server.graphql_view import FlixGraphQL
+from server.idempotency import IdempotencyKeys
 from server.logging import configure_logging
 from server.media_routes import media_routes
 from server.metrics import metrics_endpoint
 from server.middleware import BodySizeLimit, RequestContext
 from server.request_context import ContextFactory
 from server.settings import Settings
+from server.subgraph_routes import subgraph_routes
 from server.web import web_routes
 from server.worker import running_jobs
 
@@ -62,9 +65,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.debug)
     store_config = settings.store_config()
     media_keys, master_key = _media_keys(settings)
-    schema = build_schema(
-        Limits(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+    limits = Limits(
+        settings.max_query_depth, settings.max_aliases, settings.max_tokens, settings.max_query_cost
     )
+    schema = build_schema(limits)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -80,10 +84,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # the in-process test app runs the same jobs here.
             if settings.inline_worker:
                 await stack.enter_async_context(running_jobs(stores))
+            if proxy is not None:
+                stack.push_async_callback(proxy.aclose)
             yield
 
     contexts = ContextFactory(settings)
     graphql = FlixGraphQL(schema, contexts=contexts)
+    # Federated (`flix serve --federated`): /graphql is Hive Gateway's, reached through here.
+    proxy = (
+        GatewayProxy(settings.gateway_url, settings.operation_deadline_seconds)
+        if settings.gateway_url
+        else None
+    )
     return Starlette(
         debug=settings.debug,
         routes=[
@@ -91,7 +103,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(settings.metrics_token)),
             # Pages of rows compress ~10x; media (already compressed video) is left alone.
-            Route("/graphql", GZipMiddleware(graphql, minimum_size=1024), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                proxy or GZipMiddleware(IdempotencyKeys(graphql, contexts), minimum_size=1024),
+                methods=["GET", "POST"],
+            ),
+            # The same API cut per domain, for the federation gateway (`flix serve --federated`).
+            *subgraph_routes(limits, contexts, wrap=lambda view: IdempotencyKeys(view, contexts)),
             *media_routes(),
             *web_routes(),  # last: the web client answers every other GET
         ],

@@ -13,10 +13,11 @@ from starlette.responses import Response
 
 from auth.rate_limit import RateLimiter
 from auth.sessions import RecentSessions, SessionStore
+from auth.throttle import Throttle, request_subject
 from auth.viewer import resolve_viewer
 from datasources.loaders import Loaders
 from datasources.stores import Stores
-from resolvers.context import Context, LoginLimits
+from resolvers.context import Context, RegistrationLimits
 from server.settings import Settings
 
 SESSION_COOKIE = "flix_session"
@@ -28,6 +29,11 @@ def _bearer_token(request: HTTPConnection) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def session_token(request: HTTPConnection) -> str | None:
+    """The session token a request presents: a bearer token, else the session cookie."""
+    return _bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+
+
 def _device_type(request: HTTPConnection) -> str:
     given = request.headers.get("x-device-type", "web").strip().lower()
     return given if _DEVICE_TYPE.match(given) else "web"
@@ -37,20 +43,21 @@ class ContextFactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.recent = RecentSessions()
+        self.rate_policies = settings.rate_policies()
 
-    def _login_limiter(self, stores: Stores, name: str) -> RateLimiter:
+    def _registration_limiter(self, stores: Stores, name: str) -> RateLimiter:
         return RateLimiter(
             stores.redis,
             name=name,
-            limit=self.settings.login_attempts,
-            window_seconds=self.settings.login_window_seconds,
+            limit=self.settings.registration_attempts,
+            window_seconds=self.settings.registration_window_seconds,
         )
 
     async def build(self, request: HTTPConnection, response: Response | None) -> Context:
         """``response`` receives the session cookie when a resolver signs in or out."""
         stores: Stores = request.app.state.stores
         sessions = SessionStore(stores.redis, self.settings.session_ttl_seconds, self.recent)
-        token = _bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+        token = session_token(request)
         session = await sessions.get(token) if token else None
         secure = request.url.scheme in ("https", "wss")
 
@@ -69,6 +76,8 @@ class ContextFactory:
                 secure=secure,
             )
 
+        viewer = await resolve_viewer(session, stores.engine)
+        client_ip = request.client.host if request.client else "unknown"
         return Context(
             engine=stores.engine,
             redis=stores.redis,
@@ -81,12 +90,18 @@ class ContextFactory:
             media=request.app.state.media,
             loaders=Loaders(stores.engine, stores.viewing),
             sessions=sessions,
-            login_limits=LoginLimits(
-                per_account=self._login_limiter(stores, "login:account"),
-                per_ip=self._login_limiter(stores, "login:ip"),
+            rate_limits=Throttle(
+                stores.redis,
+                self.rate_policies,
+                self.settings.scaled_query_cost_per_minute,
+                request_subject(viewer.account.id if viewer.account else None, client_ip),
             ),
-            viewer=await resolve_viewer(session, stores.engine),
+            registration_limits=RegistrationLimits(
+                per_email=self._registration_limiter(stores, "register:email"),
+                per_ip=self._registration_limiter(stores, "register:ip"),
+            ),
+            viewer=viewer,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
-            client_ip=request.client.host if request.client else "unknown",
+            client_ip=client_ip,
             set_session_cookie=set_session_cookie,
         )

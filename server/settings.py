@@ -18,6 +18,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from auth.rate_policies import QUERY_COST_PER_MINUTE, SEED_POLICIES, Category, Policy
 from datasources.stores import StoreConfig
 
 PREFIX = "FLIX_"
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     media_master_key: str | None = None  # 32 bytes (hex or base64) sealing Clear Key keys
     media_base_url: str = ""  # e.g. https://cdn.example.com; "" serves media from here
     media_url_ttl_seconds: int = 6 * 3600
+    # Origins (comma-separated, e.g. https://app.example.com) whose pages may call the Clear
+    # Key license endpoint with the session cookie. Any other origin gets CORS without
+    # credentials: a bearer token still works from there, a cookie never does.
+    drm_license_origins: str = ""
 
     # Run the background jobs (server/worker.py) inside the web app: for the in-process test
     # app only; a deployment runs them in `flix worker` (which `flix serve` starts).
@@ -72,12 +77,25 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     debug: bool = False
+    # Federated mode (`flix serve --federated` sets it): /graphql forwards to the Hive Gateway
+    # at this URL (server/gateway_proxy.py) instead of running the merged schema here.
+    gateway_url: str | None = None
 
     # GraphQL limits: a public endpoint must bound the work one document can ask for.
     max_query_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=15, ge=1)
     max_tokens: int = Field(default=2000, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Query cost (schema/cost.py): a document costing more is refused before execution.
+    max_query_cost: int = Field(default=5000, ge=1)
+    # An operation still running after this is cancelled and answers TIMEOUT.
+    operation_deadline_seconds: float = Field(default=10.0, gt=0)
+
+    # Rate limits (auth/rate_policies.py): the seed's table per account (per IP signed out)
+    # and the query-cost points each may spend a minute. The scale multiplies every quota
+    # but sign-in's (login_attempts per login_window_seconds): tests and benches raise it.
+    query_cost_per_minute: int = Field(default=QUERY_COST_PER_MINUTE, ge=1)
+    rate_limit_scale: float = Field(default=1.0, gt=0)
 
     # GET /metrics: when set, only to `Authorization: Bearer <metrics_token>` (from anywhere:
     # behind a proxy every client is loopback); unset, only to loopback clients.
@@ -85,13 +103,34 @@ class Settings(BaseSettings):
 
     # Sessions and sign-in throttling.
     session_ttl_seconds: int = 30 * 24 * 3600
-    login_attempts: int = 5
-    login_window_seconds: int = 300
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    # Registrations per client IP, and per email, in the window (docs/accounts_and_profiles.md).
+    registration_attempts: int = 10
+    registration_window_seconds: int = 3600
+
+    def rate_policies(self) -> dict[Category, Policy]:
+        """The seed's table, scaled, with sign-in's numbers from its own two settings."""
+        policies = {c: p.scaled(self.rate_limit_scale) for c, p in SEED_POLICIES.items()}
+        attempts, window = self.login_attempts, self.login_window_seconds
+        policies[Category.AUTH] = Policy("auth", attempts, window, burst=attempts)
+        return policies
+
+    @property
+    def scaled_query_cost_per_minute(self) -> int:
+        return max(1, round(self.query_cost_per_minute * self.rate_limit_scale))
 
     @property
     def cassandra_host_list(self) -> tuple[str, ...]:
         """``cassandra_hosts`` split: ``host`` or ``host:port`` entries."""
         return tuple(h.strip() for h in self.cassandra_hosts.split(",") if h.strip())
+
+    @property
+    def drm_license_origin_set(self) -> frozenset[str]:
+        """``drm_license_origins`` split, without trailing slashes (an Origin header has none)."""
+        return frozenset(
+            o.strip().rstrip("/") for o in self.drm_license_origins.split(",") if o.strip()
+        )
 
     @property
     def media_folder(self) -> Path:

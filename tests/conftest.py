@@ -61,11 +61,13 @@ def catalog(clean_database: str) -> dict[str, int]:
 
 @pytest.fixture
 def make_api(clean_database: str, clean_redis: str) -> Iterator[Callable[..., Api]]:
-    """Build an API client; keyword arguments override settings (limits, say)."""
+    """Build an API client; keyword arguments override settings (limits, say). Its requests
+    come from ``client_host`` (the TestClient's own by default): per-IP limits see that."""
     clients: list[TestClient] = []
 
-    def make(**overrides: Any) -> Api:
-        client = TestClient(create_app(settings_for(clean_database, clean_redis, **overrides)))
+    def make(client_host: str = "testclient", **overrides: Any) -> Api:
+        app = create_app(settings_for(clean_database, clean_redis, **overrides))
+        client = TestClient(app, client=(client_host, 50000))
         clients.append(client.__enter__())
         return Api(client)
 

@@ -64,6 +64,8 @@ def api_server(
         **stores.settings(),
         "FLIX_DATA_DIR": str(work / "api-data"),
         "FLIX_LOGIN_ATTEMPTS": "1000000",  # the bench signs in many times
+        "FLIX_REGISTRATION_ATTEMPTS": "1000000",  # and signs up many players from one IP
+        "FLIX_RATE_LIMIT_SCALE": "100000",  # and measures the API, not its rate limits
         **(extra_env or {}),
     }
     server = ChildServer(

@@ -7,7 +7,7 @@ one replaces it in a single statement when it is published.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,6 +133,28 @@ async def sealed_key(
     async with engine.connect() as connection:
         row = (await connection.execute(query)).one_or_none()
     return SealedKey(row.key_id, bytes(row.encrypted_key)) if row else None
+
+
+async def title_with_key(
+    engine: AsyncEngine, key_ids: Collection[UUID]
+) -> tuple[int, int | None] | None:
+    """The (video, episode) whose ready Clear Key asset is encrypted under one of ``key_ids``.
+
+    A license request names key ids, not titles: this is how a license URL that names no
+    title (the one in the MPD, which is per asset) finds the title to check access to.
+    Key ids are random 128-bit values, one per encode, so at most one asset has it.
+    """
+    query = (
+        select(media_assets.c.video_id, media_assets.c.episode_id)
+        .where(media_assets.c.key_id.in_(key_ids))
+        .where(media_assets.c.status == "ready", media_assets.c.drm == "clearkey")
+        .limit(1)
+    )
+    if not key_ids:
+        return None
+    async with engine.connect() as connection:
+        row = (await connection.execute(query)).first()
+    return (int(row.video_id), row.episode_id) if row else None
 
 
 async def begin_ingest(

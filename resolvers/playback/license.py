@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.errors import NotFound
+from core.errors import BadUserInput, NotFound
 from datasources.playback import assets
 from media import drm
 from resolvers.catalog import visible_video
@@ -16,12 +18,46 @@ from resolvers.viewing import episode_of
 
 
 async def clearkey_license(
-    ctx: Context, master_key: bytes, video_id: str, episode_id: str | None, body: bytes
+    ctx: Context,
+    master_key: bytes,
+    video_id: str | None,
+    episode_id: str | None,
+    body: bytes,
 ) -> dict[str, Any]:
-    """The answer to a browser's license request (``body``) for the title named."""
-    video, episode = await licensed_title(ctx, video_id, episode_id)
+    """The answer to a browser's license request (``body``) for the title named.
+
+    With no title named (the license URL in a manifest names none), the title is the one
+    whose key the request asks for; the same checks then apply to it.
+    """
     kids = drm.parse_license_request(body)
+    if video_id is None:
+        ctx.viewer.require_profile()  # refused before any key id is looked up
+        requested = drm.requested_key_ids(kids)
+        found = await assets.title_with_key(
+            ctx.engine, [UUID(bytes=kid) for kid in requested if len(kid) == 16]
+        )
+        if found is None:
+            raise NotFound("no key for this title")
+        video_id, episode_id = str(found[0]), None if found[1] is None else str(found[1])
+    video, episode = await licensed_title(ctx, video_id, episode_id)
     return await title_license(ctx.engine, master_key, video, episode, kids)
+
+
+async def clearkey_content_key(ctx: Context, master_key: bytes, kid_hex: str) -> bytes:
+    """The raw 16-byte content key under key id ``kid_hex`` (32 hex digits), for a session
+    allowed to play its title: what an HLS ``KEYFORMAT="identity"`` key URI answers.
+
+    The same key, to the same sessions, as :func:`clearkey_license` hands out in JSON.
+    """
+    try:
+        kid = bytes.fromhex(kid_hex)
+    except ValueError:
+        kid = b""
+    if len(kid) != 16:
+        raise BadUserInput("kid must be a key id: 32 hex digits")
+    request = json.dumps({"kids": [drm.b64url(kid)]}).encode()
+    answer = await clearkey_license(ctx, master_key, None, None, request)
+    return drm.b64decode(answer["keys"][0]["k"])
 
 
 async def licensed_title(

@@ -1,32 +1,23 @@
-"""Catalog types: Video, Season, Episode."""
+"""Catalog types: Video, Season, Episode, entities other domains add their fields to.
+
+Each entity is the catalog's part plus the parts other domains contribute (``VideoViewing``,
+``VideoPersonalization``, ``EpisodeViewing``): the merged schema serves the combined type, and
+each subgraph serves the part its domain defines (``schema/subgraphs.py``). Fields follow
+the bases' order, so the catalog's lead the type as they always have.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from core import records
-from resolvers import catalog, viewing
-from resolvers.personalization import my_list
+from resolvers import catalog
 from schema.context import Info
 from schema.directives import field
+from schema.federation import entity
+from schema.personalization.types import VideoPersonalization
 from schema.relay import Connection
-
-if TYPE_CHECKING:
-    from schema.personalization.types import Rating
-    from schema.viewing.types import Progress
-
-# Viewing builds on the catalog, so the catalog names its types lazily to avoid a cycle.
-ProgressType = Annotated["Progress", strawberry.lazy("schema.viewing.types")]
-RatingType = Annotated["Rating", strawberry.lazy("schema.personalization.types")]
-
-
-def _progress_type() -> type[Progress]:
-    from schema.viewing.types import Progress
-
-    return Progress
-
+from schema.viewing.types import EpisodeViewing, VideoViewing
 
 # The catalog's own enum, exposed as it is rather than restated here.
 VideoType = records.VideoType
@@ -34,7 +25,7 @@ strawberry.enum(VideoType, name="VideoType")
 
 
 @strawberry.type
-class Episode:
+class EpisodeCatalog:
     id: strawberry.ID
     episode_number: int
     title: str
@@ -43,10 +34,14 @@ class Episode:
 
     record: strawberry.Private[records.Episode]
 
-    @strawberry.field(description="The active profile's progress in this episode.")
-    async def progress(self, info: Info) -> ProgressType | None:
-        found = await viewing.episode_progress(info.context, self.record)
-        return _progress_type().of(found) if found else None
+
+@entity(key="id")
+@strawberry.type
+class Episode(EpisodeCatalog, EpisodeViewing):
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Episode | None:
+        found = await catalog.visible_episode(info.context, id)
+        return cls.from_record(found) if found else None
 
     @classmethod
     def from_record(cls, episode: records.Episode) -> Episode:
@@ -60,6 +55,7 @@ class Episode:
         )
 
 
+@entity(key="id")
 @strawberry.type
 class Season:
     id: strawberry.ID
@@ -72,6 +68,11 @@ class Season:
         return [Episode.from_record(e) for e in await catalog.episodes(info.context, self.record)]
 
     @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Season | None:
+        found = await catalog.visible_season(info.context, id)
+        return cls.from_record(found) if found else None
+
+    @classmethod
     def from_record(cls, season: records.Season) -> Season:
         return cls(
             id=strawberry.ID(str(season.id)),
@@ -82,7 +83,7 @@ class Season:
 
 
 @strawberry.type
-class Video:
+class VideoCatalog:
     id: strawberry.ID
     title: str
     type: VideoType
@@ -103,32 +104,15 @@ class Video:
     async def seasons(self, info: Info) -> list[Season]:
         return [Season.from_record(s) for s in await catalog.seasons(info.context, self.record)]
 
-    @strawberry.field(description="The active profile's standing with this title.")
-    async def progress(self, info: Info) -> ProgressType | None:
-        found = await viewing.title_progress(info.context, self.record)
-        return _progress_type().of(found) if found else None
 
-    @strawberry.field(
-        description="The episode Play starts for the active profile: the one under way, the one"
-        " after the last finished, or the first; null for a movie and a finished series."
-    )
-    async def up_next(self, info: Info) -> Episode | None:
-        found = await viewing.up_next(info.context, self.record)
-        return Episode.from_record(found) if found else None
-
-    @field(roles=[], maturity=True, description="More like this, most similar first.")
-    async def similar(self, info: Info, first: int = 12) -> list[Video]:
-        return [
-            Video.from_record(v) for v in await catalog.similar(info.context, self.record, first)
-        ]
-
-    @strawberry.field(description="Whether the title is on the active profile's list.")
-    async def in_my_list(self, info: Info) -> bool:
-        return await my_list.in_my_list(info.context, self.record)
-
-    @strawberry.field(description="The active profile's thumbs: THUMBS_UP, THUMBS_DOWN or NONE.")
-    async def my_rating(self, info: Info) -> RatingType:
-        return await my_list.my_rating(info.context, self.record)
+@entity(key="id")
+@strawberry.type
+class Video(VideoCatalog, VideoViewing, VideoPersonalization):
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Video | None:
+        """Like ``video(id)``: null when missing or above the profile's maturity."""
+        found = await catalog.video(info.context, id)
+        return cls.from_record(found) if found else None
 
     @classmethod
     def from_record(cls, video: records.Video) -> Video:

@@ -7,8 +7,7 @@ import strawberry
 from resolvers import experiments
 from schema.context import Info
 from schema.directives import mutation
-from schema.experiments.queries import EXPERIMENTERS
-from schema.experiments.types import Experiment, ExperimentInput
+from schema.experiments.types import EXPERIMENTERS, Experiment, ExperimentInput
 
 
 @strawberry.type

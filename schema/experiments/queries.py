@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from auth.roles import Role
 from resolvers import experiments
 from schema.context import Info
 from schema.directives import field
-from schema.experiments.types import Assignment, Experiment, ExperimentResults
-
-EXPERIMENTERS = [Role.EXPERIMENT_ADMIN, Role.ADMIN]
+from schema.experiments.types import EXPERIMENTERS, Assignment, Experiment, ExperimentResults
 
 
 @strawberry.type

@@ -1,4 +1,4 @@
-"""Experiment types: definitions, assignments and results."""
+"""Experiment types: definitions, assignments, results, and experiments' part of Account."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from auth.roles import Role
+from core import records
 from experiments import allocation
 from experiments.analysis import ExperimentReport, MetricResult
+from resolvers import experiments, identity
 from resolvers.experiments import StoredExperiment
+from schema.context import Info
+from schema.directives import AuthExtension
+from schema.federation import entity
+
+EXPERIMENTERS = [Role.EXPERIMENT_ADMIN, Role.ADMIN]  # who may read and run experiments
 
 
 @strawberry.type
@@ -31,6 +39,7 @@ class Targeting:
     max_account_age_days: int | None
 
 
+@entity(key="id")
 @strawberry.type
 class Experiment:
     id: strawberry.ID
@@ -49,6 +58,12 @@ class Experiment:
     targeting: Targeting
     started_at: datetime | None
     stopped_at: datetime | None
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Experiment:
+        """Like ``experiment(id)``: for experimenters only (``_entities`` is an entry point)."""
+        AuthExtension(EXPERIMENTERS).check(info)
+        return cls.of(await experiments.get(info.context, id))
 
     @classmethod
     def of(cls, stored: StoredExperiment) -> Experiment:
@@ -98,6 +113,19 @@ class Assignment:
             variant=assigned.variant_key,
             forced=assigned.forced,
         )
+
+
+@strawberry.type
+class AccountExperiments:
+    """Experiments' part of Account."""
+
+    record: strawberry.Private[records.Account]
+
+    @strawberry.field(description="The experiment variants the active profile is in.")
+    async def assignments(self, info: Info) -> list[Assignment]:
+        if identity.active_profile(info.context, self.record) is None:
+            return []
+        return [Assignment.of(a) for a in await experiments.assignments(info.context)]
 
 
 @strawberry.type

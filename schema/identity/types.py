@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
 import strawberry
 
 from core import records
 from core.plans import Plan
-from resolvers import experiments, identity, profiles
+from resolvers import identity, profiles
 from schema.context import Info
+from schema.experiments.types import AccountExperiments
+from schema.federation import entity
 from schema.profiles.types import Profile
-
-if TYPE_CHECKING:
-    from schema.experiments.types import Assignment
-
 
 strawberry.enum(
     Plan, name="Plan", description=", ".join(f"{p} up to {p.max_height}p" for p in Plan) + "."
@@ -22,7 +18,7 @@ strawberry.enum(
 
 
 @strawberry.type
-class Account:
+class AccountIdentity:
     id: strawberry.ID
     email: str
     country: str
@@ -43,15 +39,15 @@ class Account:
         profile = identity.active_profile(info.context, self.record)
         return Profile.from_record(profile) if profile else None
 
-    @strawberry.field(description="The experiment variants the active profile is in.")
-    async def assignments(
-        self, info: Info
-    ) -> list[Annotated[Assignment, strawberry.lazy("schema.experiments.types")]]:
-        from schema.experiments.types import Assignment
 
-        if identity.active_profile(info.context, self.record) is None:
-            return []
-        return [Assignment.of(a) for a in await experiments.assignments(info.context)]
+@entity(key="id")
+@strawberry.type
+class Account(AccountIdentity, AccountExperiments):
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> Account | None:
+        """Like ``me``: only the signed-in account is found, never another's."""
+        account = info.context.viewer.account
+        return cls.from_record(account) if account and str(account.id) == id else None
 
     @classmethod
     def from_record(cls, account: records.Account) -> Account:

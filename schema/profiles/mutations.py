@@ -30,6 +30,31 @@ class ProfilesMutation:
     async def delete_profile(self, info: Info, id: strawberry.ID) -> bool:
         return await profiles.delete_profile(info.context, id)
 
-    @mutation(roles=[], description="Make this profile the one watching, for this session.")
-    async def select_profile(self, info: Info, id: strawberry.ID) -> Profile:
-        return Profile.from_record(await profiles.select_profile(info.context, id))
+    @mutation(
+        roles=[],
+        description=(
+            "Make this profile the one watching, for this session. A locked profile needs its"
+            " `pin`; leaving a kids profile for an unlocked non-kids one needs the account"
+            " `password`. Wrong ones count: 5 lock the profile for 15 minutes."
+        ),
+    )
+    async def select_profile(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        pin: str | None = None,
+        password: str | None = None,
+    ) -> Profile:
+        chosen = await profiles.select_profile(info.context, id, pin=pin, password=password)
+        return Profile.from_record(chosen)
+
+    @mutation(
+        roles=OWNER,
+        description="Lock the profile with a 4-digit PIN (replacing any earlier one).",
+    )
+    async def set_profile_lock(self, info: Info, id: strawberry.ID, pin: str) -> Profile:
+        return Profile.from_record(await profiles.set_profile_lock(info.context, id, pin))
+
+    @mutation(roles=OWNER, description="Remove the profile's PIN; needs the account password.")
+    async def remove_profile_lock(self, info: Info, id: strawberry.ID, password: str) -> Profile:
+        return Profile.from_record(await profiles.remove_profile_lock(info.context, id, password))

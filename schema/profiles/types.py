@@ -7,8 +7,12 @@ import dataclasses
 import strawberry
 
 from core import records
+from resolvers import profiles
+from schema.context import Info
+from schema.federation import entity
 
 
+@entity(key="id")
 @strawberry.type
 class Profile:
     id: strawberry.ID
@@ -17,6 +21,14 @@ class Profile:
     maturity_level: int
     language: str
     avatar_url: str | None
+    locked: bool = strawberry.field(
+        description="Whether a PIN guards the profile (`setProfileLock`): `selectProfile` needs it."
+    )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Profile:
+        """Like ``profile(id)``: only the signed-in account's profiles are found."""
+        return cls.from_record(await profiles.owned_profile(info.context, id))
 
     @classmethod
     def from_record(cls, profile: records.Profile) -> Profile:
@@ -27,6 +39,7 @@ class Profile:
             maturity_level=profile.maturity_level,
             language=profile.language,
             avatar_url=profile.avatar_url,
+            locked=profile.locked,
         )
 
 

@@ -1,16 +1,30 @@
-"""Viewing types: progress, Continue Watching items, playback telemetry input."""
+"""Viewing types: progress, Continue Watching items, and viewing's parts of Video and Episode."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core import records
 from core.viewing_records import COMPLETED_ABOVE, TitleState
 from core.viewing_records import Progress as ProgressRecord
 from resolvers import viewing
-from schema.catalog.types import Episode, Video
 from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.catalog.types import Episode, Video
+
+# The catalog's entities combine these parts, so viewing names them lazily to avoid a cycle.
+EpisodeRef = Annotated["Episode", strawberry.lazy("schema.catalog.types")]
+VideoRef = Annotated["Video", strawberry.lazy("schema.catalog.types")]
+
+
+def _episode(found: records.Episode | None) -> Episode | None:
+    from schema.catalog.types import Episode
+
+    return Episode.from_record(found) if found else None
 
 
 @strawberry.type(
@@ -31,9 +45,8 @@ class Progress:
         description="The episode this is progress in; on Video, the one the series stands at"
         " (after a finished episode, the next one at 0:00). Null for a movie."
     )
-    async def episode(self, info: Info) -> Episode | None:
-        found = await viewing.progress_episode(info.context, self.record)
-        return Episode.from_record(found) if found else None
+    async def episode(self, info: Info) -> EpisodeRef | None:
+        return _episode(await viewing.progress_episode(info.context, self.record))
 
     @classmethod
     def of(cls, record: ProgressRecord | TitleState) -> Progress:
@@ -48,9 +61,40 @@ class Progress:
 
 
 @strawberry.type
+class EpisodeViewing:
+    """Viewing's part of Episode."""
+
+    record: strawberry.Private[records.Episode]
+
+    @strawberry.field(description="The active profile's progress in this episode.")
+    async def progress(self, info: Info) -> Progress | None:
+        found = await viewing.episode_progress(info.context, self.record)
+        return Progress.of(found) if found else None
+
+
+@strawberry.type
+class VideoViewing:
+    """Viewing's part of Video."""
+
+    record: strawberry.Private[records.Video]
+
+    @strawberry.field(description="The active profile's standing with this title.")
+    async def progress(self, info: Info) -> Progress | None:
+        found = await viewing.title_progress(info.context, self.record)
+        return Progress.of(found) if found else None
+
+    @strawberry.field(
+        description="The episode Play starts for the active profile: the one under way, the one"
+        " after the last finished, or the first; null for a movie and a finished series."
+    )
+    async def up_next(self, info: Info) -> EpisodeRef | None:
+        return _episode(await viewing.up_next(info.context, self.record))
+
+
+@strawberry.type
 class ContinueWatchingItem:
-    video: Video
-    episode: Episode | None
+    video: VideoRef
+    episode: EpisodeRef | None
     position_seconds: float
     duration_seconds: float
     percent_complete: float
@@ -59,10 +103,12 @@ class ContinueWatchingItem:
 
     @classmethod
     def of(cls, watched: viewing.WatchedTitle) -> ContinueWatchingItem:
+        from schema.catalog.types import Video
+
         state = watched.state
         return cls(
             video=Video.from_record(watched.video),
-            episode=Episode.from_record(watched.episode) if watched.episode else None,
+            episode=_episode(watched.episode),
             position_seconds=state.position_seconds,
             duration_seconds=state.duration_seconds,
             percent_complete=round(state.fraction * 100, 2),

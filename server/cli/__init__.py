@@ -12,6 +12,7 @@ from server.cli import (
     migrate,
     schema,
     serve,
+    supergraph,
     train,
     users,
     worker,
@@ -19,6 +20,7 @@ from server.cli import (
 
 app = typer.Typer(help="Flix: the streaming platform's backend.", no_args_is_help=True)
 app.command()(serve.serve)
+app.command()(supergraph.supergraph)
 app.command()(worker.worker)
 app.command()(migrate.migrate)
 app.command()(train.train)

@@ -22,6 +22,7 @@ from migrations.runner import upgrade
 from server.cli.catalog import import_demo_catalog
 from server.cli.ingest import StageBars
 from server.embedded import DataFolderInUse, EmbeddedServerError, embedded_services
+from server.gateway_process import gateway_server
 from server.secrets import ensure_secrets
 from server.settings import Settings
 from server.worker_process import WorkerProcess
@@ -57,6 +58,41 @@ def _stores(settings: Settings, data_dir: Path) -> Iterator[Settings]:
     except EmbeddedServerError as error:
         console.print(f"[red]could not start the embedded servers: {error}")
         raise typer.Exit(1) from None
+
+
+@contextmanager
+def _gateway(
+    wanted: bool, host: str, port: int, gateway_port: int, data_dir: Path
+) -> Iterator[None]:
+    """Hive Gateway in front of this server's subgraphs (``--federated``), stopped last.
+
+    It listens on loopback: clients keep using this server's ``/graphql``, which forwards to
+    it (server/gateway_proxy.py) and is the only caller it trusts with X-Forwarded-For."""
+    if not wanted:
+        yield
+        return
+    # The gateway reaches the subgraphs on loopback when the server listens everywhere.
+    local_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    try:
+        gateway = gateway_server(
+            f"http://{local_host}:{port}", gateway_port, data_dir / "gateway.log"
+        )
+        gateway.start()
+    except EmbeddedServerError as error:
+        console.print(f"[red]could not start the gateway: {error}")
+        raise typer.Exit(1) from None
+    # Environment, not arguments: uvicorn's worker processes read their settings anew.
+    os.environ["FLIX_GATEWAY_URL"] = gateway_url
+    console.print(
+        f"federated: http://{local_host}:{port}/graphql (and the web client) answered by"
+        f" Hive Gateway at {gateway_url}/graphql, from the subgraphs at"
+        f" http://{local_host}:{port}/subgraphs/<name>/graphql"
+    )
+    try:
+        yield
+    finally:
+        gateway.stop(console.print)
 
 
 @contextmanager
@@ -112,8 +148,14 @@ def serve(
     worker: bool = typer.Option(
         True, help="Start a `flix worker` (consumers, outbox relay); --no-worker if it runs apart."
     ),
+    federated: bool = typer.Option(
+        False,
+        help="Answer /graphql through Hive Gateway (supergraph.graphql over these subgraphs).",
+    ),
+    gateway_port: int = typer.Option(4000, help="The gateway's port (with --federated)."),
 ) -> None:
-    """Serve the GraphQL API (GraphiQL at /graphql)."""
+    """Serve the GraphQL API (GraphiQL at /graphql), and each subgraph at
+    /subgraphs/<name>/graphql; --federated answers /graphql through Hive Gateway."""
     settings = Settings()
     data_dir = (data_dir or settings.data_dir).resolve()
     ensure_secrets(data_dir)
@@ -126,12 +168,13 @@ def serve(
             asyncio.run(import_demo_catalog(ready.database_url, data_dir))
         if demo:
             asyncio.run(_demo_media(ready, data_dir))
-        with _worker(worker):
+        listen_host, listen_port = host or ready.host, port or ready.port
+        with _worker(worker), _gateway(federated, listen_host, listen_port, gateway_port, data_dir):
             uvicorn.run(
                 "server.app:create_app",
                 factory=True,
-                host=host or ready.host,
-                port=port or ready.port,
+                host=listen_host,
+                port=listen_port,
                 workers=workers,
                 proxy_headers=True,
                 log_level="warning",

@@ -73,6 +73,9 @@ class Server:
     data_dir: Path
     log: Path
     child: ChildServer
+    peer_port: int = 0
+    """A second loopback port, for pages of another origin (tests/e2e/test_peer_players.py);
+    ``http://127.0.0.1:<peer_port>`` is a listed license origin (FLIX_DRM_LICENSE_ORIGINS)."""
     cache: dict[str, Any] = field(default_factory=dict)
 
     def gql(self, query: str, **variables: Any) -> dict[str, Any]:
@@ -134,6 +137,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("flix-e2e")
     prefix = f"e2e{uuid.uuid4().hex[:10]}_"
     port = free_port()
+    peer_port = free_port()
     env = {
         **os.environ,
         "FLIX_DATABASE_URL": database_url,
@@ -144,8 +148,11 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "FLIX_MEDIA_ROOT": str(data_dir / "media"),
         "FLIX_MEDIA_MASTER_KEY": os.urandom(32).hex(),
         "FLIX_MEDIA_SIGNING_KEY": os.urandom(32).hex(),
-        # Each test signs in afresh; the sign-in throttle is tested elsewhere.
+        # Each test signs in (and up) afresh; both throttles are tested elsewhere.
         "FLIX_LOGIN_ATTEMPTS": "10000",
+        "FLIX_REGISTRATION_ATTEMPTS": "10000",
+        "FLIX_RATE_LIMIT_SCALE": "1000",  # the seed's limits: tests/security/test_rate_limits.py
+        "FLIX_DRM_LICENSE_ORIGINS": f"http://127.0.0.1:{peer_port}",
     }
     url = f"http://127.0.0.1:{port}"
     child = ChildServer(
@@ -160,7 +167,9 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         ready_timeout=90,
         stop_timeout=30,
     )
-    server = Server(url=url, env=env, data_dir=data_dir, log=child.log, child=child)
+    server = Server(
+        url=url, env=env, data_dir=data_dir, log=child.log, child=child, peer_port=peer_port
+    )
     try:
         child.start()
         shell = httpx.get(f"{url}/", timeout=10)

@@ -68,10 +68,16 @@ def wait_for_home(page: Page, profile: str) -> None:
     expect(page.locator(".row").first).to_be_visible()
 
 
-def switch_profile(page: Page, name: str) -> None:
-    """From a browse screen, through the profile menu."""
+def switch_profile(page: Page, name: str, password: str | None = None) -> None:
+    """From a browse screen, through the profile menu; ``password`` answers the prompt that
+    leaving a kids profile opens."""
     page.locator(".profile-button").click()
     page.get_by_role("menuitem", name=name).click()
+    if password is not None:
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Account password").fill(password)
+        dialog.get_by_role("button", name="Continue").click()
+        expect(dialog).to_be_hidden()
     expect(page).to_have_url(re.compile(r"/$"))
     wait_for_home(page, name)
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server
 from tests.e2e.flows import (
+    PASSWORD,
     card_maturities,
     choose_profile,
     create_profile,
@@ -46,8 +47,9 @@ def test_kids_profile_then_adult_search_title_and_my_list(
     assert page.locator(".hero .badge").first.inner_text() in KIDS_RATINGS
     page.screenshot(path=screenshots_of / "home-kids.png")
 
-    # The adult profile sees more, and search as you type finds Toy Story.
-    switch_profile(page, "Sam")
+    # Out of the kids profile takes the account password; the adult profile sees more, and
+    # search as you type finds Toy Story.
+    switch_profile(page, "Sam", password=PASSWORD)
     assert max(card_maturities(page)) > 2
     search = page.get_by_role("searchbox", name="Search titles")
     search.press_sequentially("toy stor", delay=60)

@@ -10,12 +10,18 @@ from starlette.testclient import TestClient
 from tests.helpers.stores import METRICS_TOKEN
 
 
+def _only_rate_limited(response: httpx.Response) -> bool:
+    errors = response.json().get("errors") or [{}]
+    return all(error.get("extensions", {}).get("code") == "RATE_LIMITED" for error in errors)
+
+
 class Api:
     """A GraphQL client for tests: ``api.gql(query)`` returns the decoded response body."""
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
         self.token: str | None = None
+        self.password: str | None = None  # the account's, once this client registered
 
     def post(self, body: object, **kwargs: Any) -> httpx.Response:
         headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
@@ -23,7 +29,9 @@ class Api:
 
     def gql(self, query: str, **variables: Any) -> dict[str, Any]:
         response = self.post({"query": query, "variables": variables})
-        assert response.status_code == 200, response.text
+        # 429 when rate limits are all the answer holds (tests/security/test_rate_limits.py).
+        limited = response.status_code == 429 and _only_rate_limited(response)
+        assert response.status_code == 200 or limited, response.text
         body: dict[str, Any] = response.json()
         return body
 
@@ -40,6 +48,14 @@ class Api:
         assert body.get("errors"), body
         code: str = body["errors"][0]["extensions"]["code"]
         return code
+
+    def first_error(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The single error a request must fail with, whatever its HTTP status (a limited
+        request may answer 429)."""
+        body = self.post({"query": query, "variables": variables}).json()
+        assert body.get("errors"), body
+        error: dict[str, Any] = body["errors"][0]
+        return error
 
     def metrics(self, token: str | None = METRICS_TOKEN) -> httpx.Response:
         """GET /metrics, with the test settings' metrics token unless told otherwise."""
@@ -60,6 +76,7 @@ class Api:
             input={**registration, **extra},
         )
         self.token = data["register"]["token"]
+        self.password = password
         return self.token
 
     def create_profile(self, name: str, **extra: Any) -> str:
@@ -71,7 +88,14 @@ class Api:
         return profile_id
 
     def select_profile(self, profile_id: str) -> None:
-        self.data("mutation($id: ID!) { selectProfile(id: $id) { id } }", id=profile_id)
+        """Select with the account password, as a client asks for it to leave a kids
+        profile (tests/security/test_profile_lock.py tests the rule itself)."""
+        self.data(
+            "mutation($id: ID!, $password: String) {"
+            " selectProfile(id: $id, password: $password) { id } }",
+            id=profile_id,
+            password=self.password,
+        )
 
     def viewer_with_profile(self, email: str, **profile: Any) -> str:
         """Register, create a profile and select it; returns the profile id."""

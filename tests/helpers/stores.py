@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from datasources.events import Broker
@@ -86,6 +87,9 @@ def settings_for(database_url: str, redis: str, **overrides: Any) -> Settings:
         "metrics_token": METRICS_TOKEN,
         # The relay and the consumers in-process: tests read what they produce.
         "inline_worker": True,
+        # Tests make many requests in a second; the seed's limits (sign-in's aside) are
+        # tested in tests/security/test_rate_limits.py, with this back at 1.
+        "rate_limit_scale": 1000,
     }
     return Settings(**{**defaults, **overrides})
 
@@ -109,3 +113,14 @@ async def delete_streams(prefix: str, broker: Broker | None = None) -> None:
     finally:
         await events.close()
         await engine.dispose()
+
+
+def forget_rate_limits() -> None:
+    """Drop every rate-limit window (auth/rate_limit.py), so that a test counts from its
+    own first request rather than from the sign-up and profile choice before it."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(match="ratelimit:*"):
+            client.delete(key)
+    finally:
+        client.close()

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.errors import BadUserInput, Conflict, NotFound
 from datasources.playback.assets import get_asset
 from datasources.playback.tables import media_assets
-from media.drm import b64decode, b64url, unseal
+from media import mp4
+from media.drm import b64decode, b64url, pssh_box, unseal
 from media.ffmpeg import run_ffmpeg
 from media.ingest import RETIRE_AFTER_SECONDS, RETIRED, STAGING, IngestOptions, ingest
 from media.manifests import HLS_MASTER_FILE, MPD_FILE, load_manifest
@@ -145,6 +146,13 @@ async def test_per_title_clearkey_asset(
     assert b64decode(entry["k"]) == content_key
 
     for track in every_track(manifest):
+        # The W3C common PSSH naming the key, in every init segment: the browser's init data.
+        init = (folder / track.init).read_bytes()
+        moov = mp4.find(init, "moov")
+        assert moov is not None
+        pssh = mp4.find(init, "pssh", moov.payload, moov.end)
+        assert pssh is not None and init[pssh.start : pssh.end] == pssh_box([kid])
+        assert track.codecs == mp4.codec_string(init)
         stream = joined(folder, track, tmp_path / f"{track.id}.mp4")
         assert decode(stream, content_key).returncode == 0
         assert decode(stream, bytes(16)).returncode != 0  # the wrong key decodes nothing

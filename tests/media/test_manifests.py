@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 from xml.sax.saxutils import unescape
 
@@ -13,6 +14,8 @@ from media.manifests import (
     AssetManifest,
     Track,
     allowed_video,
+    iframe_bit_rates,
+    render_hls_iframes,
     render_hls_master,
     render_hls_media,
     render_mpd,
@@ -43,6 +46,7 @@ def _video(height: int, width: int, bandwidth: int) -> Track:
         height=height,
         frame_rate="25/1",
         bitrate=bandwidth,
+        keyframe_sizes=(bandwidth // 10, bandwidth // 12, bandwidth // 20),
     )
 
 
@@ -111,14 +115,40 @@ def test_no_limit_lists_every_rung_and_a_tiny_device_still_gets_one() -> None:
     assert smallest.height == 480
 
 
-def test_protected_mpd_carries_clear_key_signalling() -> None:
+_NS = {
+    "mpd": "urn:mpeg:dash:schema:mpd:2011",
+    "cenc": "urn:mpeg:cenc:2013",
+    "dashif": "https://dashif.org/CPS",
+    "clearkey": "http://dashif.org/guidelines/clearKey",
+}
+
+
+def test_protected_mpd_carries_clear_key_signalling_per_dash_if() -> None:
     mpd = render_mpd(
         _manifest(KID), sign=SIGN, max_height=720, license_url="https://api.example/license"
     )
     assert_valid_mpd(mpd)
-    assert mpd.count(f'cenc:default_KID="{KID}"') == 2
-    assert "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" in mpd
-    assert "<cenc:pssh>" in mpd and "https://api.example/license</dashif:Laurl>" in mpd
+    adaptation_sets = ET.fromstring(mpd).findall(".//mpd:AdaptationSet", _NS)
+    assert len(adaptation_sets) == 2  # video and audio, each signalled on its own
+    for adaptation_set in adaptation_sets:
+        cenc, clearkey = adaptation_set.findall("mpd:ContentProtection", _NS)
+        assert cenc.attrib["schemeIdUri"] == "urn:mpeg:dash:mp4protection:2011"
+        assert cenc.attrib["value"] == "cenc"
+        assert cenc.attrib[f"{{{_NS['cenc']}}}default_KID"] == KID
+        assert clearkey.attrib["schemeIdUri"] == "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"
+        laurls = [
+            clearkey.findtext("dashif:laurl", namespaces=_NS),
+            clearkey.findtext("clearkey:Laurl", namespaces=_NS),
+        ]
+        assert laurls == ["https://api.example/license"] * 2
+        assert clearkey.find("clearkey:Laurl", _NS).attrib["Lic_type"] == "EME-1.0"  # type: ignore[union-attr]
+    # No pssh and no W3C common-system descriptor: dash.js 5 would pass that box to
+    # generateRequest('keyids'). The common PSSH is in the init segments (test_ingest).
+    assert "pssh" not in mpd and "1077efec" not in mpd
+    # The static copy (no license URL) still signals the key system and the key.
+    static = render_mpd(_manifest(KID), sign=SIGN)
+    assert_valid_mpd(static)
+    assert "laurl" not in static.lower() and f'cenc:default_KID="{KID}"' in static
 
 
 def test_hls_master_and_media_playlists() -> None:
@@ -127,9 +157,10 @@ def test_hls_master_and_media_playlists() -> None:
     assert "RESOLUTION=1280x720" in master and "RESOLUTION=1920x1080" not in master
     assert 'CODECS="avc1.640028,mp4a.40.2"' in master
     assert "BANDWIDTH=3130000" in master  # video peak plus audio peak
+    assert "AVERAGE-BANDWIDTH=2828000" in master  # video average plus audio average
     _assert_signed(_urls(master))
 
-    media = render_hls_media(_manifest(KID), "720p", sign=SIGN)
+    media = render_hls_media(_manifest(KID), "720p", sign=SIGN, drm_origin="https://api.example")
     lines = media.splitlines()
     assert "#EXT-X-TARGETDURATION:4" in lines and lines[-1] == "#EXT-X-ENDLIST"
     assert [line for line in lines if line.startswith("#EXTINF")] == [
@@ -137,12 +168,46 @@ def test_hls_master_and_media_playlists() -> None:
         "#EXTINF:4.00000,",
         "#EXTINF:2.00000,",
     ]
-    assert any(line.startswith("#EXT-X-KEY:METHOD=SAMPLE-AES-CTR") for line in lines)
+    # One key, described twice: for hls.js (org.w3.clearkey) and for shaka (identity).
+    keys = [line for line in lines if line.startswith("#EXT-X-KEY:")]
+    assert keys == [
+        '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="https://api.example/drm/clearkey/license",'
+        'KEYFORMAT="org.w3.clearkey",KEYFORMATVERSIONS="1",'
+        "KEYID=0x0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="https://api.example/drm/clearkey/key?'
+        'kid=0f1e2d3c4b5a69788796a5b4c3d2e1f0",KEYFORMAT="identity",KEYFORMATVERSIONS="1",'
+        "KEYID=0x0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    ]
     urls = _urls(media)
     assert len(urls) == 4 and "seg-00003.m4s" in urls[-1]
     _assert_signed(urls)
     with pytest.raises(NotFound):
         render_hls_media(_manifest(), "4320p", sign=SIGN)
+
+
+def test_i_frame_playlists_point_at_each_keyframe() -> None:
+    master = render_hls_master(_manifest(), sign=SIGN, max_height=720)
+    iframes = [line for line in master.splitlines() if line.startswith("#EXT-X-I-FRAME-STREAM")]
+    assert len(iframes) == 2  # one per allowed rung
+    track = _video(720, 1280, 3_000_000)
+    peak, average = iframe_bit_rates(track)
+    assert iframes[0].startswith(
+        f"#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},"
+        'CODECS="avc1.640028",RESOLUTION=1280x720,URI="https://cdn.example'
+    )
+    # Keyframes of 300000, 250000 and 150000 bytes over 4, 4 and 2 s: the peak is the first
+    # segment's (the 2 s one is within half a target duration and counts too, at 600 kbit/s).
+    assert (peak, average) == (600_000, 560_000)
+    _assert_signed(_urls(master))
+
+    playlist = render_hls_iframes(_manifest(KID), "720p", sign=SIGN).splitlines()
+    assert "#EXT-X-I-FRAMES-ONLY" in playlist and playlist[-1] == "#EXT-X-ENDLIST"
+    ranges = [line for line in playlist if line.startswith("#EXT-X-BYTERANGE")]
+    assert ranges == [f"#EXT-X-BYTERANGE:{size}@0" for size in track.keyframe_sizes]
+    assert any(line.startswith("#EXT-X-KEY:") for line in playlist)
+    _assert_signed(_urls("\n".join(playlist)))
+    with pytest.raises(NotFound):
+        render_hls_iframes(_manifest(), "audio", sign=SIGN)
 
 
 def test_description_round_trips_through_json() -> None:

@@ -28,11 +28,16 @@ def test_me_is_null_when_signed_out(api: Api) -> None:
 def test_email_is_unique_in_any_letter_case(api: Api) -> None:
     api.register("ada@example.com")
     api.forget_session()
+    # Not CONFLICT, which would tell anyone the email has an account: the answer a refused
+    # password gets (tests/security/test_registration.py compares the two).
     code = api.error_code(
         'mutation { register(input: {email: "ADA@example.COM", password: "long enough",'
         ' country: "US", plan: BASIC}) { token } }'
     )
-    assert code == "CONFLICT"
+    assert code == "BAD_USER_INPUT"
+    assert api.error_code(LOGIN, email="ADA@example.COM", password="long enough") == (
+        "UNAUTHENTICATED"
+    )
 
 
 def test_bad_registrations_are_refused_and_create_nothing(api: Api) -> None:

@@ -195,6 +195,113 @@ def test_clear_key_license_only_for_allowed_sessions(
     assert api.client.post(license_url, json=request).status_code == 401
 
 
+PEER = "http://peer.example:8080"
+
+
+def _kid_request(api: Api, dash_url: str) -> dict[str, Any]:
+    mpd = api.client.get(dash_url).text
+    kid = mpd.split('cenc:default_KID="')[1].split('"')[0].replace("-", "")
+    kid64 = base64.urlsafe_b64encode(bytes.fromhex(kid)).rstrip(b"=").decode()
+    return {"kids": [kid64], "type": "temporary"}
+
+
+def test_manifests_name_the_license_url_and_it_finds_the_title_from_the_key(
+    player: tuple[Api, dict[str, int]], catalog: dict[str, int]
+) -> None:
+    api, _ = player
+    found = _playback(api, catalog["Babe"])
+    mpd = api.client.get(found["dashUrl"]).text
+    assert_valid_mpd(mpd)
+    license_url = "http://testserver/drm/clearkey/license"
+    assert f"<dashif:laurl>{license_url}</dashif:laurl>" in mpd
+    master = api.client.get(found["hlsUrl"]).text
+    playlist = api.client.get(next(line for line in master.splitlines() if line.startswith("/")))
+    assert f'URI="{license_url}",KEYFORMAT="org.w3.clearkey"' in playlist.text
+    # The manifests' URL names no title: the key id asked for does, with the same checks.
+    request = _kid_request(api, found["dashUrl"])
+    bearer = {"authorization": f"Bearer {api.token}"}
+    granted = api.client.post(license_url, json=request, headers=bearer)
+    assert granted.status_code == 200, granted.text
+    assert granted.json()["keys"][0]["kid"] == request["kids"][0]
+    # HLS's "identity" key URI answers the same key, raw, to the same sessions.
+    key_line = next(line for line in playlist.text.splitlines() if 'KEYFORMAT="identity"' in line)
+    key_url = key_line.split('URI="')[1].split('"')[0]
+    raw = api.client.get(key_url, headers=bearer)
+    assert raw.status_code == 200 and raw.headers["cache-control"] == "no-store"
+    k = granted.json()["keys"][0]["k"]
+    assert raw.content == base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))
+    assert api.client.get(key_url.split("?")[0] + "?kid=zz", headers=bearer).status_code == 400
+    unknown = {"kids": [base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode()]}
+    assert api.client.post(license_url, json=unknown, headers=bearer).status_code == 404
+    kid_profile = api.create_profile("Kid", isKids=True, maturityLevel=1)
+    api.select_profile(kid_profile)
+    above = api.client.post(
+        license_url, json=request, headers={"authorization": f"Bearer {api.token}"}
+    )
+    assert above.status_code == 404  # Babe is PG: the same answer as a key that is not there
+    assert (
+        api.client.get(key_url, headers={"authorization": f"Bearer {api.token}"}).status_code == 404
+    )
+    api.forget_session()
+    assert api.client.post(license_url, json=request).status_code == 401
+    assert api.client.get(key_url).status_code == 401
+
+
+def test_license_cors_lets_listed_origins_use_cookies_and_others_bearer_tokens(
+    make_api: Callable[..., Api],
+    catalog: dict[str, int],
+    clean_database: str,
+    clip: Path,
+    tmp_path: Path,
+) -> None:
+    _ingest(clean_database, clip, tmp_path, catalog["Babe"], "clearkey")
+    api = make_api(media_root=tmp_path, drm_license_origins=f"{PEER}/, http://other.example")
+    api.viewer_with_profile("cors@example.com", maturityLevel=2)
+    found = _playback(api, catalog["Babe"])
+    license_url = found["drm"]["licenseUrl"]
+    request = _kid_request(api, found["dashUrl"])
+
+    preflight = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+    }
+    listed = api.client.options(license_url, headers={"origin": PEER, **preflight})
+    assert listed.status_code == 204
+    assert listed.headers["access-control-allow-origin"] == PEER
+    assert listed.headers["access-control-allow-credentials"] == "true"
+    assert "POST" in listed.headers["access-control-allow-methods"]
+    assert "authorization" in listed.headers["access-control-allow-headers"].lower()
+    stranger = api.client.options(
+        license_url, headers={"origin": "https://evil.example", **preflight}
+    )
+    assert stranger.status_code == 204
+    assert stranger.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in stranger.headers
+
+    # The session cookie, from a listed origin: the browser may read the answer.
+    api.client.cookies.set("flix_session", api.token or "")
+    token, api.token = api.token, None  # the cookie alone
+    by_cookie = api.client.post(license_url, json=request, headers={"origin": PEER})
+    assert by_cookie.status_code == 200, by_cookie.text
+    assert by_cookie.headers["access-control-allow-origin"] == PEER
+    assert by_cookie.headers["access-control-allow-credentials"] == "true"
+    assert by_cookie.headers["cache-control"] == "no-store"
+    # A bearer token, from anywhere: the answer is readable without credentials.
+    api.client.cookies.clear()
+    by_token = api.client.post(
+        license_url,
+        json=request,
+        headers={"origin": "https://evil.example", "authorization": f"Bearer {token}"},
+    )
+    assert by_token.status_code == 200
+    assert by_token.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in by_token.headers
+    # Refusals carry CORS too, so a player on another origin can read why.
+    refused = api.client.post(license_url, json=request, headers={"origin": PEER})
+    assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == PEER
+    assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 def test_no_profile_and_no_media(
     player: tuple[Api, dict[str, int]], catalog: dict[str, int]
 ) -> None:

@@ -81,7 +81,7 @@ def test_embedded_default_answers_queries_and_stops_cleanly(
     )
     assert "errors" not in client.post("/graphql", json={"query": register}).json()
     me = client.post("/graphql", json={"query": "{ me { email } }"}).json()  # session cookie
-    assert me == {"data": {"me": {"email": "e@example.com"}}}
+    assert me == {"data": {"me": {"email": "e@example.com"}}, "extensions": {"cost": 1}}
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert process.wait(30) == 0
 

@@ -20,23 +20,29 @@ interface WireError {
   extensions?: { code?: string; retryAfterSeconds?: number; requestId?: string };
 }
 
+interface ErrorExtra {
+  retryAfterSeconds?: number;
+  requestId?: string;
+  path?: (string | number)[];
+  /** The HTTP status of the answer that carried the error (none for NETWORK). */
+  status?: number;
+}
+
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterSeconds: number | undefined;
   readonly requestId: string | undefined;
   readonly path: readonly (string | number)[] | undefined;
+  readonly status: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    extra: { retryAfterSeconds?: number; requestId?: string; path?: (string | number)[] } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, extra: ErrorExtra = {}) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.retryAfterSeconds = extra.retryAfterSeconds;
     this.requestId = extra.requestId;
     this.path = extra.path;
+    this.status = extra.status;
   }
 
   /** Worth trying again later: the request may succeed without changing it. */
@@ -54,6 +60,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Outlives the page (pagehide): for progress and telemetry. */
   keepalive?: boolean;
+  /** Sent as the Idempotency-Key header: a mutation's retries carry the first try's key. */
+  idempotencyKey?: string;
 }
 
 type Listener = (error: ApiError) => void;
@@ -65,10 +73,10 @@ export function onSessionError(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-function toApiError(wire: WireError, requestId: string | undefined): ApiError {
+function toApiError(wire: WireError, requestId: string | undefined, status: number): ApiError {
   const raw = wire.extensions?.code ?? 'INTERNAL';
   const code = (KNOWN_CODES.has(raw) ? raw : 'INTERNAL') as ErrorCode;
-  const extra: { retryAfterSeconds?: number; requestId?: string; path?: (string | number)[] } = {};
+  const extra: ErrorExtra = { status };
   if (typeof wire.extensions?.retryAfterSeconds === 'number') {
     extra.retryAfterSeconds = wire.extensions.retryAfterSeconds;
   }
@@ -85,12 +93,15 @@ export async function request<T, V>(
   options: RequestOptions = {},
 ): Promise<GqlResult<T>> {
   const query = document.toString();
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  // An sf-string, as the IETF draft writes the header's value.
+  if (options.idempotencyKey) headers['idempotency-key'] = `"${options.idempotencyKey}"`;
   let response: Response;
   try {
     response = await fetch('/graphql', {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers,
       body: JSON.stringify({ query, variables }),
       keepalive: options.keepalive ?? false,
       signal: options.signal ?? null,
@@ -105,11 +116,11 @@ export async function request<T, V>(
     body = (await response.json()) as typeof body;
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    const extra = requestId ? { requestId } : {};
+    const extra: ErrorExtra = requestId ? { requestId, status: response.status } : { status: response.status };
     const code: ErrorCode = response.status === 429 ? 'RATE_LIMITED' : 'INTERNAL';
     throw new ApiError(code, `The server answered ${response.status}.`, extra);
   }
-  const errors = (body.errors ?? []).map((wire) => toApiError(wire, requestId));
+  const errors = (body.errors ?? []).map((wire) => toApiError(wire, requestId, response.status));
   for (const error of errors) {
     if (error.code === 'UNAUTHENTICATED' || error.code === 'PROFILE_REQUIRED') {
       for (const listener of listeners) listener(error);
@@ -130,6 +141,69 @@ export async function gql<T, V>(
   if (first) throw first;
   if (data === null) throw new ApiError('INTERNAL', 'The server sent no data.');
   return data;
+}
+
+// A mutation sent with an Idempotency-Key is safe to send again: the server answers a retry
+// from its record of the first answer (for 24 h) instead of doing the work twice.
+const MUTATE_ATTEMPTS = 4;
+const MUTATE_BASE_DELAY_MS = 500;
+const MUTATE_MAX_DELAY_MS = 8_000;
+// What a retry with the same key may get past: no answer at all, the first try still running
+// (409), a refusal before anything ran (429), a server that could not take it (5xx). Any
+// other answer is the stored one, and asking again would only replay it.
+const RETRY_STATUSES: ReadonlySet<number> = new Set([409, 429, 500, 502, 503, 504]);
+
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+/** The server kept no answer to this try: the same request with the same key may still run. */
+export function retryableWithSameKey(error: ApiError): boolean {
+  return error.code === 'NETWORK' || (error.status !== undefined && RETRY_STATUSES.has(error.status));
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = window.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      window.clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A mutation that must take effect once (createProfile, addToMyList, rateTitle, playback
+ * events): sent with an Idempotency-Key (the caller's, or a fresh one) and retried with that
+ * same key, with backoff, while the answer is lost or the server could not take it.
+ */
+export async function mutateOnce<T, V>(
+  document: TypedDocumentString<T, V>,
+  variables: V,
+  options: RequestOptions = {},
+): Promise<T> {
+  const keyed = { ...options, idempotencyKey: options.idempotencyKey ?? newIdempotencyKey() };
+  for (let attempt = 1; ; attempt++) {
+    let failure: ApiError;
+    try {
+      return await gql(document, variables, keyed);
+    } catch (error) {
+      if (!(error instanceof ApiError) || !retryableWithSameKey(error) || attempt >= MUTATE_ATTEMPTS) throw error;
+      failure = error;
+    }
+    const backoff = MUTATE_BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random());
+    const wait = Math.max(backoff, (failure.retryAfterSeconds ?? 0) * 1000);
+    if (wait > MUTATE_MAX_DELAY_MS) throw failure;
+    await pause(wait, options.signal);
+  }
 }
 
 export function isAbort(error: unknown): boolean {

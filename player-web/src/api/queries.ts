@@ -1,8 +1,10 @@
 // Every operation the app's screens send (the player's own are in src/player/). Each is a
 // literal `graphql()` document that codegen (`npm run codegen`) types from ../schema.graphql.
-// Values always travel as variables, never spliced in.
+// Values always travel as variables, never spliced in. The mutations the seed's retry design
+// names (createProfile, addToMyList, rateTitle; playback events in src/player/telemetry.ts)
+// go through mutateOnce: an Idempotency-Key, and retries that reuse it.
 
-import { gql, request, type RequestOptions } from './client';
+import { gql, mutateOnce, request, type RequestOptions } from './client';
 import { graphql } from './generated';
 import type {
   CreateProfileInput,
@@ -25,6 +27,7 @@ graphql(`
     maturityLevel
     language
     avatarUrl
+    locked
   }
 `);
 
@@ -142,7 +145,7 @@ const CREATE_PROFILE = graphql(`
 `);
 
 export async function createProfile(fields: CreateProfileInput): Promise<Profile> {
-  return (await gql(CREATE_PROFILE, { input: fields })).createProfile;
+  return (await mutateOnce(CREATE_PROFILE, { input: fields })).createProfile;
 }
 
 const UPDATE_PROFILE = graphql(`
@@ -168,15 +171,22 @@ export async function deleteProfile(id: string): Promise<void> {
 }
 
 const SELECT_PROFILE = graphql(`
-  mutation SelectProfile($id: ID!) {
-    selectProfile(id: $id) {
+  mutation SelectProfile($id: ID!, $pin: String, $password: String) {
+    selectProfile(id: $id, pin: $pin, password: $password) {
       ...ProfileParts
     }
   }
 `);
 
-export async function selectProfile(id: string): Promise<Profile> {
-  return (await gql(SELECT_PROFILE, { id })).selectProfile;
+/** What lets this session in: a locked profile's PIN, or the account password to leave a
+ *  kids profile (ui/unlock.ts asks for it). */
+export interface ProfileProof {
+  pin?: string;
+  password?: string;
+}
+
+export async function selectProfile(id: string, proof: ProfileProof = {}): Promise<Profile> {
+  return (await gql(SELECT_PROFILE, { id, ...proof })).selectProfile;
 }
 
 // --- browsing ------------------------------------------------------------------------------
@@ -366,7 +376,7 @@ const REMOVE_FROM_MY_LIST = graphql(`
 `);
 
 export async function setInMyList(videoId: string, add: boolean): Promise<boolean> {
-  if (add) return (await gql(ADD_TO_MY_LIST, { id: videoId })).addToMyList.inMyList;
+  if (add) return (await mutateOnce(ADD_TO_MY_LIST, { id: videoId })).addToMyList.inMyList;
   return (await gql(REMOVE_FROM_MY_LIST, { id: videoId })).removeFromMyList.inMyList;
 }
 
@@ -380,5 +390,5 @@ const RATE_TITLE = graphql(`
 `);
 
 export async function rateTitle(videoId: string, rating: Rating): Promise<Rating> {
-  return (await gql(RATE_TITLE, { id: videoId, rating })).rateTitle.myRating;
+  return (await mutateOnce(RATE_TITLE, { id: videoId, rating })).rateTitle.myRating;
 }

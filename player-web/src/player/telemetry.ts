@@ -1,6 +1,6 @@
 // QoE telemetry: playback events batched to `reportPlaybackEvents` every 10 s and on page hide.
 
-import { ApiError, gql } from '../api/client';
+import { ApiError, mutateOnce, newIdempotencyKey, retryableWithSameKey } from '../api/client';
 import { graphql } from '../api/generated';
 import type { PlaybackEventInput, PlaybackEventType } from '../api/generated/graphql';
 
@@ -28,6 +28,9 @@ function clean(value: number | undefined): number | undefined {
 export class Telemetry {
   readonly playbackSessionId = crypto.randomUUID();
   private queue: PlaybackEventInput[] = [];
+  // A batch whose answer never came, kept whole with its Idempotency-Key: sent again as it
+  // was, the server answers from its record instead of counting the events (START) twice.
+  private unanswered: { events: PlaybackEventInput[]; key: string } | null = null;
   private flushing = false;
   private readonly timer: number;
   private readonly onHide = () => {
@@ -69,13 +72,18 @@ export class Telemetry {
     if (this.flushing && !keepalive) return;
     this.flushing = true;
     try {
-      while (this.queue.length) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+      while (this.unanswered || this.queue.length) {
+        const batch = this.unanswered ?? { events: this.queue.splice(0, MAX_BATCH), key: newIdempotencyKey() };
+        this.unanswered = batch;
         try {
-          await gql(MUTATION, { events: batch }, { keepalive });
+          await mutateOnce(MUTATION, { events: batch.events }, { keepalive, idempotencyKey: batch.key });
+          this.unanswered = null;
         } catch (error) {
-          // Refused for good (bad input): drop the batch. Otherwise keep it for next time.
-          if (!(error instanceof ApiError) || error.transient) this.queue.unshift(...batch);
+          if (!(error instanceof ApiError) || retryableWithSameKey(error)) return; // next time, as it was
+          // Answered, and the answer is stored under the key: a transient failure goes back in
+          // the queue for a new key; a refusal for good (bad input) drops the batch.
+          this.unanswered = null;
+          if (error.transient) this.queue.unshift(...batch.events);
           return;
         }
       }

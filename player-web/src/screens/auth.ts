@@ -79,7 +79,7 @@ export function authScreen(mode: 'login' | 'register'): ScreenFactory {
       name: 'password',
       autocomplete: mode === 'login' ? 'current-password' : 'new-password',
       required: true,
-      minLength: mode === 'register' ? 8 : 1,
+      minLength: mode === 'register' ? 10 : 1,
     });
     const country = h(
       'select',
@@ -112,7 +112,7 @@ export function authScreen(mode: 'login' | 'register'): ScreenFactory {
       { class: 'auth-form', novalidate: true },
       errorRegion,
       field('Email', email),
-      field('Password', password, mode === 'register' ? 'At least 8 characters.' : undefined),
+      field('Password', password, mode === 'register' ? 'At least 10 characters; not a common password or your email.' : undefined),
       mode === 'register' ? field('Country', country) : null,
       mode === 'register' ? planChoices : null,
       submit,
@@ -207,10 +207,10 @@ function validate(
     return { message: 'Please enter a valid email address.', control: email };
   }
   email.removeAttribute('aria-invalid');
-  if (!password.value || (mode === 'register' && password.value.length < 8)) {
+  if (!password.value || (mode === 'register' && password.value.length < 10)) {
     password.setAttribute('aria-invalid', 'true');
     return {
-      message: mode === 'register' ? 'Your password needs at least 8 characters.' : 'Please enter your password.',
+      message: mode === 'register' ? 'Your password needs at least 10 characters.' : 'Please enter your password.',
       control: password,
     };
   }

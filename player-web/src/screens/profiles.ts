@@ -7,6 +7,7 @@ import { currentAccount, loadAccount, setActiveProfile } from '../session';
 import { avatar } from '../ui/avatar';
 import { h, icon } from '../ui/dom';
 import { showError } from '../ui/errors';
+import { enterProfile } from '../ui/unlock';
 
 const MAX_PROFILES = 5;
 const KIDS_MAX = 2;
@@ -74,7 +75,9 @@ export const profilesScreen: ScreenFactory = ({ main, query }) => {
   const choose = async (profile: Profile) => {
     showError(errorRegion, null);
     try {
-      setActiveProfile(await api.selectProfile(profile.id));
+      const entered = await enterProfile(profile);
+      if (!entered) return; // the PIN or password prompt was cancelled
+      setActiveProfile(entered);
       navigate(next ?? '/', { replace: true });
     } catch (error) {
       showError(errorRegion, error);

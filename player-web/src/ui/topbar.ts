@@ -1,11 +1,13 @@
 // The bar over every browse screen: logo, navigation, search as you type, the profile menu.
 
 import * as api from '../api/queries';
+import type { Profile } from '../api/types';
 import { navigate } from '../router';
 import { activeProfile, currentAccount, forget, onSessionChange, setActiveProfile } from '../session';
 import { avatar } from './avatar';
 import { h, icon } from './dom';
 import { toastError } from './errors';
+import { enterProfile } from './unlock';
 
 export interface TopBar {
   element: HTMLElement;
@@ -123,7 +125,7 @@ function profileMenu(): HTMLElement[] {
     others.map((other) =>
       item(
         h('span', null, other.name),
-        () => void switchProfile(other.id),
+        () => void switchProfile(other),
         avatar(other, 'small'),
       ),
     ),
@@ -160,9 +162,11 @@ function profileMenu(): HTMLElement[] {
   return [button, menu];
 }
 
-async function switchProfile(id: string): Promise<void> {
+async function switchProfile(profile: Profile): Promise<void> {
   try {
-    setActiveProfile(await api.selectProfile(id));
+    const entered = await enterProfile(profile);
+    if (!entered) return; // the PIN or password prompt was cancelled
+    setActiveProfile(entered);
     navigate('/');
   } catch (error) {
     toastError(error);

@@ -15,7 +15,7 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment ProfileParts on Profile {\n    id\n    name\n    isKids\n    maturityLevel\n    language\n    avatarUrl\n  }\n": typeof types.ProfilePartsFragmentDoc,
+    "\n  fragment ProfileParts on Profile {\n    id\n    name\n    isKids\n    maturityLevel\n    language\n    avatarUrl\n    locked\n  }\n": typeof types.ProfilePartsFragmentDoc,
     "\n  fragment AccountParts on Account {\n    id\n    email\n    country\n    plan\n    profiles {\n      ...ProfileParts\n    }\n    activeProfile {\n      ...ProfileParts\n    }\n  }\n": typeof types.AccountPartsFragmentDoc,
     "\n  fragment CardParts on Video {\n    id\n    title\n    posterUrl\n    backdropUrl\n    maturityLevel\n    rating\n  }\n": typeof types.CardPartsFragmentDoc,
     "\n  fragment CardFactsParts on Video {\n    ...CardParts\n    releaseYear\n    genres\n    type\n  }\n": typeof types.CardFactsPartsFragmentDoc,
@@ -27,7 +27,7 @@ type Documents = {
     "\n  mutation CreateProfile($input: CreateProfileInput!) {\n    createProfile(input: $input) {\n      ...ProfileParts\n    }\n  }\n": typeof types.CreateProfileDocument,
     "\n  mutation UpdateProfile($id: ID!, $input: UpdateProfileInput!) {\n    updateProfile(id: $id, input: $input) {\n      ...ProfileParts\n    }\n  }\n": typeof types.UpdateProfileDocument,
     "\n  mutation DeleteProfile($id: ID!) {\n    deleteProfile(id: $id)\n  }\n": typeof types.DeleteProfileDocument,
-    "\n  mutation SelectProfile($id: ID!) {\n    selectProfile(id: $id) {\n      ...ProfileParts\n    }\n  }\n": typeof types.SelectProfileDocument,
+    "\n  mutation SelectProfile($id: ID!, $pin: String, $password: String) {\n    selectProfile(id: $id, pin: $pin, password: $password) {\n      ...ProfileParts\n    }\n  }\n": typeof types.SelectProfileDocument,
     "\n  query Homepage($rows: Int, $items: Int) {\n    homepage(rows: $rows, itemsPerRow: $items) {\n      source\n      rows {\n        id\n        kind\n        title\n        items {\n          ...CardFactsParts\n          progress {\n            percentComplete\n          }\n        }\n      }\n    }\n    continueWatching(first: 20) {\n      video {\n        ...CardParts\n      }\n      episode {\n        id\n        title\n        episodeNumber\n      }\n      percentComplete\n      positionSeconds\n      durationSeconds\n    }\n  }\n": typeof types.HomepageDocument,
     "\n  query HeroDetails($id: ID!) {\n    video(id: $id) {\n      ...CardParts\n      type\n      releaseYear\n      durationMinutes\n      genres\n      description\n      inMyList\n      myRating\n      progress {\n        positionSeconds\n        durationSeconds\n        percentComplete\n        completed\n      }\n      seasons {\n        id\n        seasonNumber\n        title\n        episodes {\n          id\n        }\n      }\n    }\n  }\n": typeof types.HeroDetailsDocument,
     "\n  query Search($q: String!, $first: Int) {\n    search(query: $q, first: $first) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...CardFactsParts\n        }\n      }\n    }\n  }\n": typeof types.SearchDocument,
@@ -41,7 +41,7 @@ type Documents = {
     "\n  mutation ReportPlaybackEvents($events: [PlaybackEventInput!]!) {\n    reportPlaybackEvents(events: $events)\n  }\n": typeof types.ReportPlaybackEventsDocument,
 };
 const documents: Documents = {
-    "\n  fragment ProfileParts on Profile {\n    id\n    name\n    isKids\n    maturityLevel\n    language\n    avatarUrl\n  }\n": types.ProfilePartsFragmentDoc,
+    "\n  fragment ProfileParts on Profile {\n    id\n    name\n    isKids\n    maturityLevel\n    language\n    avatarUrl\n    locked\n  }\n": types.ProfilePartsFragmentDoc,
     "\n  fragment AccountParts on Account {\n    id\n    email\n    country\n    plan\n    profiles {\n      ...ProfileParts\n    }\n    activeProfile {\n      ...ProfileParts\n    }\n  }\n": types.AccountPartsFragmentDoc,
     "\n  fragment CardParts on Video {\n    id\n    title\n    posterUrl\n    backdropUrl\n    maturityLevel\n    rating\n  }\n": types.CardPartsFragmentDoc,
     "\n  fragment CardFactsParts on Video {\n    ...CardParts\n    releaseYear\n    genres\n    type\n  }\n": types.CardFactsPartsFragmentDoc,
@@ -53,7 +53,7 @@ const documents: Documents = {
     "\n  mutation CreateProfile($input: CreateProfileInput!) {\n    createProfile(input: $input) {\n      ...ProfileParts\n    }\n  }\n": types.CreateProfileDocument,
     "\n  mutation UpdateProfile($id: ID!, $input: UpdateProfileInput!) {\n    updateProfile(id: $id, input: $input) {\n      ...ProfileParts\n    }\n  }\n": types.UpdateProfileDocument,
     "\n  mutation DeleteProfile($id: ID!) {\n    deleteProfile(id: $id)\n  }\n": types.DeleteProfileDocument,
-    "\n  mutation SelectProfile($id: ID!) {\n    selectProfile(id: $id) {\n      ...ProfileParts\n    }\n  }\n": types.SelectProfileDocument,
+    "\n  mutation SelectProfile($id: ID!, $pin: String, $password: String) {\n    selectProfile(id: $id, pin: $pin, password: $password) {\n      ...ProfileParts\n    }\n  }\n": types.SelectProfileDocument,
     "\n  query Homepage($rows: Int, $items: Int) {\n    homepage(rows: $rows, itemsPerRow: $items) {\n      source\n      rows {\n        id\n        kind\n        title\n        items {\n          ...CardFactsParts\n          progress {\n            percentComplete\n          }\n        }\n      }\n    }\n    continueWatching(first: 20) {\n      video {\n        ...CardParts\n      }\n      episode {\n        id\n        title\n        episodeNumber\n      }\n      percentComplete\n      positionSeconds\n      durationSeconds\n    }\n  }\n": types.HomepageDocument,
     "\n  query HeroDetails($id: ID!) {\n    video(id: $id) {\n      ...CardParts\n      type\n      releaseYear\n      durationMinutes\n      genres\n      description\n      inMyList\n      myRating\n      progress {\n        positionSeconds\n        durationSeconds\n        percentComplete\n        completed\n      }\n      seasons {\n        id\n        seasonNumber\n        title\n        episodes {\n          id\n        }\n      }\n    }\n  }\n": types.HeroDetailsDocument,
     "\n  query Search($q: String!, $first: Int) {\n    search(query: $q, first: $first) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...CardFactsParts\n        }\n      }\n    }\n  }\n": types.SearchDocument,
@@ -70,7 +70,7 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ProfileParts on Profile {\n    id\n    name\n    isKids\n    maturityLevel\n    language\n    avatarUrl\n  }\n"): typeof import('./graphql').ProfilePartsFragmentDoc;
+export function graphql(source: "\n  fragment ProfileParts on Profile {\n    id\n    name\n    isKids\n    maturityLevel\n    language\n    avatarUrl\n    locked\n  }\n"): typeof import('./graphql').ProfilePartsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -118,7 +118,7 @@ export function graphql(source: "\n  mutation DeleteProfile($id: ID!) {\n    del
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SelectProfile($id: ID!) {\n    selectProfile(id: $id) {\n      ...ProfileParts\n    }\n  }\n"): typeof import('./graphql').SelectProfileDocument;
+export function graphql(source: "\n  mutation SelectProfile($id: ID!, $pin: String, $password: String) {\n    selectProfile(id: $id, pin: $pin, password: $password) {\n      ...ProfileParts\n    }\n  }\n"): typeof import('./graphql').SelectProfileDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

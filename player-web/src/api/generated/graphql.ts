@@ -98,9 +98,9 @@ export type VideoType =
   | 'MOVIE'
   | 'SERIES';
 
-export type ProfilePartsFragment = { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null };
+export type ProfilePartsFragment = { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean };
 
-export type AccountPartsFragment = { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null } | null };
+export type AccountPartsFragment = { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean } | null };
 
 export type CardPartsFragment = { id: string, title: string, posterUrl: string | null, backdropUrl: string | null, maturityLevel: number, rating: string };
 
@@ -111,7 +111,7 @@ export type EpisodePartsFragment = { id: string, episodeNumber: number, title: s
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null } | null } | null };
+export type MeQuery = { me: { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean } | null } | null };
 
 export type LoginMutationVariables = Exact<{
   email: string;
@@ -119,14 +119,14 @@ export type LoginMutationVariables = Exact<{
 }>;
 
 
-export type LoginMutation = { login: { account: { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null } | null } } | null };
+export type LoginMutation = { login: { account: { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean } | null } } | null };
 
 export type RegisterMutationVariables = Exact<{
   input: RegisterInput;
 }>;
 
 
-export type RegisterMutation = { register: { account: { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null } | null } } };
+export type RegisterMutation = { register: { account: { id: string, email: string, country: string, plan: Plan, profiles: Array<{ id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean }>, activeProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean } | null } } };
 
 export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -138,7 +138,7 @@ export type CreateProfileMutationVariables = Exact<{
 }>;
 
 
-export type CreateProfileMutation = { createProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null } };
+export type CreateProfileMutation = { createProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean } };
 
 export type UpdateProfileMutationVariables = Exact<{
   id: string;
@@ -146,7 +146,7 @@ export type UpdateProfileMutationVariables = Exact<{
 }>;
 
 
-export type UpdateProfileMutation = { updateProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null } };
+export type UpdateProfileMutation = { updateProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean } };
 
 export type DeleteProfileMutationVariables = Exact<{
   id: string;
@@ -157,10 +157,12 @@ export type DeleteProfileMutation = { deleteProfile: boolean };
 
 export type SelectProfileMutationVariables = Exact<{
   id: string;
+  pin?: string | null | undefined;
+  password?: string | null | undefined;
 }>;
 
 
-export type SelectProfileMutation = { selectProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null } };
+export type SelectProfileMutation = { selectProfile: { id: string, name: string, isKids: boolean, maturityLevel: number, language: string, avatarUrl: string | null, locked: boolean } };
 
 export type HomepageQueryVariables = Exact<{
   rows?: number | null | undefined;
@@ -270,6 +272,7 @@ export const ProfilePartsFragmentDoc = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }
     `, {"fragmentName":"ProfileParts"}) as unknown as TypedDocumentString<ProfilePartsFragment, unknown>;
 export const AccountPartsFragmentDoc = new TypedDocumentString(`
@@ -292,6 +295,7 @@ export const AccountPartsFragmentDoc = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }`, {"fragmentName":"AccountParts"}) as unknown as TypedDocumentString<AccountPartsFragment, unknown>;
 export const CardPartsFragmentDoc = new TypedDocumentString(`
     fragment CardParts on Video {
@@ -346,6 +350,7 @@ export const MeDocument = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }
 fragment AccountParts on Account {
   id
@@ -374,6 +379,7 @@ export const LoginDocument = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }
 fragment AccountParts on Account {
   id
@@ -402,6 +408,7 @@ export const RegisterDocument = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }
 fragment AccountParts on Account {
   id
@@ -433,6 +440,7 @@ export const CreateProfileDocument = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }`) as unknown as TypedDocumentString<CreateProfileMutation, CreateProfileMutationVariables>;
 export const UpdateProfileDocument = new TypedDocumentString(`
     mutation UpdateProfile($id: ID!, $input: UpdateProfileInput!) {
@@ -447,6 +455,7 @@ export const UpdateProfileDocument = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }`) as unknown as TypedDocumentString<UpdateProfileMutation, UpdateProfileMutationVariables>;
 export const DeleteProfileDocument = new TypedDocumentString(`
     mutation DeleteProfile($id: ID!) {
@@ -454,8 +463,8 @@ export const DeleteProfileDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DeleteProfileMutation, DeleteProfileMutationVariables>;
 export const SelectProfileDocument = new TypedDocumentString(`
-    mutation SelectProfile($id: ID!) {
-  selectProfile(id: $id) {
+    mutation SelectProfile($id: ID!, $pin: String, $password: String) {
+  selectProfile(id: $id, pin: $pin, password: $password) {
     ...ProfileParts
   }
 }
@@ -466,6 +475,7 @@ export const SelectProfileDocument = new TypedDocumentString(`
   maturityLevel
   language
   avatarUrl
+  locked
 }`) as unknown as TypedDocumentString<SelectProfileMutation, SelectProfileMutationVariables>;
 export const HomepageDocument = new TypedDocumentString(`
     query Homepage($rows: Int, $items: Int) {
