@@ -197,6 +197,25 @@ def test_entities_apply_maturity_like_any_entry_point(
     ) == federation.merged().error_code('{ search(query: "toy") { totalCount } }')
 
 
+def test_a_batch_of_representations_costs_what_one_does(
+    federation: Federation, catalog: dict[str, int], count_statements: Callable[[], int]
+) -> None:
+    # The owning subgraph resolves references through the request's DataLoaders: however
+    # many titles the gateway asks for, one batch.
+    viewer = federation.through_gateway()
+    viewer.viewer_with_profile("batch@example.com", maturityLevel=5)
+    catalog_subgraph = federation.same_viewer(viewer, lambda: federation.subgraph("catalog"))
+    titles = sorted(catalog.values())
+    costs = []
+    for ids in (titles[:1], titles[:8]):
+        wanted = [{"__typename": "Video", "id": str(video_id)} for video_id in ids]
+        before = count_statements()
+        found = catalog_subgraph.data(ENTITIES, representations=wanted)["_entities"]
+        costs.append(count_statements() - before)
+        assert [entity["id"] for entity in found] == [str(video_id) for video_id in ids]
+    assert costs[0] == costs[1] >= 1, costs  # read from PostgreSQL, in one batch
+
+
 def test_one_subgraph_down_leaves_the_other_fields_answered(
     federation: Federation, catalog: dict[str, int], tmp_path: Path
 ) -> None:
