@@ -27,6 +27,7 @@ from schema.experiments.queries import ExperimentsQuery
 from schema.identity.mutations import IdentityMutation
 from schema.identity.queries import IdentityQuery
 from schema.input_hygiene import InputHygiene
+from schema.operation_metrics import OperationLatency
 from schema.personalization.mutations import PersonalizationMutation
 from schema.personalization.queries import PersonalizationQuery
 from schema.playback.mutations import PlaybackMutation
@@ -94,6 +95,7 @@ def extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     ]
     # Factories, not instances: each operation gets its own extension objects.
     return [
+        OperationLatency,  # first, so its clock covers parsing and validation too
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(AddValidationRules, limit_rules),
         partial(ParserCache, maxsize=1024),

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -38,12 +45,22 @@ def _allowed(request: Request, token: str | None) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
 
 
+def _registry() -> CollectorRegistry:
+    """This process's metrics; every worker's, summed, when `flix serve` runs several
+    (PROMETHEUS_MULTIPROC_DIR set: prometheus-client's multiprocess mode)."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
 def metrics_endpoint(token: str | None) -> Callable[[Request], Awaitable[Response]]:
     async def metrics(request: Request) -> Response:
         if not _allowed(request, token):
             message = "Metrics need a loopback client or the metrics token."
             body = error_body(message, ErrorCode.FORBIDDEN)
             return JSONResponse(body, status_code=403)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

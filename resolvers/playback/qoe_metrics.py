@@ -1,7 +1,7 @@
 """QoE metrics from the players' telemetry, for Prometheus.
 
-Counted in the process that accepted the events; with several uvicorn workers, run with
-PROMETHEUS_MULTIPROC_DIR set so the client library aggregates them.
+Counted in the process that accepted the events; with several uvicorn workers `flix serve`
+sets PROMETHEUS_MULTIPROC_DIR, so /metrics aggregates them across workers.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _ERROR_CODE = re.compile(r"(SHAKA_)?([1-9]|1[01])0[0-9]{2}")
 _NAMED_ERROR_CODES = frozenset({"PLAYER", "unknown"})
 
-STREAMING_STARTS = Counter("flix_streaming_starts", "Playback starts.", ["country"])
-BUFFER_EVENTS = Counter("flix_buffer_events", "Rebuffering stalls.", ["country"])
-PLAYBACK_ERRORS = Counter("flix_playback_errors", "Player errors.", ["code"])
+# The seed's names (its dashboards and alerts query them), not Flix's own prefix.
+STREAMING_STARTS = Counter("streaming_starts", "Playback starts.", ["country"])
+BUFFER_EVENTS = Counter("streaming_buffer_events", "Rebuffering stalls.", ["country"])
+PLAYBACK_ERRORS = Counter("streaming_playback_errors", "Player errors.", ["code"])
 BITRATE = Histogram(
-    "flix_bitrate_kbps",
+    "streaming_bitrate_kbps",
     "Rendition bitrate after each switch.",
     buckets=(235, 560, 1050, 2350, 3000, 4300, 5800, 15000),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -139,11 +140,24 @@ async def _demo_media(settings: Settings, data_dir: Path) -> None:
         await engine.dispose()
 
 
+def _aggregate_metrics(data_dir: Path) -> None:
+    """Several processes count: prometheus-client's multiprocess mode keeps each process's
+    samples in files here, and /metrics (any worker) sums them. Emptied at each start, so
+    no dead process's counts linger."""
+    folder = data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    # Environment, read by prometheus-client in every process started from here on.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 def serve(
     demo: bool = typer.Option(False, help="Load the demo catalog and accounts if empty."),
     host: str | None = typer.Option(None, help="Interface to listen on [FLIX_HOST]."),
     port: int | None = typer.Option(None, help="Port to listen on [FLIX_PORT]."),
-    workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
+    workers: int | None = typer.Option(
+        None, min=1, help="uvicorn worker processes [default: one per core]."
+    ),
     data_dir: Path | None = typer.Option(None, help="Embedded servers' data [FLIX_DATA_DIR]."),
     worker: bool = typer.Option(
         True, help="Start a `flix worker` (consumers, outbox relay); --no-worker if it runs apart."
@@ -169,6 +183,9 @@ def serve(
         if demo:
             asyncio.run(_demo_media(ready, data_dir))
         listen_host, listen_port = host or ready.host, port or ready.port
+        workers = workers or len(os.sched_getaffinity(0))
+        if workers > 1:
+            _aggregate_metrics(data_dir)
         with _worker(worker), _gateway(federated, listen_host, listen_port, gateway_port, data_dir):
             uvicorn.run(
                 "server.app:create_app",

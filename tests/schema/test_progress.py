@@ -215,10 +215,10 @@ def test_qoe_events_become_prometheus_metrics(viewer: Api, catalog: dict[str, in
         return float(lines[0].split()[-1]) if lines else 0.0
 
     for sample in (
-        'flix_streaming_starts_total{country="US"}',
-        'flix_buffer_events_total{country="US"}',
-        'flix_playback_errors_total{code="6007"}',
-        "flix_bitrate_kbps_count",
+        'streaming_starts_total{country="US"}',
+        'streaming_buffer_events_total{country="US"}',
+        'streaming_playback_errors_total{code="6007"}',
+        "streaming_bitrate_kbps_count",
         "flix_time_to_first_frame_seconds_count",
     ):
         assert value(after, sample) == value(before, sample) + 1, sample

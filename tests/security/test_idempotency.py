@@ -112,7 +112,7 @@ def test_the_seeds_mutations_replay(api: Api, catalog: dict[str, int]) -> None:
     video = str(catalog["Babe"])
     start = {"type": "START", "videoId": video, "at": datetime.now(UTC).isoformat()}
     starts = {"country": "US"}
-    before = REGISTRY.get_sample_value("flix_streaming_starts_total", starts) or 0.0
+    before = REGISTRY.get_sample_value("streaming_starts_total", starts) or 0.0
     seeds: list[tuple[str, dict[str, Any]]] = [
         (ADD, {"id": video}),
         (RATE, {"id": video, "r": "THUMBS_UP"}),
@@ -126,7 +126,7 @@ def test_the_seeds_mutations_replay(api: Api, catalog: dict[str, int]) -> None:
         assert (retry.status_code, retry.content) == (first.status_code, first.content)
         assert retry.headers["idempotent-replayed"] == "true"
     # The playback start was counted once, though it was sent twice.
-    assert REGISTRY.get_sample_value("flix_streaming_starts_total", starts) == before + 1
+    assert REGISTRY.get_sample_value("streaming_starts_total", starts) == before + 1
 
 
 def test_the_same_key_for_another_request_is_422_and_changes_nothing(api: Api) -> None:

@@ -55,7 +55,7 @@ def test_client_chosen_error_codes_do_not_become_labels(api: Api, catalog: dict[
     assert api.data(REPORT, events=events)["reportPlaybackEvents"] == 20
     text = api.metrics().text
     assert not any(code in text for code in chosen)
-    assert 'flix_playback_errors_total{code="other"}' in text
+    assert 'streaming_playback_errors_total{code="other"}' in text
 
 
 @pytest.mark.parametrize(

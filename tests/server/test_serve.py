@@ -179,3 +179,16 @@ def test_a_crashed_store_is_restarted_and_readyz_recovers_by_itself(
         assert process.poll() is None, process.communicate()[1]
         assert time.monotonic() < deadline, f"/readyz did not recover after {program} died"
         time.sleep(0.5)
+
+
+@pytest.mark.parametrize("served", [["--workers", "2"]], indirect=True)
+def test_metrics_add_up_across_the_web_workers(
+    served: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
+    port, _, _ = served
+    queries = 12
+    for _ in range(queries):  # new connections: the kernel spreads them over both workers
+        httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ me { id } }"}, timeout=10)
+    for _ in range(4):  # whichever worker answers the scrape, it counts every worker's
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert f'flix_operation_seconds_count{{operation="Query.me"}} {queries}.0' in text
