@@ -29,6 +29,10 @@ class StoreConfig:
     events_prefix: str = ""
     event_log: Broker = "nats"
     kafka_bootstrap: str = ""  # host:port[,host:port]; needed when event_log is kafka
+    # How long PostgreSQL and Redis may take to connect, or to answer one statement or command
+    # (and a request to get a pooled connection): a stalled store fails the requests that
+    # need it within about this long (UNAVAILABLE), instead of holding them for the outage.
+    timeout_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,21 @@ async def connect_event_log(config: StoreConfig, engine: AsyncEngine) -> EventLo
 
 @asynccontextmanager
 async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
+    timeout = config.timeout_seconds
     engine = create_async_engine(
-        config.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True
+        config.database_url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        connect_args={"timeout": timeout, "command_timeout": timeout},
     )
-    redis = Redis.from_url(config.redis_url, decode_responses=True)
+    redis = Redis.from_url(
+        config.redis_url,
+        decode_responses=True,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+    )
     events = await connect_event_log(config, engine)
     viewing = await _viewing_store(config, engine)
     try:

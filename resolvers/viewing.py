@@ -158,6 +158,35 @@ async def title_progress(ctx: Context, video: Video) -> TitleState | None:
     return await ctx.loaders.title_state.load((profile.id, video.id))
 
 
+def progress_id(ctx: Context, record: Progress | TitleState) -> str:
+    """Progress's cache key (docs/client_caching.md): ``profile:video:episode`` for an
+    episode's progress, ``profile:video`` for a movie's and for a title's standing as a whole
+    (for a movie the two are one thing, so a heartbeat's answer updates both)."""
+    title = f"{_viewing_profile(ctx)}:{record.video_id}"
+    if isinstance(record, TitleState) or record.episode_id == MOVIE:
+        return title
+    return f"{title}:{record.episode_id}"
+
+
+async def progress_video(ctx: Context, record: Progress | TitleState) -> Video:
+    """The title progress is in (the viewer saw it when the progress was read or stored)."""
+    found = await ctx.loaders.video.load(record.video_id)
+    if found is None:  # deleted since
+        raise NotFound("No such title.")
+    return found
+
+
+def title_id(ctx: Context, video_id: int) -> str:
+    """A title's row in Continue Watching: ``profile:video``."""
+    return f"{_viewing_profile(ctx)}:{video_id}"
+
+
+def _viewing_profile(ctx: Context) -> str:
+    # Progress only ever reaches a client for the active profile (every read requires one).
+    profile = ctx.viewer.profile
+    return str(profile.id) if profile else "-"
+
+
 def completed(record: Progress | TitleState) -> bool:
     """A title's standing says so; an episode's (or movie's) progress by the viewing rules."""
     if isinstance(record, TitleState):

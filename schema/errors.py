@@ -6,6 +6,7 @@ never reach a schema extension's operation hook with a result to rewrite.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -32,7 +33,17 @@ def _with_code(error: GraphQLError, code: ErrorCode, **more: Any) -> GraphQLErro
     return error
 
 
-def classify(error: GraphQLError, request_id: str) -> GraphQLError:
+def _never(_error: BaseException) -> bool:
+    return False
+
+
+def classify(
+    error: GraphQLError,
+    request_id: str,
+    is_outage: Callable[[BaseException], bool] = _never,
+) -> GraphQLError:
+    """``is_outage`` tells a store being away (answered UNAVAILABLE: retry later) from a
+    fault of ours (INTERNAL, masked); the server layer, which knows the stores, passes it."""
     original = error.original_error
     if isinstance(original, RateLimited):
         return _with_code(error, original.code, retryAfterSeconds=original.retry_after_seconds)
@@ -41,6 +52,12 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         # Parse, validation, limit and variable errors: the request itself is wrong.
         return _with_code(error, ErrorCode.BAD_USER_INPUT)
+    if is_outage(original):
+        log.warning("a store is unavailable", request_id=request_id, error=repr(original))
+        message = "A service this needs is unavailable right now; retry shortly."
+        return _with_code(
+            GraphQLError(message, error.nodes, path=error.path), ErrorCode.UNAVAILABLE
+        )
     log.error(
         "unexpected error",
         request_id=request_id,

@@ -18,12 +18,14 @@ from media.delivery import MediaKeys
 from personalization.homepage import EmbeddingPersonalizer, breaker
 from schema.assembly import Limits, build_schema
 from server.gateway_proxy import GatewayProxy
+from server.graphiql_page import graphiql_assets
 from server.graphql_view import FlixGraphQL
 from server.idempotency import IdempotencyKeys
 from server.logging import configure_logging
 from server.media_routes import media_routes
 from server.metrics import metrics_endpoint
 from server.middleware import BodySizeLimit, RequestContext
+from server.persisted_queries import PersistedQueries
 from server.request_context import ContextFactory
 from server.settings import Settings
 from server.subgraph_routes import subgraph_routes
@@ -89,7 +91,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     contexts = ContextFactory(settings)
-    graphql = FlixGraphQL(schema, contexts=contexts)
+    graphql = FlixGraphQL(
+        schema, contexts=contexts, graphql_ide="graphiql" if settings.graphiql else None
+    )
     # Federated (`flix serve --federated`): /graphql is Hive Gateway's, reached through here.
     proxy = (
         GatewayProxy(settings.gateway_url, settings.operation_deadline_seconds)
@@ -105,12 +109,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Pages of rows compress ~10x; media (already compressed video) is left alone.
             Route(
                 "/graphql",
-                proxy or GZipMiddleware(IdempotencyKeys(graphql, contexts), minimum_size=1024),
+                # Persisted queries first: everything after them sees the whole document.
+                PersistedQueries(proxy, settings)
+                if proxy
+                else GZipMiddleware(
+                    PersistedQueries(IdempotencyKeys(graphql, contexts), settings),
+                    minimum_size=1024,
+                ),
                 methods=["GET", "POST"],
             ),
             # The same API cut per domain, for the federation gateway (`flix serve --federated`).
             *subgraph_routes(limits, contexts, wrap=lambda view: IdempotencyKeys(view, contexts)),
             *media_routes(),
+            graphiql_assets(),  # GraphiQL's own build (server/graphiql/), no CDN
             *web_routes(),  # last: the web client answers every other GET
         ],
         middleware=[

@@ -1,11 +1,14 @@
 """The /graphql endpoint: strawberry's ASGI view with Flix's per-request context, each
-operation bounded by its deadline and its client (``server/operation_bounds.py``), and each
-answer telling its cost and its client's rate limits."""
+operation bounded by its deadline and its client (``server/operation_bounds.py``), each
+answer telling its cost and its client's rate limits, in the media type and with the status
+the GraphQL over HTTP spec asks for (``server/graphql_media.py``), and GraphiQL from the
+project's own build for a browser (``server/graphiql_page.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from typing import Any
 
@@ -19,12 +22,22 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import SubscriptionExecutionResult
 
 from core.errors import ErrorCode, FlixError, RateLimited
+from datasources.outages import is_outage
 from resolvers.context import Context
 from schema.errors import classify
+from server.graphiql_page import graphiql_page
+from server.graphql_media import (
+    CONTENT_TYPES,
+    GRAPHQL_RESPONSE,
+    is_request_error,
+    negotiate,
+    request_error_status,
+)
 from server.middleware import BodyTooLarge, error_body
 from server.operation_bounds import ClientGone, bounded
 from server.rate_limit_headers import rate_limit_headers
@@ -39,7 +52,15 @@ CANCELLED = Counter(
 )
 
 
-_DEADLINE = "flix_deadline"  # in the request's scope state: time.monotonic() it ends at
+# In the request's scope state: the time.monotonic() the request's deadline ends at, the
+# media type the answer goes out as, and the status a request error is answered with.
+_DEADLINE = "flix_deadline"
+_MEDIA_TYPE = "flix_media_type"
+_REQUEST_ERROR = "flix_request_error"
+
+
+class MutationOverGet(HTTPException):
+    """GET is for queries only (GraphQL over HTTP: a mutation over GET is a 405)."""
 
 
 class OperationTimedOut(FlixError):
@@ -68,6 +89,39 @@ def _only_limited(result: ExecutionResult) -> int | None:
     return max(limit.retry_after_seconds for limit in limits)
 
 
+def _labelled(response: Response, media_type: str | None, state: dict[str, Any]) -> Response:
+    """The answer in its negotiated media type, a request error with its 4xx/5xx under
+    application/graphql-response+json; GraphiQL's page and refusals made before any
+    negotiation (406) keep their own."""
+    if media_type != GRAPHQL_RESPONSE:
+        return response
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return response
+    response.headers["content-type"] = CONTENT_TYPES[GRAPHQL_RESPONSE]
+    if response.status_code == 200 and (status := state.get(_REQUEST_ERROR)):
+        response.status_code = status
+    return response
+
+
+def _failed_before_execution(error: Exception, state: dict[str, Any]) -> Response:
+    """The answer when the request's context could not be built: past the request's
+    deadline (TIMEOUT), a store away or past its own timeout (UNAVAILABLE), else a fault of
+    ours (INTERNAL, logged, with the request id)."""
+    request_id = state.get("request_id", "-")
+    if isinstance(error, TimeoutError) and time.monotonic() >= state.get(_DEADLINE, math.inf):
+        CANCELLED.labels("deadline").inc()
+        log.warning("request passed its deadline before execution", request_id=request_id)
+        message = "The request passed its deadline before it could run. Retry later."
+        return _answer(message, ErrorCode.TIMEOUT, 503)
+    if is_outage(error):
+        log.warning("a store is unavailable", request_id=request_id, error=repr(error))
+        message = "A service this needs is unavailable right now; retry shortly."
+        return _answer(message, ErrorCode.UNAVAILABLE, 503)
+    log.exception("request failed before execution", request_id=request_id)
+    message = f"Service unavailable. Quote request id {request_id} when reporting it."
+    return _answer(message, ErrorCode.INTERNAL, 503)
+
+
 class FlixGraphQL(GraphQL[Context, None]):
     def __init__(self, *args: Any, contexts: ContextFactory, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,23 +131,34 @@ class FlixGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
+        state = scope.setdefault("state", {})
+        media_type = state[_MEDIA_TYPE] = negotiate(request.headers.get("accept"))
+        if media_type is None and not self.should_render_graphql_ide(
+            self.request_adapter_class(request)
+        ):
+            message = f"The Accept header allows neither {GRAPHQL_RESPONSE} nor application/json."
+            refusal = _answer(message, ErrorCode.BAD_USER_INPUT, 406)
+            refusal.headers.add_vary_header("accept")
+            await refusal(scope, receive, send)
+            return
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as error:  # unparsable body, wrong method: answer in GraphQL's shape
             response = _answer(error.reason, ErrorCode.BAD_USER_INPUT, error.status_code)
+            if isinstance(error, MutationOverGet):
+                response.headers["allow"] = "POST"
         except BodyTooLarge:
             raise  # BodySizeLimit answers it
-        except TimeoutError:  # building the context outlasted the deadline: a store hangs
-            CANCELLED.labels("deadline").inc()
-            log.warning("request passed its deadline before execution")
-            message = "The request passed its deadline before it could run. Retry later."
-            response = _answer(message, ErrorCode.TIMEOUT, 503)
-        except Exception:  # building the context failed: a store is down, most likely
-            request_id = scope.get("state", {}).get("request_id", "-")
-            log.exception("request failed before execution", request_id=request_id)
-            message = f"Service unavailable. Quote request id {request_id} when reporting it."
-            response = _answer(message, ErrorCode.INTERNAL, 503)
-        await response(scope, receive, send)
+        except Exception as error:  # building the context failed: a store, most likely
+            response = _failed_before_execution(error, state)
+        # The type, the status and, for a browser's GET, the page itself depend on Accept:
+        # a shared cache (a CDN in front of GET queries) must key on it.
+        response.headers.add_vary_header("accept")
+        await _labelled(response, media_type, state)(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page()
 
     def decode_json(self, data: str | bytes) -> object:
         """A request body is a JSON object (an array when batching, which strawberry then
@@ -140,16 +205,41 @@ class FlixGraphQL(GraphQL[Context, None]):
             sub_response.headers["Retry-After"] = str(retry_after)
         return result
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise MutationOverGet(405, error.reason) from error.__cause__
+            raise
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        state = request.scope.setdefault("state", {})
         if result.errors:
-            request_id = request.scope.get("state", {}).get("request_id", "-")
-            result.errors = [classify(error, request_id) for error in result.errors]
+            request_id = state.get("request_id", "-")
+            result.errors = [classify(error, request_id, is_outage) for error in result.errors]
         response = await super().process_result(request, result)
         # Every answer says what its document cost; 0 when it never got to be priced.
         extensions = response.get("extensions") or {}
         response["extensions"] = {**extensions, "cost": extensions.get("cost", 0)}
+        if is_request_error(response):
+            # Nothing was executed: under the spec's media type that is a 4xx (or, when it
+            # is ours, a 5xx) and no data entry; application/json keeps its 200 and null.
+            state[_REQUEST_ERROR] = request_error_status(response)
+            if state.get(_MEDIA_TYPE) == GRAPHQL_RESPONSE:
+                del response["data"]
         return response
 
     async def get_context(

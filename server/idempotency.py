@@ -39,7 +39,7 @@ from auth.idempotency import (
 )
 from auth.sessions import SessionStore
 from core.errors import ErrorCode
-from server.middleware import error_body
+from server.middleware import error_body, read_body, replaying
 from server.request_context import ContextFactory, session_token
 
 log = structlog.get_logger("flix.idempotency")
@@ -106,10 +106,10 @@ class IdempotencyKeys:
         if not keyed or "idempotency-key" not in headers:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:  # the client went away mid-body: no one to answer
             return
-        replaying_receive = _replaying(body, receive)
+        replaying_receive = replaying(body, receive)
         mutation = keyed_mutation(
             headers.get("content-type", ""), body, self.contexts.settings.max_tokens
         )
@@ -224,29 +224,3 @@ def _replay(stored: StoredResponse) -> Response:
         media_type=None,
         headers={"content-type": stored.content_type, REPLAYED_HEADER: "true"},
     )
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole body (BodySizeLimit, outside, bounds it); None if the client disconnected."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A receive that hands the view the body already read, then the client's own messages."""
-    delivered = False
-
-    async def replaying_receive() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replaying_receive

@@ -104,3 +104,29 @@ class BodySizeLimit:
         await JSONResponse(error_body(message, ErrorCode.BAD_USER_INPUT), status_code=413)(
             scope, receive, send
         )
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole body (BodySizeLimit, outside, bounds it); None if the client disconnected."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the view the body already read, then the client's own messages."""
+    delivered = False
+
+    async def replaying_receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replaying_receive

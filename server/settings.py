@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     debug: bool = False
+    # GraphiQL at GET /graphql for a browser (server/graphiql_page.py); off, that GET is a 404.
+    graphiql: bool = True
     # Federated mode (`flix serve --federated` sets it): /graphql forwards to the Hive Gateway
     # at this URL (server/gateway_proxy.py) instead of running the merged schema here.
     gateway_url: str | None = None
@@ -90,6 +92,14 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(default=5000, ge=1)
     # An operation still running after this is cancelled and answers TIMEOUT.
     operation_deadline_seconds: float = Field(default=10.0, gt=0)
+    # Persisted queries (server/persisted_queries.py): "apq" (clients send hashes and register
+    # documents), "allowlist" (only documents from `flix persisted register` run) or "off".
+    persisted_queries: Literal["apq", "allowlist", "off"] = "apq"
+    # How long shared caches (a CDN) may keep a signed-out GET answer.
+    persisted_query_public_max_age_seconds: int = Field(default=60, ge=0)
+    # PostgreSQL and Redis connects, statements and commands taking longer fail, so a stalled
+    # store answers UNAVAILABLE within about this long (datasources/stores.py).
+    store_timeout_seconds: float = Field(default=2.0, gt=0)
 
     # Rate limits (auth/rate_policies.py): the seed's table per account (per IP signed out)
     # and the query-cost points each may spend a minute. The scale multiplies every quota
@@ -154,6 +164,7 @@ class Settings(BaseSettings):
             events_prefix=self.events_prefix,
             event_log=self.event_log,
             kafka_bootstrap=self.kafka_bootstrap,
+            timeout_seconds=self.store_timeout_seconds,
         )
 
     @property

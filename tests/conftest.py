@@ -17,6 +17,7 @@ from server.worker import JOBS
 from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.catalog import seed_catalog
+from tests.helpers.live_app import live_app
 from tests.helpers.stores import (
     ADMIN_URL,
     REDIS_URL,
@@ -102,3 +103,10 @@ def count_statements(api: Api) -> Iterator[Callable[[], int]]:
     event.listen(engine, "before_cursor_execute", record)
     yield lambda: len(statements)
     event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def live_url(clean_database: str, clean_redis: str) -> Iterator[str]:
+    """The API served for real on a loopback port, for clients that are not Python."""
+    with live_app(clean_database, clean_redis) as url:
+        yield url

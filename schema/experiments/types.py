@@ -105,6 +105,11 @@ class Assignment:
     variant: str
     forced: bool
 
+    @strawberry.field(description="Stable cache key: `profile:experimentKey`.")
+    def id(self, info: Info) -> strawberry.ID:
+        profile = info.context.viewer.require_profile()
+        return strawberry.ID(f"{profile.id}:{self.experiment_key}")
+
     @classmethod
     def of(cls, assigned: allocation.Assignment) -> Assignment:
         return cls(
@@ -183,6 +188,10 @@ class ExperimentResults:
     alpha: float
     metrics: list[MetricLift]
     srm: SampleRatio
+
+    @strawberry.field(description="Stable cache key: `experimentKey:phase`.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(f"{self.experiment_key}:{self.phase}")
 
     @classmethod
     def of(cls, report: ExperimentReport) -> ExperimentResults:

@@ -78,3 +78,7 @@ class Row:
 class Homepage:
     rows: list[Row]
     source: homepage.PageSource
+
+    @strawberry.field(description="Stable cache key: the profile's id (one homepage each).")
+    def id(self, info: Info) -> strawberry.ID:
+        return strawberry.ID(str(info.context.viewer.require_profile().id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import strawberry
@@ -9,6 +10,7 @@ import strawberry
 from core.telemetry import PlaybackEventType
 from media.manifests import Track
 from resolvers import playback
+from schema.context import Info
 
 
 @strawberry.type
@@ -68,6 +70,16 @@ class Playback:
     thumbnails: Thumbnails | None
     video_id: strawberry.ID
     episode_id: strawberry.ID | None
+
+    @strawberry.field(
+        description="Stable cache key: `profile:video:episode:renditions`, the last part a"
+        " digest of the representation ids (another device, another answer)."
+    )
+    def id(self, info: Info) -> strawberry.ID:
+        profile = info.context.viewer.require_profile()
+        renditions = ",".join(r.id for r in self.representations).encode()
+        digest = hashlib.sha256(renditions).hexdigest()[:12]
+        return strawberry.ID(f"{profile.id}:{self.video_id}:{self.episode_id or '-'}:{digest}")
 
     @classmethod
     def of(cls, found: playback.Playback) -> Playback:

@@ -42,6 +42,22 @@ class Progress:
     record: strawberry.Private[ProgressRecord | TitleState]
 
     @strawberry.field(
+        description="Stable cache key: `profile:video:episode` for an episode's progress,"
+        " `profile:video` for a movie's and for a title's standing as a whole."
+    )
+    def id(self, info: Info) -> strawberry.ID:
+        return strawberry.ID(viewing.progress_id(info.context, self.record))
+
+    @strawberry.field(
+        description="The title this is progress in: ask for its `progress` in the same"
+        " selection to refresh a series' standing along with an episode's."
+    )
+    async def video(self, info: Info) -> VideoRef:
+        from schema.catalog.types import Video
+
+        return Video.from_record(await viewing.progress_video(info.context, self.record))
+
+    @strawberry.field(
         description="The episode this is progress in; on Video, the one the series stands at"
         " (after a finished episode, the next one at 0:00). Null for a movie."
     )
@@ -93,6 +109,10 @@ class VideoViewing:
 
 @strawberry.type
 class ContinueWatchingItem:
+    progress: Progress = strawberry.field(
+        description="The title's standing, the same object as `Video.progress` (one cache"
+        " entry): a heartbeat's answer updates it without a refetch."
+    )
     video: VideoRef
     episode: EpisodeRef | None
     position_seconds: float
@@ -101,12 +121,17 @@ class ContinueWatchingItem:
     completed: bool
     updated_at: datetime
 
+    @strawberry.field(description="Stable cache key: `profile:video`.")
+    def id(self, info: Info) -> strawberry.ID:
+        return strawberry.ID(viewing.title_id(info.context, self.progress.record.video_id))
+
     @classmethod
     def of(cls, watched: viewing.WatchedTitle) -> ContinueWatchingItem:
         from schema.catalog.types import Video
 
         state = watched.state
         return cls(
+            progress=Progress.of(state),
             video=Video.from_record(watched.video),
             episode=_episode(watched.episode),
             position_seconds=state.position_seconds,

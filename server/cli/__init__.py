@@ -10,6 +10,7 @@ from server.cli import (
     experiments,
     ingest,
     migrate,
+    persisted,
     schema,
     serve,
     supergraph,
@@ -30,6 +31,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(events.app, name="events")
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(schema.app, name="schema")
+app.add_typer(persisted.app, name="persisted")
 
 
 def main() -> None:

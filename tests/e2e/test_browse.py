@@ -125,13 +125,16 @@ def test_errors_read_clearly(page: Page, e2e_server: Server) -> None:
     register(page, email)
     create_profile(page, "Only")
 
-    # CONFLICT: the email is taken.
+    # The email is taken: the answer reads like any refused password (registration does not
+    # tell who has an account, docs/accounts_and_profiles.md) and points to signing in.
     page.context.clear_cookies()
     page.goto("/register")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("another long password")
     page.get_by_role("button", name="Start watching").click()
-    expect(page.get_by_role("alert")).to_have_text(re.compile("already exists"))
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text(re.compile("already has an account, sign in"))
+    expect(alert).to_have_attribute("data-code", "BAD_USER_INPUT")
 
     # UNAUTHENTICATED on sign-in: a wrong password.
     sign_in(page, email, "not the password")

@@ -7,8 +7,6 @@ with uvicorn in a thread, so tests can count the app's statements like the in-pr
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,9 +15,7 @@ from typing import Any, cast
 
 import httpx2 as httpx
 import pytest
-import uvicorn
 from sqlalchemy import event
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.app import create_app
@@ -28,6 +24,7 @@ from server.processes import HOST, ChildServer, EmbeddedServerError, free_port
 from server.settings import Settings
 from tests.helpers.aio import blocking
 from tests.helpers.api import Api
+from tests.helpers.live_app import LiveApp
 from tests.helpers.stores import delete_streams, settings_for
 
 START_TIMEOUT_S = 30.0
@@ -55,29 +52,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         yield Gateway(f"http://{HOST}:{port}", subgraphs_port, child)
     finally:
         child.stop()
-
-
-class LiveApp:
-    """An app served by uvicorn on a thread of its own, on a given port."""
-
-    def __init__(self, app: Starlette, port: int) -> None:
-        self.app = app
-        self.url = f"http://{HOST}:{port}"
-        config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(START_TIMEOUT_S)
 
 
 @dataclass

@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.processes import HOST, free_port
-from tests.federation.conftest import REGISTRATIONS_PER_IP, LiveApp
+from tests.federation.conftest import REGISTRATIONS_PER_IP
 from tests.helpers.api import Api
+from tests.helpers.live_app import LiveApp
 from tests.helpers.stores import settings_for
 
 LOGIN = (

@@ -87,6 +87,9 @@ def settings_for(database_url: str, redis: str, **overrides: Any) -> Settings:
         "metrics_token": METRICS_TOKEN,
         # The relay and the consumers in-process: tests read what they produce.
         "inline_worker": True,
+        # A loaded CI machine may take more than the production 2 s over a statement; the
+        # stores' timeouts are tested with their own value (tests/server/test_outages.py).
+        "store_timeout_seconds": 10,
         # Tests make many requests in a second; the seed's limits (sign-in's aside) are
         # tested in tests/security/test_rate_limits.py, with this back at 1.
         "rate_limit_scale": 1000,

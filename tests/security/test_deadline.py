@@ -6,48 +6,32 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from starlette.testclient import TestClient
 
-from server.app import create_app
 from server.operation_bounds import ClientGone, bounded
-from tests.helpers.aio import blocking
-from tests.helpers.api import Api
-from tests.helpers.faultproxy import FaultProxy
-from tests.helpers.stores import delete_streams, settings_for
+from tests.helpers.proxied_api import api_with_proxied
 
 LOGIN = 'mutation { login(email: "ada@example.com", password: "correct horse battery") { token } }'
 
 
-@contextmanager
-def _api_through_a_proxy(
-    database: str, redis: str, **settings: Any
-) -> Iterator[tuple[Api, FaultProxy]]:
-    """The app with PostgreSQL behind a fault proxy: blackholed, every statement hangs."""
-    parts = urlsplit(database)
-    with FaultProxy("127.0.0.1", parts.port or 5432) as proxy:
-        proxied = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
-        with TestClient(create_app(settings_for(proxied, redis, **settings))) as client:
-            events = client.app.state.stores.events  # type: ignore[attr-defined]
-            try:
-                yield Api(client), proxy
-            finally:
-                proxy.reset()  # cut the hung connections, so that the app stops promptly
-        blocking(delete_streams(events.prefix, events.broker))
+# The stores' own timeouts (FLIX_STORE_TIMEOUT_SECONDS) would answer UNAVAILABLE first
+# (tests/server/test_outages.py): here they are out of the way, so the deadline is what ends it.
+PATIENT_STORES = 60
 
 
 def test_a_stalled_operation_ends_with_timeout_while_healthz_answers(
     clean_database: str, clean_redis: str
 ) -> None:
     # A deadline far beyond what /healthz needs, so the check below has room to spare.
-    with _api_through_a_proxy(clean_database, clean_redis, operation_deadline_seconds=5) as (
-        api,
-        proxy,
-    ):
+    with api_with_proxied(
+        "postgres",
+        clean_database,
+        clean_redis,
+        operation_deadline_seconds=5,
+        store_timeout_seconds=PATIENT_STORES,
+    ) as (api, proxy):
         api.register("ada@example.com")
         api.forget_session()
         proxy.blackhole()  # from now on every statement hangs: the slow document
@@ -68,10 +52,13 @@ def test_a_stalled_operation_ends_with_timeout_while_healthz_answers(
 
 
 def test_building_the_context_is_bounded_too(clean_database: str, clean_redis: str) -> None:
-    with _api_through_a_proxy(clean_database, clean_redis, operation_deadline_seconds=2) as (
-        api,
-        proxy,
-    ):
+    with api_with_proxied(
+        "postgres",
+        clean_database,
+        clean_redis,
+        operation_deadline_seconds=2,
+        store_timeout_seconds=PATIENT_STORES,
+    ) as (api, proxy):
         api.register("ada@example.com")  # signed in: the viewer is read from PostgreSQL
         proxy.blackhole()
         response = api.post({"query": "{ me { id } }"})

@@ -18,6 +18,10 @@ describe('mutateOnce (Idempotency-Key)', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     vi.stubGlobal('window', globalThis);
+    // No crypto.subtle (as outside secure contexts): whole documents, no hashing to wait for
+    // between the fake timers' runs. The persisted-query path is tested below.
+    const { randomUUID } = crypto;
+    vi.stubGlobal('crypto', { randomUUID: randomUUID.bind(crypto) });
     keys = [];
   });
 
@@ -77,5 +81,48 @@ describe('mutateOnce (Idempotency-Key)', () => {
     const { me } = await import('./queries');
     expect(await me()).toBeNull();
     expect(keys).toEqual([null]);
+  });
+});
+
+describe('request (automatic persisted queries)', () => {
+  let bodies: Record<string, unknown>[];
+
+  beforeEach(() => {
+    vi.resetModules(); // a fresh client: no hashes known, persisted queries on
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.resetModules();
+  });
+
+  function stubFetch(firstAnswer: Response): void {
+    bodies = [];
+    vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
+      bodies.push(JSON.parse(String(init.body)) as Record<string, unknown>);
+      return bodies.length === 1 ? firstAnswer : answer(200, { data: { me: null } });
+    });
+  }
+
+  it('sends the hash alone first, and the document with it when the server has not seen it', async () => {
+    stubFetch(answer(200, { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] }));
+    const { me } = await import('./queries');
+    expect(await me()).toBeNull();
+    expect(bodies).toHaveLength(2);
+    const [first, second] = bodies;
+    expect(first).not.toHaveProperty('query');
+    expect(first?.extensions).toMatchObject({ persistedQuery: { version: 1, sha256Hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(typeof second?.query).toBe('string');
+    expect(second?.extensions).toEqual(first?.extensions);
+  });
+
+  it('sends whole documents to a server that takes no hashes', async () => {
+    stubFetch(refusal(200, 'PERSISTED_QUERY_NOT_SUPPORTED'));
+    const { me } = await import('./queries');
+    expect(await me()).toBeNull();
+    expect(await me()).toBeNull();
+    expect(bodies).toHaveLength(3);
+    expect(bodies[1]).not.toHaveProperty('extensions');
+    expect(typeof bodies[2]?.query).toBe('string');
   });
 });

@@ -1,4 +1,5 @@
-// The one way this app talks to the server: POST /graphql with the session cookie.
+// The one way this app talks to the server: POST /graphql with the session cookie, each
+// document named by its hash once the server has it (automatic persisted queries).
 // Every document is generated (`graphql()` in queries.ts and the player), so its variables
 // and result are typed from ../schema.graphql.
 
@@ -86,6 +87,69 @@ function toApiError(wire: WireError, requestId: string | undefined, status: numb
   return new ApiError(code, wire.message ?? 'Unknown error', extra);
 }
 
+// Automatic persisted queries (docs/persisted_queries.md): a request names its document by
+// SHA-256 and sends the document itself only when the server has not seen it yet
+// (PERSISTED_QUERY_NOT_FOUND; sending both registers it). A server that takes no hashes
+// (PERSISTED_QUERY_NOT_SUPPORTED) gets whole documents from then on.
+let persistedQueries = true;
+const hashes = new Map<string, Promise<string | null>>();
+
+async function sha256Hex(text: string): Promise<string | null> {
+  // crypto.subtle exists in secure contexts only (https, localhost): elsewhere, whole documents.
+  if (!globalThis.crypto?.subtle) return null;
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function documentHash(query: string): Promise<string | null> {
+  let hash = hashes.get(query);
+  if (hash === undefined) {
+    hash = sha256Hex(query).catch(() => null);
+    hashes.set(query, hash);
+  }
+  return hash;
+}
+
+function persisted(sha256Hash: string): { persistedQuery: { version: 1; sha256Hash: string } } {
+  return { persistedQuery: { version: 1, sha256Hash } };
+}
+
+interface Answer<T> {
+  status: number;
+  requestId: string | undefined;
+  body: { data?: T | null; errors?: WireError[] };
+}
+
+function hasCode(answer: Answer<unknown>, code: string): boolean {
+  return (answer.body.errors ?? []).some((error) => error.extensions?.code === code);
+}
+
+async function exchange<T>(payload: object, headers: Record<string, string>, options: RequestOptions): Promise<Answer<T>> {
+  let response: Response;
+  try {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers,
+      body: JSON.stringify(payload),
+      keepalive: options.keepalive ?? false,
+      signal: options.signal ?? null,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError('NETWORK', 'The network request failed.');
+  }
+  const requestId = response.headers.get('x-request-id') ?? undefined;
+  try {
+    return { status: response.status, requestId, body: (await response.json()) as Answer<T>['body'] };
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    const extra: ErrorExtra = requestId ? { requestId, status: response.status } : { status: response.status };
+    const code: ErrorCode = response.status === 429 ? 'RATE_LIMITED' : 'INTERNAL';
+    throw new ApiError(code, `The server answered ${response.status}.`, extra);
+  }
+}
+
 /** The whole answer: data (possibly partial) and every error, for screens that degrade. */
 export async function request<T, V>(
   document: TypedDocumentString<T, V>,
@@ -96,31 +160,22 @@ export async function request<T, V>(
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   // An sf-string, as the IETF draft writes the header's value.
   if (options.idempotencyKey) headers['idempotency-key'] = `"${options.idempotencyKey}"`;
-  let response: Response;
-  try {
-    response = await fetch('/graphql', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers,
-      body: JSON.stringify({ query, variables }),
-      keepalive: options.keepalive ?? false,
-      signal: options.signal ?? null,
-    });
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError('NETWORK', 'The network request failed.');
+  // A keepalive request (pagehide) gets one try: it carries its document.
+  const hash = persistedQueries && !options.keepalive ? await documentHash(query) : null;
+  let answer: Answer<T>;
+  if (hash === null) {
+    answer = await exchange<T>({ query, variables }, headers, options);
+  } else {
+    answer = await exchange<T>({ variables, extensions: persisted(hash) }, headers, options);
+    if (hasCode(answer, 'PERSISTED_QUERY_NOT_SUPPORTED')) {
+      persistedQueries = false;
+      answer = await exchange<T>({ query, variables }, headers, options);
+    } else if (hasCode(answer, 'PERSISTED_QUERY_NOT_FOUND')) {
+      answer = await exchange<T>({ query, variables, extensions: persisted(hash) }, headers, options);
+    }
   }
-  const requestId = response.headers.get('x-request-id') ?? undefined;
-  let body: { data?: T | null; errors?: WireError[] };
-  try {
-    body = (await response.json()) as typeof body;
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    const extra: ErrorExtra = requestId ? { requestId, status: response.status } : { status: response.status };
-    const code: ErrorCode = response.status === 429 ? 'RATE_LIMITED' : 'INTERNAL';
-    throw new ApiError(code, `The server answered ${response.status}.`, extra);
-  }
-  const errors = (body.errors ?? []).map((wire) => toApiError(wire, requestId, response.status));
+  const { body, requestId, status } = answer;
+  const errors = (body.errors ?? []).map((wire) => toApiError(wire, requestId, status));
   for (const error of errors) {
     if (error.code === 'UNAUTHENTICATED' || error.code === 'PROFILE_REQUIRED') {
       for (const listener of listeners) listener(error);

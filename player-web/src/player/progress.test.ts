@@ -7,6 +7,10 @@ function installBrowser(): Map<string, string> {
   vi.stubGlobal('window', globalThis);
   vi.stubGlobal('addEventListener', () => undefined);
   vi.stubGlobal('removeEventListener', () => undefined);
+  // No crypto.subtle (as outside secure contexts): whole documents, so no hashing to wait for
+  // between the fake timers' steps (src/api/client.test.ts tests persisted queries).
+  const { randomUUID } = crypto;
+  vi.stubGlobal('crypto', { randomUUID: randomUUID.bind(crypto) });
   vi.stubGlobal('localStorage', {
     getItem: (key: string) => store.get(key) ?? null,
     setItem: (key: string, value: string) => void store.set(key, value),

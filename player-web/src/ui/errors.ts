@@ -35,6 +35,10 @@ export function describeError(error: unknown): string {
     }
     case 'QUERY_TOO_COMPLEX':
       return 'That asked for too much at once. Please try again with less.';
+    case 'PERSISTED_QUERY_NOT_FOUND': // the client sends the document then; seen only if that fails too
+    case 'PERSISTED_QUERY_NOT_SUPPORTED':
+    case 'PERSISTED_QUERY_NOT_ALLOWED': // an allowlisting server older than this app's documents
+      return 'This version of the app is out of date. Please reload the page.';
     case 'TIMEOUT':
       return 'Flix took too long to answer. Please try again.';
     case 'UNAVAILABLE':
