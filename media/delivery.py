@@ -1,7 +1,8 @@
 """Delivery URLs: what a player may fetch, for how long, signed.
 
-Manifests are rendered per request for a height cap (the plan and the device), so each
-manifest URL is signed for exactly itself, cap included. Inside it, every file URL is
+Manifests are rendered per request for a height cap (the plan and the device) and the
+codec families the device plays beyond H.264 (``manifest-2160-av01.mpd``), so each
+manifest URL is signed for exactly itself, cap and codecs included. Inside it, every file URL is
 signed for its own folder only (one rung, the audio, the images), so a manifest capped
 at 720p gives no key to the 1080p segments.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from media.manifests import BASELINE_FAMILIES
 from media.signing import sign_path
 
 PREFIX = "/media/"
@@ -29,7 +31,8 @@ class MediaKeys:
 
 
 _MANIFEST = re.compile(
-    r"^(?P<asset>[A-Za-z0-9._-]+)/(?P<kind>manifest|master)-(?P<height>\d{3,4})\.(mpd|m3u8)$"
+    r"^(?P<asset>[A-Za-z0-9._-]+)/(?P<kind>manifest|master)-(?P<height>\d{3,4})"
+    r"(?:-(?P<families>[a-z0-9]{4}(?:\+[a-z0-9]{4})*))?\.(mpd|m3u8)$"
 )
 _PLAYLIST = re.compile(
     r"^(?P<asset>[A-Za-z0-9._-]+)/(?:(?P<video>video/[A-Za-z0-9._-]+)/(?P<kind>playlist|iframes)"
@@ -43,6 +46,8 @@ class ManifestRequest:
     asset: str
     kind: str  # "manifest" (DASH) or "master" (HLS)
     max_height: int
+    families: frozenset[str] = BASELINE_FAMILIES
+    """The codec families to list: H.264 unless the URL names others."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,10 @@ def parse(path: str) -> ManifestRequest | PlaylistRequest | None:
     """What a /media path asks for when it is rendered rather than read from disk."""
     relative = path.removeprefix(PREFIX)
     if match := _MANIFEST.match(relative):
-        return ManifestRequest(match["asset"], match["kind"], int(match["height"]))
+        families = frozenset(match["families"].split("+")) if match["families"] else None
+        return ManifestRequest(
+            match["asset"], match["kind"], int(match["height"]), families or BASELINE_FAMILIES
+        )
     if match := _PLAYLIST.match(relative):
         folder = match["video"] or match["audio"]
         return PlaylistRequest(match["asset"], folder, iframes=match["kind"] == "iframes")
@@ -83,7 +91,10 @@ class AssetUrls:
         path = f"{PREFIX}{self.asset}/{relative}"
         return f"{self.base_url}{quote(path, safe=_SAFE)}?{sign_path(self.key, scope, self.expires_at)}"  # noqa: E501
 
-    def manifest(self, kind: str, max_height: int) -> str:
+    def manifest(
+        self, kind: str, max_height: int, families: frozenset[str] = BASELINE_FAMILIES
+    ) -> str:
         suffix = "mpd" if kind == "manifest" else "m3u8"
-        path = f"{PREFIX}{self.asset}/{kind}-{max_height}.{suffix}"
+        named = "" if families == BASELINE_FAMILIES else "-" + "+".join(sorted(families))
+        path = f"{PREFIX}{self.asset}/{kind}-{max_height}{named}.{suffix}"
         return f"{self.base_url}{path}?{sign_path(self.key, path, self.expires_at)}"

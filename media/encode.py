@@ -7,6 +7,11 @@ the exact segment timeline and then dropped: the title's manifests are written b
 read from the files: the codec string from the init segment, bit rates from the segments'
 sizes (:mod:`media.bitrates`), where each keyframe ends (:mod:`media.mp4`).
 
+H.264 rungs are 8-bit SDR, for every device: an HDR source is tone-mapped to BT.709 for
+them. AV1 rungs (SVT-AV1) keep an HDR source's PQ or HLG in 10 bits, with its colour
+description in the sequence header and the init segment (``colr``; ``mdcv`` and ``clli``
+where the source has mastering and light-level metadata); SDR AV1 rungs are 8-bit BT.709.
+
 Keyframes line up across rungs because every rung gets the same fixed GOP (segment length
 x frame rate, scene-cut keyframes off) from the same frames, so segment N of every rung
 starts on the same picture and a player can switch between them at any boundary.
@@ -23,11 +28,20 @@ from media.bitrates import average_bit_rate, peak_bit_rate
 from media.drm import ContentKey, pssh_box
 from media.ffmpeg import ProgressCallback, run_ffmpeg
 from media.ladder import Rung
-from media.probe import SourceInfo
+from media.probe import Colour, SourceInfo
 
 INIT_NAME = "init.mp4"
 MEDIA_TEMPLATE = "seg-$Number%05d$.m4s"
 AUDIO_BITRATE = 128_000
+AV1_PRESET = 10
+"""SVT-AV1's speed (0 slowest, 13 fastest; 10 and up are its fast, lower-efficiency
+presets). Tests and the demo use 12, which the library runs as its fastest, 11."""
+# zscale: to linear light, to BT.709 primaries, Hable's curve, back to a BT.709 signal.
+_TONEMAP = (
+    "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,"
+    "zscale=t=bt709:m=bt709:r=tv,format=yuv420p"
+)
+_SDR_TAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
 _MPD = "{urn:mpeg:dash:schema:mpd:2011}"
 _MUXER_MPD = "stream.mpd"
 
@@ -53,6 +67,8 @@ class EncodedStream:
     frame_rate: str | None = None
     sample_rate: int | None = None
     channels: int | None = None
+    colour: tuple[int, int, int] | None = None
+    """H.273 primaries, transfer and matrix from the init segment's ``colr`` box."""
 
     @property
     def duration(self) -> float:
@@ -93,6 +109,47 @@ def scale_filter(width: int, height: int) -> str:
     return f"scale={width}:{height}:flags=lanczos,setsar=1"
 
 
+def svtav1_options(fps: float, segment_seconds: int, preset: int, colour: Colour) -> list[str]:
+    """SVT-AV1 with the same fixed GOP as the H.264 rungs; 10-bit HDR for an HDR source."""
+    gop = gop_frames(fps, segment_seconds)
+    # scd=0: no scene-change keyframes, so keyframes line up with the H.264 rungs' too.
+    params = [f"keyint={gop}", "scd=0"]
+    args = ["-c:v", "libsvtav1", "-preset", str(preset), "-g", str(gop)]
+    if not colour.is_hdr:
+        return [*args, "-pix_fmt", "yuv420p", "-svtav1-params", ":".join(params), *_SDR_TAGS]
+    mastering = colour.mastering
+    if mastering is not None:
+        points = {
+            "G": mastering.green,
+            "B": mastering.blue,
+            "R": mastering.red,
+            "WP": mastering.white,
+        }
+        xy = "".join(f"{label}({x:.4f},{y:.4f})" for label, (x, y) in points.items())
+        luminance = f"L({mastering.max_luminance:.4f},{mastering.min_luminance:.4f})"
+        params.append(f"mastering-display={xy}{luminance}")
+    if colour.max_cll is not None and colour.max_fall is not None:
+        params.append(f"content-light={colour.max_cll},{colour.max_fall}")
+    tags = [
+        "-color_primaries",
+        colour.primaries or "bt2020",
+        "-color_trc",
+        colour.transfer or "smpte2084",
+        "-colorspace",
+        colour.matrix or "bt2020nc",
+    ]
+    return [*args, "-pix_fmt", "yuv420p10le", "-svtav1-params", ":".join(params), *tags]
+
+
+def video_filter(rung: Rung, info: SourceInfo) -> str:
+    """Scale to the rung; tone-map an HDR source for an (SDR) H.264 rung, after scaling so
+    the float maths runs on the small picture."""
+    scale = scale_filter(rung.width, rung.height)
+    if rung.codec == "h264" and info.colour.is_hdr:
+        return f"{scale},{_TONEMAP}"
+    return scale
+
+
 async def encode_video(
     source: Path,
     info: SourceInfo,
@@ -102,14 +159,21 @@ async def encode_video(
     segment_seconds: int,
     preset: str,
     key: ContentKey | None = None,
+    av1_preset: int = AV1_PRESET,
     on_progress: ProgressCallback | None = None,
 ) -> EncodedStream:
     """Encode ``rung`` of ``source`` into ``folder`` (which must not exist yet)."""
     _make_folder(folder)
-    rate = _rate_control(rung)
     args = ["-i", str(source), "-map", "0:V:0", "-an", "-sn", "-dn"]
-    args += ["-vf", scale_filter(rung.width, rung.height)]
-    args += x264_options(info.fps, segment_seconds, preset) + rate
+    args += ["-vf", video_filter(rung, info)]
+    if rung.codec == "av1":
+        args += svtav1_options(info.fps, segment_seconds, av1_preset, info.colour)
+        # VBR at the rung's target: AV1 rungs carry no CRF (media.ladder.av1_ladder).
+        args += ["-b:v", str(rung.bitrate)]
+    else:
+        args += x264_options(info.fps, segment_seconds, preset) + _rate_control(rung)
+        if info.colour.is_hdr:
+            args += _SDR_TAGS
     args += _dash_output(folder, segment_seconds, key)
     await run_ffmpeg(args, on_progress=on_progress)
     return _collect(folder, key)
@@ -185,6 +249,7 @@ def read_stream(folder: Path) -> EncodedStream:
     ]
     init = (folder / INIT_NAME).read_bytes()
     channels = representation.find(f"{_MPD}AudioChannelConfiguration")
+    described = mp4.colour(init)
     return EncodedStream(
         folder=folder,
         codecs=mp4.codec_string(init),
@@ -199,6 +264,7 @@ def read_stream(folder: Path) -> EncodedStream:
         frame_rate=adaptation.get("frameRate"),
         sample_rate=_int(representation.get("audioSamplingRate")),
         channels=_int(channels.get("value")) if channels is not None else None,
+        colour=((described.primaries, described.transfer, described.matrix) if described else None),
     )
 
 

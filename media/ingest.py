@@ -33,8 +33,8 @@ from core.errors import BadUserInput, Conflict
 from datasources.playback import assets
 from datasources.playback.assets import MediaAsset
 from media.drm import ContentKey, new_content_key, seal
-from media.encode import EncodedStream, encode_audio, encode_video
-from media.ladder import Rung, fixed_ladder
+from media.encode import AV1_PRESET, EncodedStream, encode_audio, encode_video
+from media.ladder import Rung, av1_ladder, fixed_ladder
 from media.manifests import AssetManifest, load_manifest
 from media.package import describe, folder_size, video_folder, write_package
 from media.per_title import per_title_ladder
@@ -62,12 +62,25 @@ class IngestOptions:
     """x264's speed/efficiency trade-off for every encode (and per-title trial)."""
     trial_seconds: float = 4.0
     """How much of the source the per-title trials encode."""
+    codecs: tuple[str, ...] = ("h264",)
+    """The ladders to encode: H.264 always (every device plays it), AV1 beside it on ask."""
+    av1_preset: int = AV1_PRESET
+    """SVT-AV1's speed for the AV1 rungs (0-13, higher is faster)."""
+    max_rungs: int = 8
+    """At most this many rungs per codec: the fixed ladder's best ones, or what the
+    per-title analysis may choose. Fewer make a quick preview encode (and quick tests)."""
 
     def check(self, master_key: bytes | None) -> None:
         if self.ladder not in ("fixed", "per-title"):
             raise BadUserInput(f"unknown ladder {self.ladder!r}: use fixed or per-title")
         if self.drm not in ("none", "clearkey"):
             raise BadUserInput(f"unknown DRM {self.drm!r}: use none or clearkey")
+        if "h264" not in self.codecs or not set(self.codecs) <= {"h264", "av1"}:
+            raise BadUserInput(f"unknown codecs {self.codecs!r}: use h264, or h264 and av1")
+        if not 1 <= self.max_rungs <= 8:
+            raise BadUserInput("a ladder has 1 to 8 rungs")
+        if not 0 <= self.av1_preset <= 13:
+            raise BadUserInput("the SVT-AV1 preset must be 0 to 13")
         if not 2 <= self.segment_seconds <= 4:
             raise BadUserInput("segments must last 2 to 4 seconds")
         if self.drm == "clearkey" and master_key is None:
@@ -169,10 +182,14 @@ async def build(
     """
     report = progress or NoProgress()
     rungs = await _ladder(source, info, staging, options, report)
+    if "av1" in options.codecs:
+        # The same picture sizes, per-title or fixed as the H.264 ladder is.
+        rungs += av1_ladder(rungs)
     encoded: list[tuple[Rung, EncodedStream]] = []
     for rung in rungs:
         task = f"encode {rung.name}"
-        label = f"Encoding {rung.width}x{rung.height} @ {rung.bitrate // 1000} kb/s"
+        codec = "AV1" if rung.codec == "av1" else "H.264"
+        label = f"Encoding {codec} {rung.width}x{rung.height} @ {rung.bitrate // 1000} kb/s"
         report.start(task, label, info.duration)
         stream = await encode_video(
             source,
@@ -182,6 +199,7 @@ async def build(
             segment_seconds=options.segment_seconds,
             preset=options.preset,
             key=key,
+            av1_preset=options.av1_preset,
             on_progress=functools.partial(report.update, task),
         )
         report.finish(task)
@@ -218,7 +236,7 @@ async def _ladder(
     source: Path, info: SourceInfo, staging: Path, options: IngestOptions, report: Progress
 ) -> list[Rung]:
     if options.ladder == "fixed":
-        return fixed_ladder(info)
+        return fixed_ladder(info)[: options.max_rungs]
     report.start("ladder", "Per-title trial encodes (VMAF)", 1)
     workdir = staging / "trials"
     rungs, _ = await per_title_ladder(
@@ -228,6 +246,7 @@ async def _ladder(
         preset=options.preset,
         segment_seconds=options.segment_seconds,
         sample_seconds=options.trial_seconds,
+        max_rungs=options.max_rungs,
         on_step=lambda done, total: _steps(report, "ladder", done, total),
     )
     await asyncio.to_thread(shutil.rmtree, workdir)

@@ -7,16 +7,24 @@ a rung whose box would enlarge the source is dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from media.probe import SourceInfo
+
+Codec = Literal["h264", "av1"]
+
+# AV1 (SVT-AV1) reaches H.264's quality for about this share of its bits at the presets
+# used here (AOM CTC and Netflix's published AV1 numbers say 30-50% savings; this is the
+# cautious end). An AV1 ladder reuses the H.264 ladder's picture sizes at this rate: a
+# full AV1 rate-quality hull would triple the trial encodes (docs/adding_a_ladder_rule.md).
+AV1_BITRATE_SHARE = 0.65
 
 # (box height, target bits per second), best first.
 FIXED_LADDER: tuple[tuple[int, int], ...] = (
     (2160, 15_000_000),
+    (1440, 8_100_000),
     (1080, 5_800_000),
-    (1080, 4_300_000),
     (720, 3_000_000),
     (720, 2_350_000),
     (480, 1_050_000),
@@ -42,11 +50,15 @@ class Rung:
     """
     max_bitrate: int | None = None
     """The cap on a CRF rung's rate (VBV maxrate); twice ``bitrate`` when not given."""
+    codec: Codec = "h264"
+    """H.264 (8-bit SDR, for every device) or AV1 (SVT-AV1; 10-bit, and HDR when the
+    source is)."""
 
     @property
     def name(self) -> str:
-        """Unique within a ladder, safe as a folder name: ``720p-3000k``."""
-        return f"{self.height}p-{round(self.bitrate / 1000)}k"
+        """Unique within a ladder, safe as a folder name: ``720p-3000k``, ``av1-720p-1950k``."""
+        prefix = "" if self.codec == "h264" else f"{self.codec}-"
+        return f"{prefix}{self.height}p-{round(self.bitrate / 1000)}k"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +68,7 @@ class Rung:
             "vmaf": self.vmaf,
             "crf": self.crf,
             "max_bitrate": self.max_bitrate,
+            "codec": self.codec,
         }
 
 
@@ -93,3 +106,22 @@ def fixed_ladder(source: SourceInfo) -> list[Rung]:
 def _even(value: float, *, up: bool = True) -> int:
     rounded = round(value / 2) * 2 if up else int(value) // 2 * 2
     return max(2, rounded)
+
+
+def av1_ladder(h264: list[Rung]) -> list[Rung]:
+    """AV1 rungs beside an H.264 ladder: its picture sizes at ``AV1_BITRATE_SHARE`` of its
+    bit rates, best first (per-title or fixed, whichever ``h264`` is).
+
+    AV1 rungs aim at their bitrate (SVT-AV1's VBR): the H.264 rungs' CRF values mean
+    nothing to another encoder, and their predicted VMAF was measured on x264 trials, so
+    it is not carried over. Two rungs of one size keep only the better one.
+    """
+    rungs: list[Rung] = []
+    for rung in h264:
+        if any((other.width, other.height) == (rung.width, rung.height) for other in rungs):
+            continue
+        bitrate = max(30_000, round(rung.bitrate * AV1_BITRATE_SHARE / 10_000) * 10_000)
+        rungs.append(
+            replace(rung, bitrate=bitrate, vmaf=None, crf=None, max_bitrate=None, codec="av1")
+        )
+    return rungs

@@ -13,6 +13,13 @@ in the MPD, ``cenc:default_KID`` on the mp4protection descriptor and the Clear K
 (``urn:uuid:e2719d58-…``) with its license URL; the W3C common PSSH travels in the init
 segments, where every browser's "encrypted" event finds it. In HLS, an EXT-X-KEY with
 ``KEYFORMAT="org.w3.clearkey"`` and the license URL.
+
+Codecs and dynamic ranges: each (codec family, range) is its own AdaptationSet (players
+switch only within one), its colour signalled with the DASH-IF IOP ``urn:mpeg:mpegB:cicp``
+properties (the transfer as an EssentialProperty when it is PQ or HLG, so a player that
+cannot show HDR leaves the set alone); in HLS, every variant says its ``VIDEO-RANGE``.
+A request names the codec families the device plays (``families``): H.264 alone unless
+it declares more.
 """
 
 from __future__ import annotations
@@ -42,6 +49,10 @@ license URL; a server rendering a manifest names its own origin)."""
 KEY_PATH = "/drm/clearkey/key"
 """The raw-key endpoint beside it, for HLS ``KEYFORMAT="identity"``: ``?kid=<32 hex>``."""
 FORMAT_VERSION = 1
+BASELINE_FAMILIES = frozenset({"avc1"})
+"""What every device is assumed to decode; others (``av01``) only when it says so."""
+_CICP = "urn:mpeg:mpegB:cicp:"
+_HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
 
 MEDIA_TYPES = {
     ".mpd": "application/dash+xml",
@@ -89,6 +100,19 @@ class Track:
     keyframe_sizes: tuple[int, ...] = ()
     """Per segment, its bytes up to the end of its keyframe: the I-frame playlist's ranges.
     Empty for audio (and for assets packaged before I-frame playlists)."""
+    colour: tuple[int, int, int] | None = None
+    """H.273 colour primaries, transfer characteristics and matrix coefficients, from the
+    init segment's ``colr`` box; None when the stream does not say (BT.709 is assumed)."""
+
+    @property
+    def family(self) -> str:
+        """The codec family, the part of ``codecs`` before the first dot: ``avc1``, ``av01``."""
+        return self.codecs.split(".")[0].lower()
+
+    @property
+    def video_range(self) -> str:
+        """HLS's VIDEO-RANGE: ``PQ``, ``HLG`` or ``SDR``."""
+        return _HDR_TRANSFERS.get(self.colour[1], "SDR") if self.colour else "SDR"
 
     @property
     def duration(self) -> float:
@@ -112,6 +136,7 @@ class Track:
                 **data,
                 "durations": tuple(data["durations"]),
                 "keyframe_sizes": tuple(data.get("keyframe_sizes", ())),
+                "colour": tuple(data["colour"]) if data.get("colour") else None,
             }
         )
 
@@ -176,16 +201,40 @@ def load_manifest(folder: Path) -> AssetManifest:
     return AssetManifest.from_json(data)
 
 
-def allowed_video(manifest: AssetManifest, max_height: int | None) -> list[Track]:
-    """The rungs no taller than ``max_height``, best first.
+def allowed_video(
+    manifest: AssetManifest,
+    max_height: int | None,
+    families: frozenset[str] | None = None,
+) -> list[Track]:
+    """The rungs in ``families`` (None: every codec) no taller than ``max_height``, best first.
 
-    Never empty: when every rung is taller, the smallest one is kept, since a device
-    scales a picture down more gracefully than it plays nothing.
+    Never empty: when no rung is in ``families`` every codec is considered (an asset
+    always has H.264), and when every rung is taller, the smallest of each codec is kept,
+    since a device scales a picture down more gracefully than it plays nothing.
     """
+    video = [track for track in manifest.video if families is None or track.family in families]
+    video = video or list(manifest.video)
     if max_height is None:
-        return list(manifest.video)
-    allowed = [track for track in manifest.video if (track.height or 0) <= max_height]
-    return allowed or [min(manifest.video, key=lambda track: track.height or 0)]
+        return video
+    allowed = [track for track in video if (track.height or 0) <= max_height]
+    if allowed:
+        return allowed
+    smallest: dict[str, Track] = {}
+    for track in video:
+        if track.family not in smallest or (track.height or 0) < (
+            smallest[track.family].height or 0
+        ):
+            smallest[track.family] = track
+    return list(smallest.values())
+
+
+def video_groups(tracks: Sequence[Track]) -> list[list[Track]]:
+    """The tracks by (codec family, dynamic range), in order of first appearance: one DASH
+    AdaptationSet each, since a player switches seamlessly only within one."""
+    groups: dict[tuple[str, str], list[Track]] = {}
+    for track in tracks:
+        groups.setdefault((track.family, track.video_range), []).append(track)
+    return list(groups.values())
 
 
 # --- DASH -------------------------------------------------------------------------------
@@ -196,10 +245,11 @@ def render_mpd(
     *,
     sign: Sign,
     max_height: int | None = None,
+    families: frozenset[str] | None = None,
     license_url: str | None = None,
 ) -> str:
     """A static, live-profile MPD: SegmentTemplate with $Number$ and a SegmentTimeline."""
-    tracks = allowed_video(manifest, max_height)
+    tracks = allowed_video(manifest, max_height, families)
     longest = max(max(track.durations) / track.timescale for track in [*tracks, *_audio(manifest)])
     root = ET.Element(
         _q("MPD"),
@@ -212,42 +262,15 @@ def render_mpd(
         },
     )
     period = ET.SubElement(root, _q("Period"), {"id": "0", "start": "PT0S"})
-    video = ET.SubElement(
-        period,
-        _q("AdaptationSet"),
-        {
-            "id": "0",
-            "contentType": "video",
-            "mimeType": "video/mp4",
-            "segmentAlignment": "true",
-            "startWithSAP": "1",
-            "maxWidth": str(max(track.width or 0 for track in tracks)),
-            "maxHeight": str(max(track.height or 0 for track in tracks)),
-        },
-    )
-    if tracks[0].frame_rate:
-        video.set("frameRate", tracks[0].frame_rate)
-    _content_protection(video, manifest, license_url)
-    for track in sorted(tracks, key=lambda t: t.bandwidth):
-        representation = ET.SubElement(
-            video,
-            _q("Representation"),
-            {
-                "id": track.id,
-                "bandwidth": str(track.bandwidth),
-                "width": str(track.width),
-                "height": str(track.height),
-                "sar": "1:1",
-                "codecs": track.codecs,
-            },
-        )
-        _segment_template(representation, track, sign)
+    groups = video_groups(tracks)
+    for index, group in enumerate(groups):
+        _video_set(period, str(index), group, manifest, sign, license_url)
     for track in _audio(manifest):
         audio = ET.SubElement(
             period,
             _q("AdaptationSet"),
             {
-                "id": "1",
+                "id": str(len(groups)),
                 "contentType": "audio",
                 "mimeType": "audio/mp4",
                 "segmentAlignment": "true",
@@ -278,6 +301,68 @@ def render_mpd(
         _segment_template(representation, track, sign)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def _video_set(
+    period: ET.Element,
+    set_id: str,
+    tracks: list[Track],
+    manifest: AssetManifest,
+    sign: Sign,
+    license_url: str | None,
+) -> None:
+    video = ET.SubElement(
+        period,
+        _q("AdaptationSet"),
+        {
+            "id": set_id,
+            "contentType": "video",
+            "mimeType": "video/mp4",
+            "segmentAlignment": "true",
+            "startWithSAP": "1",
+            "maxWidth": str(max(track.width or 0 for track in tracks)),
+            "maxHeight": str(max(track.height or 0 for track in tracks)),
+        },
+    )
+    if tracks[0].frame_rate:
+        video.set("frameRate", tracks[0].frame_rate)
+    _content_protection(video, manifest, license_url)
+    _colour_properties(video, tracks[0])
+    for track in sorted(tracks, key=lambda t: t.bandwidth):
+        representation = ET.SubElement(
+            video,
+            _q("Representation"),
+            {
+                "id": track.id,
+                "bandwidth": str(track.bandwidth),
+                "width": str(track.width),
+                "height": str(track.height),
+                "sar": "1:1",
+                "codecs": track.codecs,
+            },
+        )
+        _segment_template(representation, track, sign)
+
+
+def _colour_properties(parent: ET.Element, track: Track) -> None:
+    """DASH-IF IOP's colour signalling (ISO/IEC 23001-8 code points), after the
+    ContentProtection descriptors as the schema's sequence wants."""
+    if track.colour is None:
+        return
+    primaries, transfer, matrix = track.colour
+    hdr = transfer in _HDR_TRANSFERS
+    # Essential: a player that does not know PQ/HLG must skip the set, not show it washed out.
+    ET.SubElement(
+        parent,
+        _q("EssentialProperty" if hdr else "SupplementalProperty"),
+        {"schemeIdUri": f"{_CICP}TransferCharacteristics", "value": str(transfer)},
+    )
+    for name, value in (("ColourPrimaries", primaries), ("MatrixCoefficients", matrix)):
+        ET.SubElement(
+            parent,
+            _q("SupplementalProperty"),
+            {"schemeIdUri": f"{_CICP}{name}", "value": str(value)},
+        )
 
 
 def _audio(manifest: AssetManifest) -> list[Track]:
@@ -362,7 +447,13 @@ _AUDIO_GROUP = "audio"
 _HLS_HEADER = ["#EXTM3U", "#EXT-X-VERSION:7"]
 
 
-def render_hls_master(manifest: AssetManifest, *, sign: Sign, max_height: int | None = None) -> str:
+def render_hls_master(
+    manifest: AssetManifest,
+    *,
+    sign: Sign,
+    max_height: int | None = None,
+    families: frozenset[str] | None = None,
+) -> str:
     """The master playlist: one variant per allowed rung, audio as a rendition group, and
     an I-frame playlist per rung for trick play.
 
@@ -376,7 +467,7 @@ def render_hls_master(manifest: AssetManifest, *, sign: Sign, max_height: int | 
             f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{_AUDIO_GROUP}",NAME="Main",DEFAULT=YES,'
             f'AUTOSELECT=YES,CHANNELS="{audio.channels or 2}",URI="{sign(audio.playlist)}"'
         )
-    tracks = allowed_video(manifest, max_height)
+    tracks = allowed_video(manifest, max_height, families)
     for track in tracks:
         codecs = track.codecs + (f",{audio.codecs}" if audio else "")
         peak = track.bandwidth + (audio.bandwidth if audio else 0)
@@ -386,6 +477,7 @@ def render_hls_master(manifest: AssetManifest, *, sign: Sign, max_height: int | 
             f"AVERAGE-BANDWIDTH={average}",
             f'CODECS="{codecs}"',
             f"RESOLUTION={track.width}x{track.height}",
+            f"VIDEO-RANGE={track.video_range}",
         ]
         if track.frame_rate:
             attributes.append(f"FRAME-RATE={_frame_rate(track.frame_rate):.3f}")
@@ -401,6 +493,7 @@ def render_hls_master(manifest: AssetManifest, *, sign: Sign, max_height: int | 
             f"AVERAGE-BANDWIDTH={average}",
             f'CODECS="{track.codecs}"',
             f"RESOLUTION={track.width}x{track.height}",
+            f"VIDEO-RANGE={track.video_range}",
             f'URI="{sign(track.iframe_playlist)}"',
         ]
         lines.append("#EXT-X-I-FRAME-STREAM-INF:" + ",".join(attributes))

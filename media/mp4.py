@@ -2,7 +2,8 @@
 
 What the manifests say about a stream is read from the stream itself: the RFC 6381 codec
 string from the sample entry's decoder configuration (``avcC``, ``esds``), and where each
-segment's keyframe ends, for the HLS I-frame playlists. The one edit adds the W3C common
+segment's keyframe ends, for the HLS I-frame playlists; the colour description (``colr``)
+the manifests signal HDR with. The one edit adds the W3C common
 ``pssh`` box to an encrypted init segment, since ffmpeg writes none.
 
 ISO/IEC 14496-12 boxes: a 32-bit size (1: a 64-bit size follows; 0: to the end) and a
@@ -98,7 +99,58 @@ def codec_string(init: bytes) -> str:
     if entry.kind == b"mp4a":
         esds = _require(init, "esds", entry.children, entry.box.end)
         return _mp4a_codec(init[esds.payload + 4 : esds.end])  # after version and flags
+    if entry.kind == b"av01":
+        av1c = _require(init, "av1C", entry.children, entry.box.end)
+        return _av01_codec(init[av1c.payload : av1c.end], colour(init))
     raise Mp4Error(f"no codec string for {entry.kind!r} samples")
+
+
+@dataclass(frozen=True, slots=True)
+class ColourInfo:
+    """An ``nclx`` colour box: ITU-T H.273 code points (1 = BT.709, 9 = BT.2020, transfer
+    16 = PQ, 18 = HLG)."""
+
+    primaries: int
+    transfer: int
+    matrix: int
+    full_range: bool
+
+
+def colour(init: bytes) -> ColourInfo | None:
+    """The video sample entry's ``nclx`` colour description; None for audio or none given."""
+    entry = _sample_entry(init)
+    if entry.children - entry.box.payload != _VISUAL_ENTRY_FIELDS:
+        return None
+    box = find(init, "colr", entry.children, entry.box.end)
+    if box is None or init[box.payload : box.payload + 4] != b"nclx":
+        return None
+    primaries, transfer, matrix, flags = struct.unpack_from(">HHHB", init, box.payload + 4)
+    return ColourInfo(primaries, transfer, matrix, bool(flags & 0x80))
+
+
+def _av01_codec(av1c: bytes, described: ColourInfo | None) -> str:
+    """``av01.P.LLT.DD[.M.CCC.cp.tc.mc.F]`` (AV1 ISOBMFF binding, Codecs Parameter String).
+
+    ``av1C`` copies profile, level, tier, bit depth, monochrome and chroma subsampling from
+    the sequence header; the colour fields come from the ``colr`` box. They are written
+    whenever the stream describes its colour, so a player can tell HDR from SDR (the
+    short form means BT.709), and left out when it does not.
+    """
+    if len(av1c) < 4 or av1c[0] != 0x81:  # marker and version 1
+        raise Mp4Error("an av1C box that is not version 1")
+    profile, level = av1c[1] >> 5, av1c[1] & 0x1F
+    tier = "H" if av1c[2] & 0x80 else "M"
+    high_bitdepth, twelve_bit = av1c[2] & 0x40, av1c[2] & 0x20
+    depth = 12 if profile == 2 and twelve_bit else 10 if high_bitdepth else 8
+    short = f"av01.{profile}.{level:02d}{tier}.{depth:02d}"
+    if described is None:
+        return short
+    monochrome = (av1c[2] >> 4) & 1
+    subsampling = f"{(av1c[2] >> 3) & 1}{(av1c[2] >> 2) & 1}{av1c[2] & 3}"  # x, y, position
+    return (
+        f"{short}.{monochrome}.{subsampling}.{described.primaries:02d}"
+        f".{described.transfer:02d}.{described.matrix:02d}.{int(described.full_range)}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +167,7 @@ def _sample_entry(init: bytes) -> _SampleEntry:
     if box is None:
         raise Mp4Error("an empty stsd box")
     kind = box.type
-    if kind in (b"encv", b"avc1", b"avc3"):
+    if kind in (b"encv", b"avc1", b"avc3", b"av01"):
         children = box.payload + _VISUAL_ENTRY_FIELDS
     elif kind in (b"enca", b"mp4a"):
         children = box.payload + _AUDIO_ENTRY_FIELDS

@@ -105,6 +105,7 @@ def _track(
         sample_rate=stream.sample_rate,
         channels=stream.channels,
         keyframe_sizes=keyframe_sizes,
+        colour=stream.colour,
     )
 
 

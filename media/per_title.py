@@ -168,6 +168,7 @@ async def per_title_ladder(
     segment_seconds: int,
     sample_seconds: float = 4.0,
     windows: int = 2,
+    max_rungs: int = 8,
     on_step: StepCallback | None = None,
 ) -> tuple[list[Rung], list[Trial]]:
     """The per-title ladder of ``source`` and the trials it was chosen from."""
@@ -181,7 +182,7 @@ async def per_title_ladder(
         windows=windows,
         on_step=on_step,
     )
-    return ladder_from_trials(trials), trials
+    return ladder_from_trials(trials, max_rungs=max_rungs), trials
 
 
 async def _cut_sample(source: Path, target: Path, windows: list[tuple[float, float]]) -> None:

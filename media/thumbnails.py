@@ -53,7 +53,9 @@ async def make_images(
         f"{pick},crop='min(iw,ih*16/9)':'min(ih,iw*9/16)',scale='min({BACKDROP_MAX_WIDTH},iw)':-2",
         folder / "backdrop.jpg",
     )
-    trickplay = await _trickplay(source, folder / "trickplay", on_progress)
+    # fps rounds a clip shorter than half an interval to no frame at all: keep its last.
+    short = info.duration < TRICKPLAY_INTERVAL / 2
+    trickplay = await _trickplay(source, folder / "trickplay", on_progress, keep_last=short)
     description = json.dumps(_trickplay_json(trickplay), indent=2)
     await asyncio.to_thread((folder / "trickplay.json").write_text, description, "utf-8")
     images = {
@@ -69,10 +71,13 @@ async def _still(source: Path, moment: float, filters: str, target: Path) -> Non
     await run_ffmpeg([*args, "-frames:v", "1", "-q:v", "3", "-update", "1", str(target)])
 
 
-async def _trickplay(source: Path, folder: Path, on_progress: ProgressCallback | None) -> Trickplay:
+async def _trickplay(
+    source: Path, folder: Path, on_progress: ProgressCallback | None, *, keep_last: bool
+) -> Trickplay:
     grid = f"{TRICKPLAY_GRID}x{TRICKPLAY_GRID}"
+    rate = f"fps=1/{TRICKPLAY_INTERVAL}" + (":eof_action=pass" if keep_last else "")
     # showinfo logs each sampled frame before tiling: how many there are, and their size.
-    filters = f"fps=1/{TRICKPLAY_INTERVAL},scale={TRICKPLAY_WIDTH}:-2,showinfo,tile={grid}"
+    filters = f"{rate},scale={TRICKPLAY_WIDTH}:-2,showinfo,tile={grid}"
     args = ["-i", str(source), "-map", "0:V:0", "-vf", filters, "-q:v", "5"]
     log = await run_ffmpeg(
         [*args, "-start_number", "1", str(folder / "tile-%04d.jpg")], on_progress=on_progress

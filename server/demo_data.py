@@ -1,4 +1,5 @@
-"""Fill a database with a demo catalog (MovieLens movies, three series) and demo accounts.
+"""Fill a database with a demo catalog (MovieLens movies, three series, one generated HDR
+test pattern) and demo accounts.
 
 Every write here is an idempotent upsert, so running it again changes nothing, and an
 import cut short resumes where it stopped.
@@ -38,6 +39,7 @@ from datasources.movielens import (
     synthetic_rating,
 )
 from datasources.tables import account_roles, accounts, episodes, profiles, seasons, videos
+from media.demo import HDR_PATTERN_EXTERNAL_ID
 
 DEMO_PASSWORD = "flix-demo-password"
 # 200 rows x 10 columns stays far below asyncpg's 32,767 bind parameters per statement, and
@@ -254,6 +256,26 @@ DEMO_SERIES = (
 )
 
 
+# The demo's HDR title: no real HDR footage ships with the project, so the demo media step
+# (media.demo) generates a 4K HDR10 test pattern for it. The catalog says so.
+HDR_PATTERN: Row = {
+    "external_id": HDR_PATTERN_EXTERNAL_ID,
+    "title": "Test Pattern in 4K HDR (generated)",
+    "type": VideoType.MOVIE,
+    "release_year": 2026,
+    "duration_minutes": 1,
+    "rating": ContentRating.G,
+    "maturity_level": ContentRating.G.level,
+    "genres": ["Documentary"],
+    "description": (
+        "Generated, not filmed: ffmpeg's testsrc2 pattern, 3840x2160, mapped into BT.2020 "
+        "and PQ (HDR10) in 10 bits. Shows the 2160p AV1 and HDR renditions on devices "
+        "that declare AV1; others get an SDR H.264 ladder tone-mapped from it."
+    ),
+    "popularity": 50.0,
+}
+
+
 async def _seed_series(connection: AsyncConnection, series: DemoSeries) -> None:
     video_id = await _upsert_series_video(connection, series)
     season_rows = [
@@ -418,4 +440,5 @@ async def seed_demo(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         for series in DEMO_SERIES:
             await _seed_series(connection, series)
+        await _upsert(connection, videos, [HDR_PATTERN], ["external_id"])
         await _seed_accounts(connection)

@@ -96,10 +96,14 @@ def _render(
             manifest,
             sign=urls.sign,
             max_height=wanted.max_height,
+            families=wanted.families,
             license_url=drm_origin + LICENSE_PATH,
         )
         return _text(mpd, ".mpd")
-    return _text(render_hls_master(manifest, sign=urls.sign, max_height=wanted.max_height), ".m3u8")
+    master = render_hls_master(
+        manifest, sign=urls.sign, max_height=wanted.max_height, families=wanted.families
+    )
+    return _text(master, ".m3u8")
 
 
 async def media(request: Request) -> Response:

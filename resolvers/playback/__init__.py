@@ -12,7 +12,7 @@ from core.plans import Plan
 from core.records import VideoType
 from datasources.playback import assets
 from media.delivery import AssetUrls, MediaKeys
-from media.manifests import AssetManifest, Track, allowed_video, load_manifest
+from media.manifests import BASELINE_FAMILIES, AssetManifest, Track, allowed_video, load_manifest
 from resolvers.catalog import visible_video
 from resolvers.context import Context
 from resolvers.viewing import episode_of, resume_position
@@ -92,13 +92,20 @@ def _cap(plan: str, device: Device) -> int:
     return cap
 
 
+def _families(device: Device) -> frozenset[str]:
+    """The codec families to offer: what the device declares (``avc1.640028`` counts as
+    ``avc1``), or H.264 alone when it declares nothing. AV1 only ever goes to a device
+    that asks for it: an older one would pick it from the manifest and fail to decode."""
+    if device.codecs is None:
+        return BASELINE_FAMILIES
+    return frozenset(codec.split(".")[0].strip().lower() for codec in device.codecs)
+
+
 def _playable(manifest: AssetManifest, cap: int, device: Device) -> list[Track]:
-    tracks = allowed_video(manifest, cap)
-    if device.codecs is not None:
-        families = {codec.split(".")[0].lower() for codec in device.codecs}
-        tracks = [t for t in tracks if t.codecs.split(".")[0].lower() in families]
-        if not tracks:
-            raise BadUserInput("This title has no rendition in a codec your device plays.")
+    families = _families(device)
+    tracks = [t for t in allowed_video(manifest, cap, families) if t.family in families]
+    if not tracks:
+        raise BadUserInput("This title has no rendition in a codec your device plays.")
     if manifest.key_id is not None and device.drm is not None and CLEAR_KEY not in device.drm:
         raise BadUserInput(f"This title needs {CLEAR_KEY} DRM, which your device lacks.")
     return tracks
@@ -121,6 +128,8 @@ async def playback(
     manifest = load_manifest(keys.media_root / asset.storage_path)
     cap = _cap(account.plan, device)
     tracks = _playable(manifest, cap, device)
+    # The manifests list exactly the codecs offered here (and the audio's, always).
+    families = frozenset(track.family for track in tracks)
     urls = AssetUrls(
         keys.signing_key,
         keys.base_url,
@@ -131,8 +140,8 @@ async def playback(
     return Playback(
         video_id=video.id,
         episode_id=episode.id if episode else None,
-        dash_url=urls.manifest("manifest", cap),
-        hls_url=urls.manifest("master", cap),
+        dash_url=urls.manifest("manifest", cap, families),
+        hls_url=urls.manifest("master", cap, families),
         representations=tracks,
         resume_position_seconds=await resume_position(ctx, profile, video, episode),
         abr=abr_settings(ctx.treatments.get(ABR_EXPERIMENT)),

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.errors import FlixError
 from datasources.playback.assets import MediaAsset
 from media.drm import parse_master_key
+from media.encode import AV1_PRESET
 from media.ffmpeg import FfmpegError
 from media.ingest import IngestOptions
 from media.ingest import ingest as run_ingest
@@ -116,6 +117,15 @@ def ingest(
     preset: Annotated[str, typer.Option(help="x264 preset: slower packs more quality.")] = (
         "veryfast"
     ),
+    av1: Annotated[
+        bool, typer.Option(help="Also encode an AV1 ladder (SVT-AV1; 10-bit HDR from HDR).")
+    ] = False,
+    av1_preset: Annotated[
+        int, typer.Option(min=0, max=13, help="SVT-AV1 preset: lower packs more quality.")
+    ] = AV1_PRESET,
+    max_rungs: Annotated[
+        int, typer.Option(min=1, max=8, help="At most this many rungs per codec.")
+    ] = 8,
     media_root: Annotated[
         Path | None,
         typer.Option(help="Where assets are published (default: the data folder's media/)."),
@@ -134,6 +144,9 @@ def ingest(
         drm="clearkey" if drm is DrmChoice.clearkey else "none",
         segment_seconds=segment_seconds,
         preset=preset,
+        codecs=("h264", "av1") if av1 else ("h264",),
+        av1_preset=av1_preset,
+        max_rungs=max_rungs,
     )
     try:
         asset = asyncio.run(

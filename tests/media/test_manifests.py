@@ -193,7 +193,7 @@ def test_i_frame_playlists_point_at_each_keyframe() -> None:
     peak, average = iframe_bit_rates(track)
     assert iframes[0].startswith(
         f"#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},"
-        'CODECS="avc1.640028",RESOLUTION=1280x720,URI="https://cdn.example'
+        'CODECS="avc1.640028",RESOLUTION=1280x720,VIDEO-RANGE=SDR,URI="https://cdn.example'
     )
     # Keyframes of 300000, 250000 and 150000 bytes over 4, 4 and 2 s: the peak is the first
     # segment's (the 2 s one is within half a target duration and counts too, at 600 kbit/s).

@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import BadUserInput
 from media.ffmpeg import run_ffmpeg
-from media.probe import SourceInfo, parse_header, probe
+from media.probe import Colour, SourceInfo, parse_header, probe
 
 
 async def test_probes_real_clips(bikes: Path, bunny: Path) -> None:
@@ -20,6 +20,7 @@ async def test_probes_real_clips(bikes: Path, bunny: Path) -> None:
         video_codec="h264",
         audio_codec=None,
         audio_sample_rate=None,
+        colour=Colour(pixel_format="yuv420p"),
     )
     info = await probe(bunny)
     assert (info.width, info.height, info.has_audio, info.audio_sample_rate) == (

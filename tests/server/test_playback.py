@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import unescape
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from media.ingest import IngestOptions, ingest
 from media.manifests import AssetManifest, Track
-from media.samples import generate_cartoon
+from media.samples import generate_cartoon, generate_hdr_pattern
 from resolvers.playback import Device, _cap, _playable
 from tests.helpers.aio import blocking
 from tests.helpers.api import Api
@@ -334,3 +336,74 @@ def test_abr_experiment_sets_the_players_rule_for_its_variant(
     admin.data(START, id=experiment)
     abr = _playback(api, catalog["Toy Story"])["abr"]
     assert abr == {"headroom": 0.6, "ewmaAlpha": 0.3, "bufferSafetySeconds": 10.0}
+
+
+# --- 4K HDR and AV1 ---------------------------------------------------------------------
+
+HDR_QUICK = IngestOptions(
+    preset="ultrafast", segment_seconds=2, codecs=("h264", "av1"), av1_preset=12, max_rungs=1
+)
+"""The top rung of each codec only: 2160p H.264 (tone-mapped) and 2160p 10-bit PQ AV1."""
+
+
+@pytest.fixture(scope="module")
+def hdr_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hdr")
+    # Two seconds at 12 fps: 24 pictures of 4K are enough to prove the path.
+    return blocking(generate_hdr_pattern(folder / "hdr.mp4", fps=12))
+
+
+@pytest.fixture
+def hdr_title(
+    make_api: Callable[..., Api],
+    catalog: dict[str, int],
+    clean_database: str,
+    hdr_clip: Path,
+    tmp_path: Path,
+) -> tuple[Api, int]:
+    """A PREMIUM viewer and Toy Story ingested from a 4K HDR10 source, H.264 and AV1."""
+
+    async def run() -> None:
+        engine = create_async_engine(clean_database)
+        await ingest(engine, hdr_clip, tmp_path, video_id=catalog["Toy Story"], options=HDR_QUICK)
+        await engine.dispose()
+
+    blocking(run())
+    api = make_api(media_root=tmp_path)
+    api.viewer_with_profile("hdr@example.com", maturityLevel=2)  # registered PREMIUM
+    return api, catalog["Toy Story"]
+
+
+PQ_AV1 = re.compile(r"av01\.0\.\d\d[MH]\.10\.0\.110\.09\.16\.09\.0")
+
+
+def test_premium_av1_devices_get_2160p_av1_and_hdr(hdr_title: tuple[Api, int]) -> None:
+    api, video = hdr_title
+    found = _playback(api, video, codecs=["avc1", "av01"])
+    by_codec = {r["codecs"].split(".")[0]: r for r in found["representations"]}
+    assert set(by_codec) == {"avc1", "av01"}
+    assert by_codec["av01"]["height"] == by_codec["avc1"]["height"] == 2160
+    assert PQ_AV1.fullmatch(by_codec["av01"]["codecs"]), by_codec["av01"]["codecs"]
+    assert "-av01+avc1.mpd" in found["dashUrl"]
+    mpd = api.client.get(found["dashUrl"])
+    assert mpd.status_code == 200
+    assert_valid_mpd(mpd.text)
+    assert 'schemeIdUri="urn:mpeg:mpegB:cicp:TransferCharacteristics" value="16"' in mpd.text
+    av1_init = re.search(r'initialization="([^"]*/video/av1-[^"]*)"', mpd.text)
+    assert av1_init is not None
+    assert api.client.get(unescape(av1_init[1])).status_code == 200  # signed for its rung
+    master = api.client.get(found["hlsUrl"]).text
+    assert "VIDEO-RANGE=PQ" in master and "VIDEO-RANGE=SDR" in master
+
+
+def test_av1_is_offered_only_to_devices_that_declare_it(hdr_title: tuple[Api, int]) -> None:
+    api, video = hdr_title
+    found = _playback(api, video)
+    assert {r["codecs"][:4] for r in found["representations"]} == {"avc1"}
+    mpd = api.client.get(found["dashUrl"]).text
+    assert "av01" not in mpd and "EssentialProperty" not in mpd
+    assert "av01" not in api.client.get(found["hlsUrl"]).text
+    # Asking for AV1 in the URL without a signature for it is refused.
+    assert api.client.get(found["dashUrl"].replace(".mpd?", "-av01.mpd?")).status_code == 403
+    only_av1 = _playback(api, video, codecs=["av01"])
+    assert {r["codecs"][:4] for r in only_av1["representations"]} == {"av01"}
