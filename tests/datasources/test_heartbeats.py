@@ -10,15 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core.viewing_records import MOVIE, ProgressUpdate, TitleState, TitleStateKind
 from datasources.events import Outgoing
-from datasources.tables import accounts, event_outbox, profiles
+from datasources.tables import event_outbox
 from datasources.viewing.heartbeats import Heartbeat, rounds
 from datasources.viewing.postgres import PostgresViewingStore
 from tests.helpers.catalog import seed_catalog
+from tests.helpers.profiles import insert_profile
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -51,23 +52,9 @@ async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def _profile(engine: AsyncEngine) -> uuid.UUID:
-    async with engine.begin() as connection:
-        account = await connection.scalar(
-            insert(accounts)
-            .values(email=f"{uuid.uuid4().hex}@x.io", password_hash="-", country="US", plan="BASIC")
-            .returning(accounts.c.id)
-        )
-        profile = await connection.scalar(
-            insert(profiles).values(account_id=account, name="P").returning(profiles.c.id)
-        )
-    assert isinstance(profile, uuid.UUID)
-    return profile
-
-
 async def test_a_window_is_one_statement_and_queues_only_what_landed(engine: AsyncEngine) -> None:
     store = PostgresViewingStore(engine)
-    profile = await _profile(engine)
+    profile = await insert_profile(engine)
     assert await store.apply(*_fields(_beat(profile, 1, 50)))  # stored: position 50
 
     statements: list[str] = []

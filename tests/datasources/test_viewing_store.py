@@ -19,8 +19,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.viewing_records import MOVIE, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
-from datasources.tables import accounts, profiles
 from datasources.viewing.store import ViewingStore
+from tests.helpers.profiles import insert_profile
 from tests.helpers.viewing_stores import cassandra_session
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -34,18 +34,10 @@ async def _profile(database_url: str) -> uuid.UUID:
 
     await seed_catalog(database_url)
     engine = create_async_engine(database_url)
-    async with engine.begin() as connection:
-        account = await connection.scalar(
-            insert(accounts)
-            .values(email=f"{uuid.uuid4().hex}@x.io", password_hash="-", country="US", plan="BASIC")
-            .returning(accounts.c.id)
-        )
-        profile = await connection.scalar(
-            insert(profiles).values(account_id=account, name="P").returning(profiles.c.id)
-        )
-    await engine.dispose()
-    assert isinstance(profile, uuid.UUID)
-    return profile
+    try:
+        return await insert_profile(engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -101,8 +101,8 @@ def test_second_serve_on_the_same_folder_says_it_is_in_use(
     assert "in use" in second.stderr
 
 
-def _workers(pid: int) -> list[int]:
-    """The process's `flix worker` children (from Linux's /proc)."""
+def _children(pid: int, runs: Callable[[list[str]], bool]) -> list[int]:
+    """The process's children whose command line ``runs`` accepts (from Linux's /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -111,9 +111,19 @@ def _workers(pid: int) -> list[int]:
         except (OSError, ValueError):
             continue  # not a process, or gone meanwhile
         parent = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the name: ppid
-        if parent == pid and argv[-2:] == [FLIX[-1], "worker"]:
+        if parent == pid and argv and runs(argv):
             found.append(int(entry.name))
     return found
+
+
+def _workers(pid: int) -> list[int]:
+    """The process's `flix worker` children."""
+    return _children(pid, lambda argv: argv[-2:] == [FLIX[-1], "worker"])
+
+
+def _program(name: str) -> Callable[[list[str]], bool]:
+    # Redis rewrites its title into argv[0] ("redis-server 127.0.0.1:port").
+    return lambda argv: Path(argv[0].split(" ")[0]).name == name
 
 
 def _running(pid: int) -> bool:
@@ -144,22 +154,6 @@ def test_serve_without_a_worker_starts_none(
     assert _workers(process.pid) == []
 
 
-def _children(pid: int, program: str) -> list[int]:
-    """The process's children running ``program`` (from Linux's /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
-        except (OSError, ValueError):
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        # Redis rewrites its title into argv[0] ("redis-server 127.0.0.1:port").
-        if parent == pid and argv and Path(argv[0].split(" ")[0]).name == program:
-            found.append(int(entry.name))
-    return found
-
-
 def _readyz(port: int) -> int:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=3).status_code
@@ -172,10 +166,12 @@ def test_a_crashed_store_is_restarted_and_readyz_recovers_by_itself(
     served: tuple[int, Path, subprocess.Popen[str]], program: str
 ) -> None:
     port, _, process = served
-    [child] = _children(process.pid, program)
+    [child] = _children(process.pid, _program(program))
     os.kill(child, signal.SIGKILL)
     deadline = time.monotonic() + 120
-    while not (_readyz(port) == 200 and _children(process.pid, program) not in ([], [child])):
+    while not (
+        _readyz(port) == 200 and _children(process.pid, _program(program)) not in ([], [child])
+    ):
         assert process.poll() is None, process.communicate()[1]
         assert time.monotonic() < deadline, f"/readyz did not recover after {program} died"
         time.sleep(0.5)
