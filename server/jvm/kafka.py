@@ -178,8 +178,11 @@ def _cluster_id(folder: Path) -> str:
     path = folder / "cluster.id"
     if path.exists():
         return path.read_text().strip()
-    # Kafka's own form (Uuid.randomUuid): 16 random bytes, base64url without padding.
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # Kafka's own form (Uuid.randomUuid): 16 random bytes, base64url without padding, and
+    # like Kafka never one that starts with "-", which the storage tool reads as an option.
+    cluster_id = "-"
+    while cluster_id.startswith("-"):
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     path.write_text(cluster_id + "\n")
     return cluster_id
 

@@ -24,8 +24,8 @@ from media.demo import HDR_PATTERN_EXTERNAL_ID
 from media.samples import generate_hdr_pattern
 from tests.e2e.conftest import Server
 from tests.e2e.flows import gql
+from tests.e2e.media import ingest, make_clip, video_id
 from tests.e2e.test_peer_players import _viewer, peer_site  # noqa: F401 (a fixture)
-from tests.e2e.test_player import _ingest, _make_clip, _video_id
 from tests.helpers.aio import blocking
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ PLAYBACK = """query($id: ID!) { playback(videoId: $id, device: {codecs: ["av01"]
 QUICK_AV1 = ("--av1", "--av1-preset", "12", "--max-rungs", "1", "--segment-seconds", "2")
 
 
-async def _external_video_id(database_url: str, external_id: str) -> str:
+async def _externalvideo_id(database_url: str, external_id: str) -> str:
     connection = await asyncpg.connect(database_url.replace("+asyncpg", "", 1))
     try:
         found = await connection.fetchval(
@@ -53,13 +53,13 @@ def av1_titles(e2e_server: Server) -> dict[str, str]:
     if {"playback"} - e2e_server.schema_fields("Query"):
         pytest.skip("the schema has no `playback` query")
     database_url = e2e_server.env["FLIX_DATABASE_URL"]
-    sdr = str(blocking(_video_id(database_url, "Heat")))
-    hdr = blocking(_external_video_id(database_url, HDR_PATTERN_EXTERNAL_ID))
-    clip = _make_clip(e2e_server.data_dir / "av1-clip.mp4", 2)
-    _ingest(e2e_server, clip, sdr, *QUICK_AV1)
+    sdr = str(blocking(video_id(database_url, "Heat")))
+    hdr = blocking(_externalvideo_id(database_url, HDR_PATTERN_EXTERNAL_ID))
+    clip = make_clip(e2e_server.data_dir / "av1-clip.mp4", 2)
+    ingest(e2e_server, clip, sdr, *QUICK_AV1)
     # 12 fps: 24 pictures of 4K are enough to prove the path, and decode quickly.
     pattern = blocking(generate_hdr_pattern(e2e_server.data_dir / "hdr.mp4", fps=12))
-    _ingest(e2e_server, Path(pattern), hdr, *QUICK_AV1)
+    ingest(e2e_server, Path(pattern), hdr, *QUICK_AV1)
     return {"sdr": sdr, "hdr": hdr}
 
 

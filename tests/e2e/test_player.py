@@ -8,19 +8,17 @@ serving with its license endpoint, and `flix ingest`. They skip, saying why, unt
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from playwright.sync_api import BrowserContext, Page, Request, expect
 
-from media.ffmpeg import ffmpeg_exe
 from tests.e2e.conftest import Server
 from tests.e2e.flows import api_register, api_sign_in, gql
+from tests.e2e.media import ingest, make_clip, video_id
 from tests.helpers.aio import blocking
 
 pytestmark = pytest.mark.e2e
@@ -35,51 +33,6 @@ class Media:
     protected: str  # a movie encrypted with Clear Key
 
 
-async def _video_id(database_url: str, title: str) -> str:
-    connection = await asyncpg.connect(database_url.replace("+asyncpg", "", 1))
-    try:
-        found = await connection.fetchval("SELECT id FROM videos WHERE title = $1", title)
-    finally:
-        await connection.close()
-    assert found is not None, f"{title!r} is not in the demo catalog"
-    return str(found)
-
-
-def _make_clip(target: Path, seconds: int) -> Path:
-    """A synthetic 480p clip with a moving picture and a tone (no download needed)."""
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            *("-v", "error", "-y"),
-            *("-f", "lavfi", "-i", "testsrc2=size=854x480:rate=25"),
-            *("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"),
-            *("-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"),
-            *("-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(target)),
-        ],
-        check=True,
-        timeout=300,
-    )
-    return target
-
-
-def _ingest(server: Server, clip: Path, video_id: str, *extra: str) -> None:
-    # The fixed ladder and a fast preset: these tests are about the player, not the encoder.
-    done = server.flix(
-        "ingest",
-        str(clip),
-        "--video-id",
-        video_id,
-        "--ladder",
-        "fixed",
-        "--preset",
-        "ultrafast",
-        *extra,
-    )
-    assert done.returncode == 0, (
-        f"flix ingest failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
-    )
-
-
 @pytest.fixture(scope="module")
 def media(e2e_server: Server) -> Media:
     missing = {"playback"} - e2e_server.schema_fields("Query")
@@ -91,12 +44,12 @@ def media(e2e_server: Server) -> Media:
     if e2e_server.flix("ingest", "--help", timeout=60).returncode != 0:
         pytest.skip("`flix ingest` is not a command yet (issue 3); the player tests encode with it")
     database_url = e2e_server.env["FLIX_DATABASE_URL"]
-    plain = str(blocking(_video_id(database_url, "Toy Story")))
-    protected = str(blocking(_video_id(database_url, "Babe")))
-    clip = _make_clip(e2e_server.data_dir / "clip.mp4", CLIP_SECONDS)
-    _ingest(e2e_server, clip, plain)
-    short = _make_clip(e2e_server.data_dir / "short.mp4", 24)
-    _ingest(e2e_server, short, protected, "--drm", "clearkey")
+    plain = str(blocking(video_id(database_url, "Toy Story")))
+    protected = str(blocking(video_id(database_url, "Babe")))
+    clip = make_clip(e2e_server.data_dir / "clip.mp4", CLIP_SECONDS)
+    ingest(e2e_server, clip, plain)
+    short = make_clip(e2e_server.data_dir / "short.mp4", 24)
+    ingest(e2e_server, short, protected, "--drm", "clearkey")
     return Media(plain=plain, protected=protected)
 
 
