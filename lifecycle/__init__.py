@@ -1,0 +1,1 @@
+"""Data lifecycle: retention, archives, backfill, erasure and backups, as jobs over the stores."""
