@@ -21,10 +21,50 @@ class Session:
     token: str
     account_id: UUID
     profile_id: UUID | None
+    # The account's identity version as this session was read (see ``identity_changed``).
+    identity_version: str = "0"
 
 
 def _key(token: str) -> str:
     return f"session:{token}"
+
+
+_IDENTITY_VERSION_PREFIX = "identity:version:"
+
+
+def _identity_version_key(account_id: UUID) -> str:
+    return f"{_IDENTITY_VERSION_PREFIX}{account_id}"
+
+
+# Read with the session: a viewer cached under an older version is stale. Versions outlive
+# any viewer cache window; an expired one reads "0" long after every cached viewer is gone.
+_IDENTITY_VERSION_TTL_SECONDS = 24 * 3600
+
+# One round trip per request: the session's fields, its sliding expiry pushed back, and its
+# account's identity version. (The version key is not in KEYS: Flix runs one Redis, not a
+# cluster.)
+_READ_SESSION = """
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return fields end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+for i = 1, #fields, 2 do
+  if fields[i] == 'account_id' then
+    fields[#fields + 1] = 'identity_version'
+    fields[#fields + 1] = redis.call('GET', ARGV[2] .. fields[i + 1]) or '0'
+    break
+  end
+end
+return fields
+"""
+
+
+async def identity_changed(redis: Redis, account_id: UUID) -> None:
+    """Say that an account's roles or profiles changed: viewers cached before are stale at
+    once in every process (auth.viewer.Viewers), not at the end of their cache window."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(_identity_version_key(account_id))
+        pipe.expire(_identity_version_key(account_id), _IDENTITY_VERSION_TTL_SECONDS)
+        await pipe.execute()
 
 
 class RecentSessions:
@@ -63,6 +103,7 @@ class SessionStore:
         self._redis = redis
         self._ttl = ttl_seconds
         self._recent = recent or RecentSessions()
+        self._read = redis.register_script(_READ_SESSION)
 
     async def create(self, account_id: UUID) -> Session:
         """A brand-new token on every sign-in, so a token seen before sign-in is worthless."""
@@ -78,19 +119,22 @@ class SessionStore:
         if not _TOKEN.match(token):
             return None
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hgetall(_key(token))
-                pipe.expire(_key(token), self._ttl)  # no-op when absent; XX needs Redis 7
-                fields, _ = await pipe.execute()
+            flat = await self._read(keys=[_key(token)], args=[self._ttl, _IDENTITY_VERSION_PREFIX])
         except RedisError:
             if (recalled := self._recent.recall(token)) is not None:
                 return recalled
             raise
-        if not fields:
+        if not flat:
             self._recent.forget(token)
             return None
+        fields = dict(zip(flat[::2], flat[1::2], strict=True))
         profile = fields.get("profile_id") or None
-        session = Session(token, UUID(fields["account_id"]), UUID(profile) if profile else None)
+        session = Session(
+            token,
+            UUID(fields["account_id"]),
+            UUID(profile) if profile else None,
+            fields.get("identity_version", "0"),
+        )
         self._recent.remember(session)
         return session
 
@@ -103,7 +147,7 @@ class SessionStore:
             existed, _, _ = await pipe.execute()
         if not existed:
             await self._redis.delete(_key(session.token))
-        chosen = Session(session.token, session.account_id, profile_id)
+        chosen = Session(session.token, session.account_id, profile_id, session.identity_version)
         self._recent.remember(chosen)
         return chosen
 

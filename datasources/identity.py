@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -89,20 +90,14 @@ async def grant_role(engine: AsyncEngine, email: str, role: str) -> bool:
         return True
 
 
-async def session_identity(
-    engine: AsyncEngine, account_id: UUID, profile_id: UUID | None
-) -> tuple[Account, set[str], Profile | None] | None:
-    """The account, its stored roles and (if it is the account's) the profile, in one query.
-
-    Every authenticated request starts here, so it is one round trip, not three.
-    """
+def _session_identity_query() -> Select[Any]:
     roles = (
         select(func.coalesce(func.array_agg(account_roles.c.role), []))
         .where(account_roles.c.account_id == accounts.c.id)
         .scalar_subquery()
     )
     profile = profiles.alias("profile")
-    query = (
+    return (
         select(
             *_ACCOUNT_COLUMNS,
             roles.label("roles"),
@@ -115,11 +110,24 @@ async def session_identity(
         )
         .select_from(
             accounts.outerjoin(
-                profile, (profile.c.id == profile_id) & (profile.c.account_id == accounts.c.id)
+                profile,
+                (profile.c.id == bindparam("profile_id", type_=profile.c.id.type))
+                & (profile.c.account_id == accounts.c.id),
             )
         )
-        .where(accounts.c.id == account_id)
+        .where(accounts.c.id == bindparam("account_id", type_=accounts.c.id.type))
     )
+
+
+# Built once: every signed-in request that misses the viewer cache runs it.
+_SESSION_IDENTITY = _session_identity_query()
+
+
+async def session_identity(
+    engine: AsyncEngine, account_id: UUID, profile_id: UUID | None
+) -> tuple[Account, set[str], Profile | None] | None:
+    """The account, its stored roles and (if it is the account's) the profile, in one query."""
+    query = _SESSION_IDENTITY.params(account_id=account_id, profile_id=profile_id)
     async with engine.connect() as connection:
         row = (await connection.execute(query)).one_or_none()
     if row is None:

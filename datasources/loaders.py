@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -78,41 +78,66 @@ async def _titles(store: ViewingStore, keys: Sequence[TitleKey]) -> dict[TitleKe
 
 
 class Loaders:
-    """One set per request, so nothing cached outlives the request that read it."""
+    """One set per request, so nothing cached outlives the request that read it. Each loader
+    is made on its first use: a request touches two or three of them."""
 
     def __init__(self, engine: AsyncEngine, viewing: ViewingStore) -> None:
-        self.video: Loader[int, Video | None] = Loader(partial(catalog.videos_by_id, engine), _none)
-        self.seasons: Loader[int, list[Season]] = Loader(
-            partial(catalog.seasons_by_video, engine), list
-        )
-        self.episodes: Loader[int, list[Episode]] = Loader(
-            partial(catalog.episodes_by_season, engine), list
-        )
-        self.episode: Loader[int, Episode | None] = Loader(
-            partial(catalog.episodes_by_id, engine), _none
-        )
-        self.season: Loader[int, Season | None] = Loader(
-            partial(catalog.seasons_by_id, engine), _none
-        )
-        # A series' episodes in viewing order (empty for a movie): recording and Up Next.
-        self.episode_slots: Loader[int, list[EpisodeSlot]] = Loader(
-            partial(catalog.episode_slots, engine), list
-        )
-        self.account: Loader[UUID, Account | None] = Loader(
-            partial(identity.accounts_by_id, engine), _none
-        )
-        self.roles: Loader[UUID, set[str]] = Loader(partial(identity.roles_by_account, engine), set)
-        self.profile: Loader[UUID, Profile | None] = Loader(
-            partial(profiles.profiles_by_id, engine), _none
-        )
-        self.profiles: Loader[UUID, list[Profile]] = Loader(
-            partial(profiles.profiles_by_account, engine), list
-        )
-        self.progress: Loader[ProgressKey, Progress | None] = Loader(
-            partial(_progress, viewing), _none
-        )
-        self.title_state: Loader[TitleKey, TitleState | None] = Loader(
-            partial(_titles, viewing), _none
-        )
-        self.in_my_list: Loader[TitleKey, bool] = Loader(partial(signals.listed, engine), bool)
-        self.rating: Loader[TitleKey, int] = Loader(partial(signals.ratings_of, engine), int)
+        self._engine = engine
+        self._viewing = viewing
+
+    @cached_property
+    def video(self) -> Loader[int, Video | None]:
+        return Loader(partial(catalog.videos_by_id, self._engine), _none)
+
+    @cached_property
+    def seasons(self) -> Loader[int, list[Season]]:
+        return Loader(partial(catalog.seasons_by_video, self._engine), list)
+
+    @cached_property
+    def episodes(self) -> Loader[int, list[Episode]]:
+        return Loader(partial(catalog.episodes_by_season, self._engine), list)
+
+    @cached_property
+    def episode(self) -> Loader[int, Episode | None]:
+        return Loader(partial(catalog.episodes_by_id, self._engine), _none)
+
+    @cached_property
+    def season(self) -> Loader[int, Season | None]:
+        return Loader(partial(catalog.seasons_by_id, self._engine), _none)
+
+    @cached_property
+    def episode_slots(self) -> Loader[int, list[EpisodeSlot]]:
+        """A series' episodes in viewing order (empty for a movie): recording and Up Next."""
+        return Loader(partial(catalog.episode_slots, self._engine), list)
+
+    @cached_property
+    def account(self) -> Loader[UUID, Account | None]:
+        return Loader(partial(identity.accounts_by_id, self._engine), _none)
+
+    @cached_property
+    def roles(self) -> Loader[UUID, set[str]]:
+        return Loader(partial(identity.roles_by_account, self._engine), set)
+
+    @cached_property
+    def profile(self) -> Loader[UUID, Profile | None]:
+        return Loader(partial(profiles.profiles_by_id, self._engine), _none)
+
+    @cached_property
+    def profiles(self) -> Loader[UUID, list[Profile]]:
+        return Loader(partial(profiles.profiles_by_account, self._engine), list)
+
+    @cached_property
+    def progress(self) -> Loader[ProgressKey, Progress | None]:
+        return Loader(partial(_progress, self._viewing), _none)
+
+    @cached_property
+    def title_state(self) -> Loader[TitleKey, TitleState | None]:
+        return Loader(partial(_titles, self._viewing), _none)
+
+    @cached_property
+    def in_my_list(self) -> Loader[TitleKey, bool]:
+        return Loader(partial(signals.listed, self._engine), bool)
+
+    @cached_property
+    def rating(self) -> Loader[TitleKey, int]:
+        return Loader(partial(signals.ratings_of, self._engine), int)

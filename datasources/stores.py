@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import Broker, EventLog
+from datasources.events.sealing import PayloadSealer
 from datasources.experiments import RunningExperiments
+from datasources.objects import ObjectStore, S3Config, S3ObjectStore
 from datasources.viewing.postgres import PostgresViewingStore
 from datasources.viewing.store import ViewingStore
 
@@ -33,16 +35,21 @@ class StoreConfig:
     # (and a request to get a pooled connection): a stalled store fails the requests that
     # need it within about this long (UNAVAILABLE), instead of holding them for the outage.
     timeout_seconds: float = 2.0
+    # The object store (archives, backups, media); None when FLIX_S3_BUCKET is not set.
+    s3: S3Config | None = None
 
 
 @dataclass(frozen=True)
 class Stores:
     engine: AsyncEngine
+    # The same pool in autocommit: a read is one round trip, with no BEGIN and ROLLBACK.
+    reads: AsyncEngine
     redis: Redis
     events: EventLog
     viewing: ViewingStore
     catalog: CatalogSnapshots
     experiments: RunningExperiments
+    objects: ObjectStore | None = None  # absent when S3 is not configured
 
 
 async def open_viewing_store(
@@ -63,14 +70,16 @@ async def _viewing_store(config: StoreConfig, engine: AsyncEngine) -> ViewingSto
 
 
 async def connect_event_log(config: StoreConfig, engine: AsyncEngine) -> EventLog:
-    """The event log on the broker the config names (the adapter is imported only then)."""
+    """The event log on the broker the config names (the adapter is imported only then),
+    sealing personal fields under their person's key (crypto-shredding)."""
+    sealer = PayloadSealer(engine)
     if config.event_log == "kafka":
         from datasources.events.kafka import KafkaEventLog
 
-        return KafkaEventLog(config.kafka_bootstrap, engine, config.events_prefix)
+        return KafkaEventLog(config.kafka_bootstrap, engine, config.events_prefix, sealer)
     from datasources.events.nats import NatsEventLog
 
-    return await NatsEventLog.connect(config.nats_url, engine, config.events_prefix)
+    return await NatsEventLog.connect(config.nats_url, engine, config.events_prefix, sealer)
 
 
 @asynccontextmanager
@@ -80,7 +89,10 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
         config.database_url,
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,
+        # No ping before each checkout (a round trip per request): a connection that died
+        # with its server fails its statement, and that error invalidates the whole pool,
+        # so one request per outage sees it.
+        pool_pre_ping=False,
         pool_timeout=timeout,
         connect_args={"timeout": timeout, "command_timeout": timeout},
     )
@@ -95,17 +107,25 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
     try:
         yield Stores(
             engine=engine,
+            reads=engine.execution_options(isolation_level="AUTOCOMMIT"),
             redis=redis,
             events=events,
             viewing=viewing,
             catalog=CatalogSnapshots(engine),
             experiments=RunningExperiments(engine),
+            # No connection to open: obstore connects on the first request.
+            objects=open_object_store(config.s3),
         )
     finally:
         await viewing.close()
         await events.close()
         await redis.aclose()
         await engine.dispose()
+
+
+def open_object_store(config: S3Config | None) -> ObjectStore | None:
+    """The configured object store, or None; also for tools that need only it."""
+    return S3ObjectStore(config) if config is not None else None
 
 
 async def _postgres_ready(stores: Stores) -> bool:
@@ -120,6 +140,10 @@ async def _redis_ready(stores: Stores) -> bool:
 
 async def _broker_ready(stores: Stores) -> bool:
     return await stores.events.ready()
+
+
+async def _s3_ready(stores: Stores) -> bool:
+    return stores.objects is not None and await stores.objects.ready()
 
 
 _CHECK_SECONDS = 3.0
@@ -137,5 +161,7 @@ async def check_ready(stores: Stores) -> dict[str, bool]:
 
     # The broker's check is named after the broker in use ("nats" or "kafka").
     checks = {**_CHECKS, stores.events.broker: _broker_ready}
+    if stores.objects is not None:  # S3 is reported only where it is configured
+        checks["s3"] = _s3_ready
     results = await asyncio.gather(*(probe(check) for check in checks.values()))
     return dict(zip(checks, results, strict=True))

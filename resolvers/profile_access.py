@@ -7,9 +7,11 @@ profile before it is checked (auth/profile_lock.py); a wrong one changes nothing
 from __future__ import annotations
 
 from auth import passwords, profile_lock
+from auth.sessions import identity_changed
 from core.errors import Forbidden, NotFound
 from core.records import Profile
 from datasources import identity, profiles
+from lifecycle.audit import AuditAction, audit
 from resolvers.context import Context
 
 _NOT_FOUND = "No such profile."
@@ -72,8 +74,10 @@ async def lock(ctx: Context, profile: Profile, pin: str) -> Profile:
     locked = await profiles.set_pin_hash(ctx.engine, profile.account_id, profile.id, pin_hash)
     if locked is None:
         raise NotFound(_NOT_FOUND)
+    await identity_changed(ctx.redis, profile.account_id)
     # A new PIN starts with a clean slate: the owner has just shown who they are.
     await profile_lock.UnlockAttempts(ctx.redis, profile.id).succeeded()
+    await _audit(ctx, AuditAction.PROFILE_LOCKED, profile)
     return locked
 
 
@@ -82,4 +86,18 @@ async def unlock(ctx: Context, profile: Profile, password: str) -> Profile:
     unlocked = await profiles.set_pin_hash(ctx.engine, profile.account_id, profile.id, None)
     if unlocked is None:
         raise NotFound(_NOT_FOUND)
+    await identity_changed(ctx.redis, profile.account_id)
+    await _audit(ctx, AuditAction.PROFILE_UNLOCKED, profile)
     return unlocked
+
+
+async def _audit(ctx: Context, action: AuditAction, profile: Profile) -> None:
+    actor = ctx.viewer.account.id if ctx.viewer.account else None
+    await audit(
+        ctx.events,
+        action,
+        actor_account_id=actor,
+        account_id=profile.account_id,
+        profile_id=profile.id,
+        ip=ctx.client_ip,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auth import maturity
+from auth.sessions import identity_changed
 from core.errors import BadUserInput, Conflict, NotFound
 from core.ids import parse_uuid
 from core.records import Account, Profile
@@ -74,6 +75,7 @@ async def update_profile(ctx: Context, profile_id: str, fields: dict[str, Any]) 
     updated = await profiles.update_profile(ctx.engine, current.account_id, current.id, values)
     if updated is None:
         raise NotFound(_NOT_FOUND)
+    await identity_changed(ctx.redis, current.account_id)  # its maturity may have changed
     return updated
 
 
@@ -81,6 +83,7 @@ async def delete_profile(ctx: Context, profile_id: str) -> bool:
     current = await owned_profile(ctx, profile_id)
     if not await profiles.delete_profile(ctx.engine, current.account_id, current.id):
         raise NotFound(_NOT_FOUND)
+    await identity_changed(ctx.redis, current.account_id)
     session = ctx.viewer.require_session()
     if session.profile_id == current.id:
         await ctx.sessions.select_profile(session, None)

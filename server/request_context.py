@@ -14,7 +14,7 @@ from starlette.responses import Response
 from auth.rate_limit import RateLimiter
 from auth.sessions import RecentSessions, SessionStore
 from auth.throttle import Throttle, request_subject
-from auth.viewer import resolve_viewer
+from auth.viewer import Viewers
 from datasources.loaders import Loaders
 from datasources.stores import Stores
 from resolvers.context import Context, RegistrationLimits
@@ -43,6 +43,7 @@ class ContextFactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.recent = RecentSessions()
+        self._viewers: Viewers | None = None  # one per process, on the first request's engine
         self.rate_policies = settings.rate_policies()
 
     def _registration_limiter(self, stores: Stores, name: str) -> RateLimiter:
@@ -76,7 +77,9 @@ class ContextFactory:
                 secure=secure,
             )
 
-        viewer = await resolve_viewer(session, stores.engine)
+        if self._viewers is None:
+            self._viewers = Viewers(stores.reads, self.settings.viewer_cache_seconds)
+        viewer = await self._viewers.resolve(session)
         client_ip = request.client.host if request.client else "unknown"
         return Context(
             engine=stores.engine,
@@ -88,7 +91,7 @@ class ContextFactory:
             experiments=stores.experiments,
             device_type=_device_type(request),
             media=request.app.state.media,
-            loaders=Loaders(stores.engine, stores.viewing),
+            loaders=Loaders(stores.reads, stores.viewing),
             sessions=sessions,
             rate_limits=Throttle(
                 stores.redis,

@@ -19,6 +19,9 @@ from pydantic_settings import (
 )
 
 from auth.rate_policies import QUERY_COST_PER_MINUTE, SEED_POLICIES, Category, Policy
+from auth.viewer import VIEWER_CACHE_SECONDS
+from core.retention import RETENTION, Data
+from datasources.objects import S3Config
 from datasources.stores import StoreConfig
 
 PREFIX = "FLIX_"
@@ -58,6 +61,13 @@ class Settings(BaseSettings):
     # The event log's broker: NATS JetStream (nats_url) or Kafka (kafka_bootstrap).
     event_log: Literal["nats", "kafka"] = "nats"
     kafka_bootstrap: str = ""  # host:port[,host:port]
+    # The object store (archives, backups, media): S3, MinIO or `rclone serve s3`. Unset
+    # bucket, no object store (`flix serve`'s embedded default starts one and sets these).
+    s3_endpoint: str = ""  # e.g. http://127.0.0.1:9000; "" is AWS S3 in s3_region
+    s3_bucket: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_region: str = "us-east-1"
 
     # Media: where published assets live, the keys that protect them, and an optional CDN.
     media_root: Path | None = None  # default: <data_dir>/media
@@ -112,7 +122,10 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
 
     # Sessions and sign-in throttling.
-    session_ttl_seconds: int = 30 * 24 * 3600
+    # Sliding: every use renews it (core/retention.py's rule for sessions).
+    session_ttl_seconds: int = int(RETENTION[Data.SESSIONS].hot.total_seconds())
+    # How long a process reuses a viewer it resolved (auth/viewer.py); 0 reads it every time.
+    viewer_cache_seconds: float = Field(default=VIEWER_CACHE_SECONDS, ge=0, le=60)
     login_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     # Registrations per client IP, and per email, in the window (docs/accounts_and_profiles.md).
@@ -165,6 +178,25 @@ class Settings(BaseSettings):
             event_log=self.event_log,
             kafka_bootstrap=self.kafka_bootstrap,
             timeout_seconds=self.store_timeout_seconds,
+            s3=self.s3_config(),
+        )
+
+    def s3_config(self) -> S3Config | None:
+        """The object store's configuration, or None when no bucket is set."""
+        if not self.s3_bucket:
+            return None
+        if not (self.s3_access_key_id and self.s3_secret_access_key):
+            raise RuntimeError(
+                "FLIX_S3_BUCKET is set: FLIX_S3_ACCESS_KEY_ID and FLIX_S3_SECRET_ACCESS_KEY "
+                "must be set too."
+            )
+        return S3Config(
+            endpoint=self.s3_endpoint,
+            bucket=self.s3_bucket,
+            access_key_id=self.s3_access_key_id,
+            secret_access_key=self.s3_secret_access_key,
+            region=self.s3_region,
+            connect_timeout_seconds=self.store_timeout_seconds,
         )
 
     @property

@@ -168,6 +168,7 @@ def test_page_size_does_not_change_the_statement_count(
     api: Api, catalog: dict[str, int], count_statements: Callable[[], int]
 ) -> None:
     api.viewer_with_profile("ada@example.com", maturityLevel=5)
+    api.data("{ me { id } }")  # resolves the viewer, which the next requests reuse
     costs = {}
     for first in (5, 100):
         before = count_statements()
@@ -175,7 +176,7 @@ def test_page_size_does_not_change_the_statement_count(
         costs[first] = count_statements() - before
         assert len(data["videos"]["edges"]) == min(first, 36)
     assert costs[5] == costs[100]
-    assert costs[100] <= 4  # the viewer, the page, its seasons, their episodes
+    assert costs[100] <= 3  # the page, its seasons, their episodes
 
 
 def test_similar_titles_respect_maturity(api: Api, catalog: dict[str, int]) -> None:
