@@ -5,7 +5,11 @@ What is measured, per scenario, with the same ids/queries, request count and con
 * ``flix``: GraphQL over HTTP/1.1 keep-alive on loopback (httpx), signed in as the demo
   viewer with the adult profile "Alex" selected, to a ``flix serve`` started here;
 * ``floor``: the same rows read with plain asyncpg (a pool of as many connections as the
-  concurrency) and serialized with ``json.dumps``: no HTTP, no GraphQL, no sessions.
+  concurrency) and serialized with ``json.dumps``: no HTTP, no GraphQL, no sessions;
+* ``anchor`` (``video`` only): the same query to a minimal strawberry + asyncpg server
+  (bench/anchor_app.py, one uvicorn process, parser and validation caches): the framework's
+  own floor, so that ``target`` can say whether Flix's server CPU per request is within
+  TARGET_CPU_VS_ANCHOR of it.
 
 Scenarios: ``video`` (``video(id:)`` cycling over real ids) and ``search`` (``search(query:,
 first: 10)`` cycling over ~20 queries, some misspelled). Each reports p50/p99 latency, throughput
@@ -30,13 +34,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
-from bench.harness import command_line, log, machine, run_folder
+from bench.harness import ROOT, command_line, log, machine, run_folder
 from bench.harness.api import (
     REQUEST_ERRORS,
     Api,
@@ -49,8 +58,12 @@ from bench.harness.api import (
 )
 from bench.harness.stores import migrate_and_import, open_stores
 from bench.harness.tallies import Answer, Call, Side, alternate, ratios
+from server.processes import HOST, ChildServer, exchange, free_port
 
 BENCH_DB = "flix_bench"
+# issue 12's target: Flix's server CPU per video(id) at most this times the anchor's.
+TARGET_CPU_VS_ANCHOR = 2.0
+_ANCHOR_PROBE = f"GET /graphql HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode()
 WARMUP = 50
 ROUNDS = 4  # each side's requests run in this many batches, alternating with the other's
 SHARED_REDIS_DB = 14  # with FLIX_BENCH_REDIS_URL and no database in it; flushed at both ends
@@ -98,16 +111,33 @@ LIMIT 10
 """
 
 
-async def compare(flix: Call, floor: Call, args: argparse.Namespace, server_pid: int) -> Any:
-    """Warm both sides up, then alternate them in ROUNDS batches, so that a neighbour's
-    burst of load on a shared machine falls on both rather than on one."""
-    sides = [Side("flix", flix, server_pid), Side("floor", floor)]
+async def compare(
+    flix: Call, floor: Call, args: argparse.Namespace, server_pid: int, anchor: Side | None
+) -> Any:
+    """Warm every side up, then alternate them in ROUNDS batches, so that a neighbour's
+    burst of load on a shared machine falls on all rather than on one."""
+    sides = [Side("flix", flix, server_pid), Side("floor", floor), *([anchor] if anchor else [])]
     step = -(-args.requests // ROUNDS)
     tallies = await alternate(
         sides, args.requests, concurrency=args.concurrency, step=step, warmup=WARMUP
     )
     flix_r, floor_r = (tallies[side].summary(args.requests) for side in ("flix", "floor"))
-    return {"flix": flix_r, "floor": floor_r, "ratio": ratios(flix_r, floor_r)}
+    result = {"flix": flix_r, "floor": floor_r, "ratio": ratios(flix_r, floor_r)}
+    if anchor is not None:
+        anchor_r = tallies[anchor.name].summary(args.requests)
+        cpu = cpu_ratio(flix_r, anchor_r)
+        result["anchor"] = anchor_r
+        result["target"] = {
+            "server_cpu_vs_anchor": cpu,
+            "at_most": TARGET_CPU_VS_ANCHOR,
+            "met": cpu is not None and cpu <= TARGET_CPU_VS_ANCHOR,
+        }
+    return result
+
+
+def cpu_ratio(side: dict[str, Any], anchor: dict[str, Any]) -> float | None:
+    spent, floor = side.get("server_cpu_ms_per_request"), anchor.get("server_cpu_ms_per_request")
+    return round(spent / floor, 2) if spent and floor else None
 
 
 def flix_call(client: httpx.AsyncClient, query: str, variables: list[dict[str, Any]]) -> Call:
@@ -177,7 +207,50 @@ async def pg_sessions(pool: asyncpg.Pool) -> int:
     return int(await pool.fetchval(query))
 
 
-async def bench(args: argparse.Namespace, database_url: str, api: Api) -> dict[str, Any]:
+@contextlib.contextmanager
+def anchor_server(database_url: str, maturity: int, work: Path) -> Iterator[Api]:
+    """bench/anchor_app.py under uvicorn on a free loopback port."""
+    port = free_port()
+    server = ChildServer(
+        name="the anchor",
+        argv=[
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.anchor_app:app",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        log=work / "anchor.log",
+        cwd=ROOT,
+        port=port,
+        ready=lambda: exchange(port, _ANCHOR_PROBE).startswith(b"HTTP/1.1"),
+        env={
+            **os.environ,
+            "FLIX_BENCH_ANCHOR_DATABASE": database_url,
+            "FLIX_BENCH_ANCHOR_MATURITY": str(maturity),
+        },
+    )
+    server.start()
+    try:
+        assert server.proc is not None
+        yield Api(f"http://{HOST}:{port}", server.proc.pid, server.log, server.env or {})
+    finally:
+        server.stop(log)
+
+
+def anchor_side(client: httpx.AsyncClient, pid: int, ids: list[int]) -> Side:
+    return Side("anchor", flix_call(client, VIDEO_QUERY, [{"id": str(i)} for i in ids]), pid)
+
+
+async def bench(
+    args: argparse.Namespace, database_url: str, api: Api, work: Path
+) -> dict[str, Any]:
     async with (
         client(api, args.concurrency) as http,
         asyncpg.create_pool(
@@ -202,12 +275,18 @@ async def bench(args: argparse.Namespace, database_url: str, api: Api) -> dict[s
             ),
         }
         scenarios: dict[str, Any] = {}
-        for name, (flix_side, floor_side) in plans.items():
-            sessions = await pg_sessions(pool)
-            scenarios[name] = await compare(flix_side, floor_side, args, api.pid)
-            # The floor's pool is opened once, full: every new session is the server's.
-            scenarios[name]["flix"]["pg_connections_opened"] = await pg_sessions(pool) - sessions
-            log(f"{name}: {json.dumps(scenarios[name])}")
+        with anchor_server(database_url, maturity, work) as anchor_api:
+            async with client(anchor_api, args.concurrency) as anchor_http:
+                anchor = anchor_side(anchor_http, anchor_api.pid, ids)
+                for name, (flix_side, floor_side) in plans.items():
+                    sessions = await pg_sessions(pool)
+                    scenarios[name] = await compare(
+                        flix_side, floor_side, args, api.pid, anchor if name == "video" else None
+                    )
+                    # The floor's pool is opened once, full: new sessions are the servers'.
+                    opened = await pg_sessions(pool) - sessions
+                    scenarios[name]["flix"]["pg_connections_opened"] = opened
+                    log(f"{name}: {json.dumps(scenarios[name])}")
     return {"scenarios": scenarios, "floor_mismatches": differences}
 
 
@@ -231,7 +310,7 @@ def main() -> None:
         )
         migrate_and_import(stores)
         api = stack.enter_context(api_server(stores, work))
-        result = asyncio.run(bench(args, stores.database_url, api))
+        result = asyncio.run(bench(args, stores.database_url, api, work))
     report = {
         "machine": machine(),
         "requests": args.requests,

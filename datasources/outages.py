@@ -8,12 +8,14 @@ as ``INTERNAL``: nothing is wrong with the request or the code, a store is away.
 from __future__ import annotations
 
 import asyncpg
+import pybreaker
 import redis.exceptions
 import sqlalchemy.exc
 
 _OUTAGES: tuple[type[BaseException], ...] = (
     TimeoutError,  # asyncpg's command and connect timeouts, the pool's wait
     ConnectionError,  # refused or reset at the socket
+    pybreaker.CircuitBreakerError,  # the store failed often enough lately not to be asked
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
     asyncpg.exceptions.AdminShutdownError,

@@ -11,10 +11,12 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from datasources.breakers import StoreBreaker
 from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import Broker, EventLog
 from datasources.events.sealing import PayloadSealer
 from datasources.experiments import RunningExperiments
+from datasources.guarded_clients import guarded_engine, guarded_redis
 from datasources.objects import ObjectStore, S3Config, S3ObjectStore
 from datasources.viewing.postgres import PostgresViewingStore
 from datasources.viewing.store import ViewingStore
@@ -85,19 +87,23 @@ async def connect_event_log(config: StoreConfig, engine: AsyncEngine) -> EventLo
 @asynccontextmanager
 async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
     timeout = config.timeout_seconds
-    engine = create_async_engine(
-        config.database_url,
-        pool_size=10,
-        max_overflow=10,
-        # No ping before each checkout (a round trip per request): a connection that died
-        # with its server fails its statement, and that error invalidates the whole pool,
-        # so one request per outage sees it.
-        pool_pre_ping=False,
-        pool_timeout=timeout,
-        connect_args={"timeout": timeout, "command_timeout": timeout},
+    engine = guarded_engine(
+        create_async_engine(
+            config.database_url,
+            pool_size=10,
+            max_overflow=10,
+            # No ping before each checkout (a round trip per request): a connection that died
+            # with its server fails its statement, and that error invalidates the whole pool,
+            # so one request per outage sees it.
+            pool_pre_ping=False,
+            pool_timeout=timeout,
+            connect_args={"timeout": timeout, "command_timeout": timeout},
+        ),
+        StoreBreaker("postgres"),
     )
-    redis = Redis.from_url(
+    redis = guarded_redis(
         config.redis_url,
+        StoreBreaker("redis"),
         decode_responses=True,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,

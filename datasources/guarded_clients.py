@@ -1,0 +1,96 @@
+"""The PostgreSQL engine and the Redis client every request uses, each call under its
+store's circuit breaker (``datasources.breakers``).
+
+They are the library's own classes with one override where a round trip starts, so the
+datasources keep their usual types (``AsyncEngine``, ``Redis``) and know nothing of breakers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pybreaker
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from datasources.breakers import StoreBreaker
+
+
+class GuardedConnection(AsyncConnection):
+    @property
+    def _breaker(self) -> StoreBreaker:
+        engine = self.engine
+        assert isinstance(engine, GuardedEngine)
+        return engine.breaker
+
+    async def start(self, is_ctxmanager: bool = False) -> AsyncConnection:
+        with self._breaker.guard():  # a stalled server stalls the connect too
+            return await super().start(is_ctxmanager)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        # scalar() and scalars() go through here as well.
+        with self._breaker.guard():
+            return await super().execute(*args, **kwargs)
+
+
+class GuardedEngine(AsyncEngine):
+    _connection_cls = GuardedConnection
+
+    def __init__(self, sync_engine: Engine, breaker: StoreBreaker) -> None:
+        super().__init__(sync_engine)
+        self.breaker = breaker
+
+    def execution_options(self, **options: Any) -> GuardedEngine:
+        # AsyncEngine's own builds a plain AsyncEngine: keep the guard on derived engines.
+        return GuardedEngine(self.sync_engine.execution_options(**options), self.breaker)
+
+
+def guarded_engine(engine: AsyncEngine, breaker: StoreBreaker) -> GuardedEngine:
+    """The same engine (its pool, its options) with every connection guarded."""
+    return GuardedEngine(engine.sync_engine, breaker)
+
+
+@contextlib.contextmanager
+def _redis_guard(breaker: StoreBreaker) -> Iterator[None]:
+    """The breaker, its refusals raised as the client's own outage error: callers that ride
+    out a Redis outage (sessions, the rate limiter failing open) already catch that one."""
+    try:
+        with breaker.guard():
+            yield
+    except pybreaker.CircuitBreakerError as error:
+        raise RedisConnectionError(f"Redis is failing: {error}") from error
+
+
+class _GuardedPipeline(Pipeline):
+    breaker: StoreBreaker
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        with _redis_guard(self.breaker):
+            return await super().execute(raise_on_error)
+
+
+class GuardedRedis(Redis):
+    breaker: StoreBreaker  # set by guarded_redis
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        # Scripts (evalsha) come through here as well.
+        with _redis_guard(self.breaker):
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        pipeline = _GuardedPipeline(
+            self.connection_pool, self.response_callbacks, transaction, shard_hint
+        )
+        pipeline.breaker = self.breaker
+        return pipeline
+
+
+def guarded_redis(url: str, breaker: StoreBreaker, **options: Any) -> GuardedRedis:
+    redis = cast(GuardedRedis, GuardedRedis.from_url(url, **options))  # from_url builds cls
+    redis.breaker = breaker
+    return redis
