@@ -22,6 +22,9 @@ REFRESH_SECONDS = 60.0
 @dataclass(frozen=True)
 class CatalogSnapshot:
     videos: dict[int, Video]
+    # Grows when a reload finds the catalogue changed: what was rendered from an older
+    # version (a finished homepage body) is stale.
+    version: int = 0
 
 
 async def _load(engine: AsyncEngine) -> CatalogSnapshot:
@@ -30,6 +33,14 @@ async def _load(engine: AsyncEngine) -> CatalogSnapshot:
     async with engine.connect() as connection:
         rows = (await connection.execute(query)).all()
     return CatalogSnapshot({row.id: Video.from_row(row) for row in rows})
+
+
+def _versioned(loaded: CatalogSnapshot, previous: CatalogSnapshot | None) -> CatalogSnapshot:
+    if previous is None:
+        return loaded
+    if loaded.videos == previous.videos:
+        return previous
+    return CatalogSnapshot(loaded.videos, previous.version + 1)
 
 
 class CatalogSnapshots:
@@ -45,7 +56,7 @@ class CatalogSnapshots:
         if self._snapshot is None or time.monotonic() - self._loaded_at > REFRESH_SECONDS:
             async with self._lock:
                 if self._snapshot is None or time.monotonic() - self._loaded_at > REFRESH_SECONDS:
-                    self._snapshot = await _load(self._engine)
+                    self._snapshot = _versioned(await _load(self._engine), self._snapshot)
                     self._loaded_at = time.monotonic()
         return self._snapshot
 

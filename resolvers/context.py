@@ -52,3 +52,6 @@ class Context:
     set_session_cookie: Callable[[str | None], None]
     # Experiment key -> the variant config this request applies (None: not in it).
     treatments: dict[str, Mapping[str, Any] | None] = field(default_factory=dict)
+    # Where each homepage this request built came from (PageSource): a degraded one (the
+    # last good page, the generic page) is not kept as a finished body.
+    homepage_sources: list[str] = field(default_factory=list)

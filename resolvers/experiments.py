@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from experiments import allocation, analysis, codec, model
 from experiments.analysis import ExperimentReport, Observations
 from experiments.model import Experiment, ExperimentConfigError, ExperimentStateError
 from experiments.targeting import TargetingAttributes
+from lifecycle.audit import AuditAction, audit
 from resolvers.context import Context
 
 log = structlog.get_logger("flix.experiments")
@@ -72,6 +73,7 @@ async def create(ctx: Context, document: dict[str, Any]) -> StoredExperiment:
     except Exception as error:
         raise _domain_errors(error) from None
     new_id = await store.create(ctx.engine, codec.to_json(experiment))
+    await _audit(ctx, AuditAction.EXPERIMENT_CREATED, experiment)
     return StoredExperiment(new_id, experiment)
 
 
@@ -86,6 +88,7 @@ async def update(ctx: Context, experiment_id: str, changes: dict[str, Any]) -> S
         raise _domain_errors(error) from None
     await store.save(ctx.engine, current.id, codec.to_json(proposed))
     ctx.experiments.invalidate()
+    await _audit(ctx, AuditAction.EXPERIMENT_UPDATED, proposed)
     return StoredExperiment(current.id, proposed)
 
 
@@ -104,7 +107,18 @@ async def transition(ctx: Context, experiment_id: str, verb: str) -> StoredExper
         raise _domain_errors(error) from None
     await store.save(ctx.engine, current.id, codec.to_json(changed))
     ctx.experiments.invalidate()
+    await _audit(ctx, _TRANSITIONS.get(verb, AuditAction.EXPERIMENT_NEW_PHASE), changed)
     return StoredExperiment(current.id, changed)
+
+
+_TRANSITIONS = {"start": AuditAction.EXPERIMENT_STARTED, "stop": AuditAction.EXPERIMENT_STOPPED}
+
+
+async def _audit(ctx: Context, action: AuditAction, experiment: Experiment) -> None:
+    actor = ctx.viewer.require_account().id
+    target = f"experiment:{experiment.key}"
+    details: dict[str, str | int] = {"status": str(experiment.status), "phase": experiment.phase}
+    await audit(ctx.events, action, actor_account_id=actor, target=target, details=details)
 
 
 # Allocation and treatments.
@@ -143,6 +157,14 @@ async def treatment(ctx: Context, key: str) -> Mapping[str, Any] | None:
         return None
     await _expose(ctx, assigned)
     return experiment.variant(assigned.variant_key).config
+
+
+async def expose_again(ctx: Context, keys: Iterable[str]) -> None:
+    """A page served from its finished body (server/homepage_bodies.py) shows what these
+    experiments' treatments made of it: the profile's exposures are logged as if it had
+    been rendered now (still once per profile, experiment and day)."""
+    for key in keys:
+        await treatment(ctx, key)
 
 
 async def _expose(ctx: Context, assigned: allocation.Assignment) -> None:

@@ -26,9 +26,12 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import SubscriptionExecutionResult
 
+from auth.rate_policies import Category
 from core.errors import ErrorCode, FlixError, RateLimited
 from datasources.outages import is_outage
 from resolvers.context import Context
+from resolvers.experiments import expose_again
+from resolvers.personalization.homepage import page_inputs, rendered_fully
 from schema.errors import classify
 from server.graphiql_page import graphiql_page
 from server.graphql_media import (
@@ -37,6 +40,14 @@ from server.graphql_media import (
     is_request_error,
     negotiate,
     request_error_status,
+)
+from server.homepage_bodies import (
+    OUTCOMES,
+    Body,
+    EncodedData,
+    HomepageBodies,
+    body_key,
+    homepage_fields,
 )
 from server.middleware import BodyTooLarge, error_body
 from server.operation_bounds import ClientGone, bounded
@@ -122,10 +133,30 @@ def _failed_before_execution(error: Exception, state: dict[str, Any]) -> Respons
     return _answer(message, ErrorCode.INTERNAL, 503)
 
 
+def _encoded(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+async def _charged(context: Context, body: Body) -> bool:
+    """Charge a hit what its document costs (its cost, then each root field's BROWSE limit,
+    the order execution charges them in); False when a limit refuses it: the document then
+    runs as usual and answers the refusal (refused requests are not recorded, so it is
+    charged once; a cost admitted before a refused field is charged twice, within a
+    budget the client has already spent)."""
+    try:
+        await context.rate_limits.take_cost(body.cost)
+        for _ in range(body.homepage_fields):
+            await context.rate_limits.take(Category.BROWSE)
+    except FlixError:  # RATE_LIMITED, or UNAVAILABLE where the limiter fails closed
+        return False
+    return True
+
+
 class FlixGraphQL(GraphQL[Context, None]):
     def __init__(self, *args: Any, contexts: ContextFactory, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.contexts = contexts
+        self.bodies = HomepageBodies(contexts.settings.homepage_body_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -160,6 +191,14 @@ class FlixGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_page()
 
+    def encode_json(self, data: object) -> str | bytes:
+        """A homepage served from its finished body: its ``data`` bytes as they were."""
+        if isinstance(data, dict) and isinstance(encoded := data.get("data"), EncodedData):
+            rest = {k: v for k, v in data.items() if k != "data"}
+            tail = _encoded(rest)[1:] if rest else b"}"
+            return b'{"data":' + encoded.encoded + (b"," + tail if rest else tail)
+        return super().encode_json(data)
+
     def decode_json(self, data: str | bytes) -> object:
         """A request body is a JSON object (an array when batching, which strawberry then
         refuses with a 400 while batching is off), strictly UTF-8: anything else is the
@@ -176,6 +215,58 @@ class FlixGraphQL(GraphQL[Context, None]):
         return decoded
 
     async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        fields = (
+            homepage_fields(request_data.query, request_data.operation_name)
+            if isinstance(request_data, GraphQLRequestData) and request_data.query
+            else 0
+        )
+        if not fields:
+            return await self._execute(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        assert isinstance(request_data, GraphQLRequestData)
+        inputs = await page_inputs(context)
+        if inputs is None:
+            OUTCOMES.labels("bypass").inc()
+            return await self._execute(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        key = body_key(inputs, request_data)
+        if (body := self.bodies.get(key)) is not None and await _charged(context, body):
+            OUTCOMES.labels("hit").inc()
+            await expose_again(context, body.experiments)
+            sub_response.headers.update(rate_limit_headers(context.rate_limits.decisions))
+            return ExecutionResult(
+                data=EncodedData(body.data), errors=None, extensions={"cost": body.cost}
+            )
+        result = await self._execute(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        if not (
+            isinstance(result, ExecutionResult)
+            and result.data is not None
+            and not result.errors
+            and rendered_fully(context)
+        ):
+            OUTCOMES.labels("skip").inc()
+            return result
+        OUTCOMES.labels("miss").inc()
+        encoded = _encoded(result.data)
+        cost = int((result.extensions or {}).get("cost", 0))
+        self.bodies.put(
+            key, Body(encoded, cost, fields, tuple(context.treatments), time.monotonic())
+        )
+        return ExecutionResult(data=EncodedData(encoded), errors=None, extensions=result.extensions)
+
+    async def _execute(
         self,
         request: Request,
         request_adapter: AsyncHTTPRequestAdapter,

@@ -23,8 +23,10 @@ from auth.viewer import VIEWER_CACHE_SECONDS
 from core.retention import RETENTION, Data
 from datasources.objects import S3Config
 from datasources.stores import StoreConfig
+from server.homepage_bodies import BODY_SECONDS
 
 PREFIX = "FLIX_"
+_TIME_OF_DAY = r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$"
 # Variables under these prefixes belong to the test suite (server/supervisor.py,
 # tests/conftest.py), the e2e tests and the benches, never to the app: Settings lets them be.
 # Any other FLIX_ variable must name a setting below, so that a typo fails loudly instead of
@@ -83,6 +85,12 @@ class Settings(BaseSettings):
     # Run the background jobs (server/worker.py) inside the web app: for the in-process test
     # app only; a deployment runs them in `flix worker` (which `flix serve` starts).
     inline_worker: bool = False
+    # When `flix worker` runs each nightly job (lifecycle/jobs.py), "HH:MM" UTC; "off" never
+    # (then run it by hand: `flix jobs run NAME`). Once a day across all workers.
+    retention_at: str = Field(default="02:00", pattern=_TIME_OF_DAY)
+    archive_at: str = Field(default="02:30", pattern=_TIME_OF_DAY)
+    backup_at: str = Field(default="03:30", pattern=_TIME_OF_DAY)
+    backup_verify_at: str = Field(default="04:30", pattern=_TIME_OF_DAY)
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -126,6 +134,9 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = int(RETENTION[Data.SESSIONS].hot.total_seconds())
     # How long a process reuses a viewer it resolved (auth/viewer.py); 0 reads it every time.
     viewer_cache_seconds: float = Field(default=VIEWER_CACHE_SECONDS, ge=0, le=60)
+    # How long a worker answers a homepage-only document from its finished body
+    # (server/homepage_bodies.py); 0 renders every one.
+    homepage_body_seconds: float = Field(default=BODY_SECONDS, ge=0, le=60)
     login_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     # Registrations per client IP, and per email, in the window (docs/accounts_and_profiles.md).

@@ -18,12 +18,13 @@ def _version_key(profile_id: UUID) -> str:
     return f"homepage:version:{profile_id}"
 
 
-async def _version(redis: Redis, profile_id: UUID) -> str:
+async def version(redis: Redis, profile_id: UUID) -> str:
+    """The profile's page version: every signal that changes its page bumps it."""
     return str(await redis.get(_version_key(profile_id)) or 0)
 
 
 async def page_key(redis: Redis, profile_id: UUID, shape: str) -> str:
-    return f"homepage:{profile_id}:{await _version(redis, profile_id)}:{shape}"
+    return f"homepage:{profile_id}:{await version(redis, profile_id)}:{shape}"
 
 
 async def get(redis: Redis, key: str) -> str | None:

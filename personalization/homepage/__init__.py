@@ -1,7 +1,7 @@
 """The homepage: one module per row kind (``rows/``), a registry, the page-wide rules, and
 the page itself (cache, breaker, fallbacks)."""
 
-from personalization.homepage.cache import forget
+from personalization.homepage.cache import forget, page_version
 from personalization.homepage.facts import PageFacts, ViewerFacts
 from personalization.homepage.gather import Stores
 from personalization.homepage.model import Row, RowKind, RowPlan
@@ -26,4 +26,5 @@ __all__ = [
     "breaker",
     "forget",
     "homepage",
+    "page_version",
 ]

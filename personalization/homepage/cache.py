@@ -57,6 +57,15 @@ async def page_key(redis: Redis, profile_id: UUID, shape: str) -> str | None:
         return None
 
 
+async def page_version(redis: Redis, profile_id: UUID) -> str | None:
+    """The profile's page version; None when the cache cannot say (nothing is cached then)."""
+    try:
+        return await homepage_cache.version(redis, profile_id)
+    except Exception as error:
+        log.warning("homepage cache unavailable", error=repr(error))
+        return None
+
+
 async def read(redis: Redis, key: str, allowed: Mapping[int, Video]) -> list[Row] | None:
     try:
         page = await homepage_cache.get(redis, key)

@@ -19,8 +19,10 @@ from personalization.homepage import (
     RowKind,
     Stores,
     forget,
+    page_version,
 )
 from personalization.homepage import homepage as build_homepage
+from resolvers import experiments
 from resolvers.context import Context
 
 __all__ = [
@@ -79,7 +81,42 @@ async def homepage(
         order=order,
         stores=Stores(ctx.engine, ctx.redis, ctx.viewing, ctx.personalizer),
     )
-    return await build_homepage(request)
+    page = await build_homepage(request)
+    ctx.homepage_sources.append(page.source)
+    return page
+
+
+def rendered_fully(ctx: Context) -> bool:
+    """Whether every homepage of this request was personalized (fresh, or from the page
+    cache): a degraded page must not outlive the trouble that caused it."""
+    return all(source in _FULL for source in ctx.homepage_sources)
+
+
+_FULL = frozenset({PageSource.PERSONALIZED, PageSource.CACHE})
+
+
+async def page_inputs(ctx: Context) -> tuple[object, ...] | None:
+    """Everything the active profile's homepage is rendered from, as a cache key part (None
+    without a profile): whose page, at what maturity, in which country, the profile's page
+    version (bumped by every signal it changes, ``signal_changed``), the catalogue version,
+    and the experiment variants the profile is in. Trending and the ranking model are not
+    versioned: a finished page lives a few seconds at most (server/homepage_bodies.py)."""
+    profile = ctx.viewer.profile
+    if profile is None:
+        return None
+    version = await page_version(ctx.redis, profile.id)
+    if version is None:
+        return None
+    account = ctx.viewer.require_account()
+    assigned = await experiments.assignments(ctx)
+    return (
+        profile.id,
+        profile.maturity_level,
+        account.country,
+        version,
+        (await ctx.catalog.current()).version,
+        tuple(sorted((a.experiment_key, a.phase, a.variant_key) for a in assigned)),
+    )
 
 
 async def signal_changed(ctx: Context) -> None:

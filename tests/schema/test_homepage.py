@@ -23,6 +23,13 @@ PAGE = """query($rows: Int, $items: Int) { homepage(rows: $rows, itemsPerRow: $i
   source rows { id kind title items { id title maturityLevel } } } }"""
 
 
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    """This module tests the page (its rows, its cache, its fallbacks): the finished-body
+    cache above it (tests/schema/test_homepage_bodies.py) is off, so each request renders."""
+    return make_api(homepage_body_seconds=0)
+
+
 @pytest.fixture(autouse=True)
 def closed_breaker() -> Iterator[None]:
     homepage_module.breaker.close()

@@ -51,6 +51,13 @@ class Broken:
         raise RuntimeError("model store down")
 
 
+@pytest.fixture
+def api(make_api: Callable[..., Api]) -> Api:
+    """This module tests the page (its rows, its cache, its fallbacks): the finished-body
+    cache above it (tests/schema/test_homepage_bodies.py) is off, so each request renders."""
+    return make_api(homepage_body_seconds=0)
+
+
 @pytest.fixture(autouse=True)
 def closed_breaker() -> Iterator[None]:
     homepage.breaker.close()
