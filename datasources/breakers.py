@@ -20,11 +20,12 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import pybreaker
+import sqlalchemy.exc
 from prometheus_client import Counter, Gauge
 
 from datasources.outages import is_outage
 
-StoreName = Literal["postgres", "redis", "events"]
+StoreName = Literal["postgres", "redis"]
 
 FAIL_MAX = 5
 RESET_SECONDS = 5.0
@@ -56,7 +57,9 @@ class _Metrics(pybreaker.CircuitBreakerListener):
 
 
 def _not_an_outage(error: BaseException) -> bool:
-    return not is_outage(error)
+    # Waiting too long for a pooled connection is a queue of our own requests under load:
+    # counting it would open the breaker on a busy server whose database is fine.
+    return not is_outage(error) or isinstance(error, sqlalchemy.exc.TimeoutError)
 
 
 class StoreBreaker:

@@ -33,10 +33,14 @@ class StoreConfig:
     events_prefix: str = ""
     event_log: Broker = "nats"
     kafka_bootstrap: str = ""  # host:port[,host:port]; needed when event_log is kafka
-    # How long PostgreSQL and Redis may take to connect, or to answer one statement or command
-    # (and a request to get a pooled connection): a stalled store fails the requests that
-    # need it within about this long (UNAVAILABLE), instead of holding them for the outage.
+    # How long PostgreSQL and Redis may take to connect, or to answer one statement or
+    # command: a stalled store fails the requests that need it within about this long
+    # (UNAVAILABLE), instead of holding them for the outage.
     timeout_seconds: float = 2.0
+    # How long a request may queue for a pooled PostgreSQL connection: a queue of our own
+    # requests under load, not a sign of the store's health, so bounded by the request's
+    # deadline rather than by the store's timeout.
+    pool_wait_seconds: float = 10.0
     # The object store (archives, backups, media); None when FLIX_S3_BUCKET is not set.
     s3: S3Config | None = None
 
@@ -96,7 +100,7 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
             # with its server fails its statement, and that error invalidates the whole pool,
             # so one request per outage sees it.
             pool_pre_ping=False,
-            pool_timeout=timeout,
+            pool_timeout=config.pool_wait_seconds,
             connect_args={"timeout": timeout, "command_timeout": timeout},
         ),
         StoreBreaker("postgres"),

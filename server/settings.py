@@ -189,6 +189,7 @@ class Settings(BaseSettings):
             event_log=self.event_log,
             kafka_bootstrap=self.kafka_bootstrap,
             timeout_seconds=self.store_timeout_seconds,
+            pool_wait_seconds=self.operation_deadline_seconds,
             s3=self.s3_config(),
         )
 
