@@ -3,9 +3,10 @@
 Each admitted request is one member, scored by its time and naming its weight (a request
 counts 1; a document's query cost counts its cost), so a window's use is the sum of the
 weights inside it. One Lua script checks every window of a policy and records the request
-in all of them, or in none: atomic across the web workers, on Redis's clock, one round
-trip. Refused requests are not recorded, so a client that keeps knocking is let in again
-as soon as its oldest admitted request leaves the window, as ``Retry-After`` promises.
+in all of them, or in none: atomic across the web workers, on Redis's clock, one round trip
+(one for a document's cost and its root fields together). Refused requests are not
+recorded, so a client that keeps knocking is let in again as soon as its oldest admitted
+request leaves the window, as ``Retry-After`` promises.
 
 (The ``limits`` package's moving window stores one list entry per unit of cost, thousands
 for one document, and opens a Redis client of its own; this is the same algorithm on the
@@ -21,54 +22,74 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-# KEYS: one sorted set per window. ARGV: weight, nonce, then window_ms and quota per key.
-# Returns admitted (0/1), then per window: used (after this request), reset_ms (until its
-# oldest request leaves), retry_ms (until this request would fit; 0 when it did).
+# Several takes in one round trip, in order: a document's cost, then each of its root fields.
+# KEYS: one sorted set per window, take after take. ARGV: nonce, the number of takes, then per
+# take: weight, its number of windows, and window_ms and quota per window. Once a take is
+# refused the ones after it are not tried (their answer is -1 alone), as a refused cost stops
+# a document. Per tried take: admitted (0/1), then per window: used (after it), reset_ms (until
+# its oldest request leaves), retry_ms (until this take would fit; 0 when it did).
 _TAKE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local weight = tonumber(ARGV[1])
-local member = now .. ':' .. weight .. ':' .. ARGV[2]
-local used, entries, windows, quotas = {}, {}, {}, {}
-local admitted = 1
-for i = 1, #KEYS do
-  windows[i] = tonumber(ARGV[1 + 2 * i])
-  quotas[i] = tonumber(ARGV[2 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - windows[i])
-  entries[i] = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
-  local sum = 0
-  for j = 1, #entries[i], 2 do
-    sum = sum + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
+local answer = {}
+local key_at, arg_at = 0, 2
+local refused = false
+for take = 1, tonumber(ARGV[2]) do
+  local weight = tonumber(ARGV[arg_at + 1])
+  local count = tonumber(ARGV[arg_at + 2])
+  arg_at = arg_at + 2
+  local keys, windows, quotas = {}, {}, {}
+  for i = 1, count do
+    keys[i] = KEYS[key_at + i]
+    windows[i] = tonumber(ARGV[arg_at + 2 * i - 1])
+    quotas[i] = tonumber(ARGV[arg_at + 2 * i])
   end
-  used[i] = sum
-  if sum + weight > quotas[i] then admitted = 0 end
-end
-local answer = {admitted}
-for i = 1, #KEYS do
-  local retry = 0
-  if used[i] + weight > quotas[i] then
-    -- The oldest requests leave first: wait until enough weight has left for this one.
-    retry = windows[i]
-    local freed = 0
-    for j = 1, #entries[i], 2 do
-      freed = freed + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
-      if used[i] - freed + weight <= quotas[i] then
-        retry = tonumber(entries[i][j + 1]) + windows[i] - now
-        break
+  key_at, arg_at = key_at + count, arg_at + 2 * count
+  if refused then
+    table.insert(answer, -1)
+  else
+    local member = now .. ':' .. weight .. ':' .. ARGV[1] .. ':' .. take
+    local used, entries = {}, {}
+    local admitted = 1
+    for i = 1, count do
+      redis.call('ZREMRANGEBYSCORE', keys[i], '-inf', now - windows[i])
+      entries[i] = redis.call('ZRANGE', keys[i], 0, -1, 'WITHSCORES')
+      local sum = 0
+      for j = 1, #entries[i], 2 do
+        sum = sum + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
       end
+      used[i] = sum
+      if sum + weight > quotas[i] then admitted = 0 end
     end
+    table.insert(answer, admitted)
+    for i = 1, count do
+      local retry = 0
+      if used[i] + weight > quotas[i] then
+        -- The oldest requests leave first: wait until enough weight has left for this one.
+        retry = windows[i]
+        local freed = 0
+        for j = 1, #entries[i], 2 do
+          freed = freed + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
+          if used[i] - freed + weight <= quotas[i] then
+            retry = tonumber(entries[i][j + 1]) + windows[i] - now
+            break
+          end
+        end
+      end
+      if admitted == 1 then
+        redis.call('ZADD', keys[i], now, member)
+        redis.call('PEXPIRE', keys[i], windows[i])
+        used[i] = used[i] + weight
+      end
+      local reset = windows[i]
+      local oldest = redis.call('ZRANGE', keys[i], 0, 0, 'WITHSCORES')
+      if #oldest > 0 then reset = tonumber(oldest[2]) + windows[i] - now end
+      table.insert(answer, used[i])
+      table.insert(answer, reset)
+      table.insert(answer, retry)
+    end
+    if admitted == 0 then refused = true end
   end
-  if admitted == 1 then
-    redis.call('ZADD', KEYS[i], now, member)
-    redis.call('PEXPIRE', KEYS[i], windows[i])
-    used[i] = used[i] + weight
-  end
-  local reset = windows[i]
-  local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-  if #oldest > 0 then reset = tonumber(oldest[2]) + windows[i] - now end
-  table.insert(answer, used[i])
-  table.insert(answer, reset)
-  table.insert(answer, retry)
 end
 return answer
 """
@@ -102,23 +123,53 @@ def _seconds(milliseconds: int) -> int:
     return max(1, math.ceil(milliseconds / 1000))
 
 
+@dataclass(frozen=True)
+class Take:
+    """``weight`` units for ``subject`` in every one of ``windows``."""
+
+    windows: Sequence[Window]
+    subject: str
+    weight: int = 1
+
+
+async def take_all(redis: Redis, takes: Sequence[Take]) -> list[Decision | None]:
+    """Each take in order, in one round trip: admitted if every window has room (recorded in
+    all), else refused (recorded in none, with when it would fit); after a refusal the rest
+    are not tried (None)."""
+    keys: list[str] = []
+    args: list[int | str] = [secrets.token_hex(4), len(takes)]
+    for one in takes:
+        keys += [f"ratelimit:{w.name}:{w.seconds}s:{one.subject}" for w in one.windows]
+        args += [one.weight, len(one.windows)]
+        for window in one.windows:
+            args += [window.seconds * 1000, window.quota]
+    # A Script sends the script's SHA (EVALSHA) and the script itself only once per server.
+    answer = [int(v) for v in await redis.register_script(_TAKE)(keys=keys, args=args)]
+    decisions: list[Decision | None] = []
+    at = 0
+    for one in takes:
+        if answer[at] == -1:
+            decisions.append(None)
+            at += 1
+            continue
+        admitted = answer[at] == 1
+        states = []
+        retry_ms = 0
+        for i, window in enumerate(one.windows):
+            used, reset_ms, window_retry_ms = answer[at + 1 + 3 * i : at + 4 + 3 * i]
+            retry_ms = max(retry_ms, window_retry_ms)
+            states.append(WindowState(window, max(0, window.quota - used), _seconds(reset_ms)))
+        decisions.append(Decision(admitted, 0 if admitted else _seconds(retry_ms), tuple(states)))
+        at += 1 + 3 * len(one.windows)
+    return decisions
+
+
 async def take(redis: Redis, windows: Sequence[Window], subject: str, weight: int = 1) -> Decision:
     """Admit ``weight`` units for ``subject`` if every window has room, recording them in
     all; otherwise record nothing and say when they would fit."""
-    keys = [f"ratelimit:{w.name}:{w.seconds}s:{subject}" for w in windows]
-    args: list[int | str] = [weight, secrets.token_hex(4)]
-    for window in windows:
-        args += [window.seconds * 1000, window.quota]
-    # A Script sends the script's SHA (EVALSHA) and the script itself only once per server.
-    answer = await redis.register_script(_TAKE)(keys=keys, args=args)
-    admitted = answer[0] == 1
-    states = []
-    retry_ms = 0
-    for i, window in enumerate(windows):
-        used, reset_ms, window_retry_ms = (int(v) for v in answer[1 + 3 * i : 4 + 3 * i])
-        retry_ms = max(retry_ms, window_retry_ms)
-        states.append(WindowState(window, max(0, window.quota - used), _seconds(reset_ms)))
-    return Decision(admitted, 0 if admitted else _seconds(retry_ms), tuple(states))
+    (decision,) = await take_all(redis, [Take(windows, subject, weight)])
+    assert decision is not None  # the first take is always tried
+    return decision
 
 
 class RateLimiter:

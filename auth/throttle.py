@@ -15,7 +15,7 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from auth.rate_limit import Decision, Window, take
+from auth.rate_limit import Decision, Take, Window, take, take_all
 from auth.rate_policies import FAILS_CLOSED, Category, Policy
 from core.errors import RateLimited, Unavailable
 
@@ -60,14 +60,52 @@ class Throttle:
         self._cost_window = Window(QUERY_COST_POLICY, query_cost_per_minute, 60)
         self.subject = subject
         self.decisions: list[Decision] = []
+        # Root fields whose request was counted with the document's cost (charge_document),
+        # by response key: their own take is then that decision, with no round trip.
+        self._charged: dict[str, tuple[Category, Decision]] = {}
 
-    async def take(self, category: Category, *, subject: str | None = None) -> None:
+    async def charge_document(self, cost: int, fields: Sequence[tuple[str, Category]]) -> None:
+        """Charge a document's cost, then count each root field (response key, category), in
+        one round trip. Raises ``RateLimited`` when the cost does not fit; a field's refusal
+        is its own to raise (``take``), as the field runs. If Redis cannot be asked, the
+        cost fails open and each field is counted as it runs, failing open or closed."""
+        takes = [Take([self._cost_window], self.subject, cost)] if cost > 0 else []
+        fields = list(dict(fields).items())  # one per response key: GraphQL merges the rest
+        takes += [Take(self._policies[category].windows, self.subject) for _, category in fields]
+        if not takes:
+            return
+        try:
+            async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                decisions = await take_all(self._redis, takes)
+        except (RedisError, OSError, TimeoutError) as error:
+            if cost > 0:
+                self._unavailable(QUERY_COST_POLICY, fails_closed=False, error=error)
+            return
+        if cost > 0:
+            cost_decision = decisions.pop(0)
+            assert cost_decision is not None  # the first take is always tried
+            self._decided(QUERY_COST_POLICY, cost_decision)
+            self._refuse_cost(cost, cost_decision)
+        for (key, category), decision in zip(fields, decisions, strict=True):
+            if decision is not None:
+                self._decided(self._policies[category].name, decision)
+                self._charged[key] = (category, decision)
+
+    async def take(
+        self, category: Category, *, subject: str | None = None, field_key: str | None = None
+    ) -> None:
         """Count one request of ``category``; ``subject`` counts it against someone other
-        than the request's own (sign-in counts per email too). Raises ``RateLimited``."""
-        policy = self._policies[category]
-        decision = await self._take(
-            policy.name, policy.windows, subject or self.subject, 1, category in FAILS_CLOSED
-        )
+        than the request's own (sign-in counts per email too); ``field_key`` names the root
+        field asking, which ``charge_document`` may have counted already. Raises
+        ``RateLimited``."""
+        charged = self._charged.pop(field_key, None) if field_key and not subject else None
+        if charged is not None and charged[0] == category:
+            decision: Decision | None = charged[1]
+        else:
+            policy = self._policies[category]
+            decision = await self._take(
+                policy.name, policy.windows, subject or self.subject, 1, category in FAILS_CLOSED
+            )
         if decision is not None and not decision.admitted:
             seconds = decision.retry_after_seconds
             raise RateLimited(f"{_TOO_MANY[category]}. Try again in {seconds} seconds.", seconds)
@@ -77,7 +115,11 @@ class Throttle:
         if cost <= 0:
             return
         decision = await self._take(QUERY_COST_POLICY, [self._cost_window], self.subject, cost)
-        if decision is not None and not decision.admitted:
+        if decision is not None:
+            self._refuse_cost(cost, decision)
+
+    def _refuse_cost(self, cost: int, decision: Decision) -> None:
+        if not decision.admitted:
             seconds = decision.retry_after_seconds
             raise RateLimited(
                 f"This document costs {cost} points, more than is left of the "
@@ -98,13 +140,19 @@ class Throttle:
             async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
                 decision = await take(self._redis, windows, subject, weight)
         except (RedisError, OSError, TimeoutError) as error:
-            outcome = "failed_closed" if fails_closed else "failed_open"
-            DECISIONS.labels(name, outcome).inc()
-            log.warning("rate limiter unavailable", policy=name, outcome=outcome, error=repr(error))
-            if fails_closed:
-                message = "The rate limiter is unreachable, so this is refused for now. Retry soon."
-                raise Unavailable(message) from None
+            self._unavailable(name, fails_closed=fails_closed, error=error)
             return None
+        self._decided(name, decision)
+        return decision
+
+    def _decided(self, name: str, decision: Decision) -> None:
         DECISIONS.labels(name, "allowed" if decision.admitted else "limited").inc()
         self.decisions.append(decision)
-        return decision
+
+    def _unavailable(self, name: str, *, fails_closed: bool, error: BaseException) -> None:
+        outcome = "failed_closed" if fails_closed else "failed_open"
+        DECISIONS.labels(name, outcome).inc()
+        log.warning("rate limiter unavailable", policy=name, outcome=outcome, error=repr(error))
+        if fails_closed:
+            message = "The rate limiter is unreachable, so this is refused for now. Retry soon."
+            raise Unavailable(message) from None

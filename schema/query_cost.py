@@ -15,6 +15,7 @@ from strawberry.extensions import SchemaExtension
 
 from core.errors import ErrorCode, FlixError
 from schema.cost import document_cost
+from schema.rate_limits import root_fields
 
 QUERY_COST = Histogram(
     "flix_query_cost",
@@ -51,7 +52,9 @@ class QueryCost(SchemaExtension):
                         f"This document costs {self.cost} points, over the {self.max_cost} "
                         "one request may ask for: ask for fewer items, or fewer at a time."
                     )
-                await context.context.rate_limits.take_cost(self.cost)
+                await context.context.rate_limits.charge_document(
+                    self.cost, root_fields(context.graphql_document, context.operation_name)
+                )
             except FlixError as error:  # QUERY_TOO_COMPLEX, RATE_LIMITED or UNAVAILABLE
                 more = {"cost": self.cost, "maxCost": self.max_cost}
                 refusal = GraphQLError(

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+from graphql import DocumentNode, FieldNode, OperationDefinitionNode, OperationType
 from strawberry.extensions import FieldExtension
 from strawberry.utils.str_converters import to_camel_case
 
@@ -33,8 +34,36 @@ class CategoryLimit(FieldExtension):
         info: strawberry.Info[Context, None],
         **kwargs: Any,
     ) -> Any:
-        await info.context.rate_limits.take(self.category)
+        # Counted already, most often, with the document's cost (schema/query_cost.py).
+        await info.context.rate_limits.take(self.category, field_key=str(info.path.key))
         return await next_(source, info, **kwargs)
+
+
+_ROOT_TYPES = {
+    OperationType.QUERY: "Query",
+    OperationType.MUTATION: "Mutation",
+    OperationType.SUBSCRIPTION: "Subscription",
+}
+
+
+def root_fields(document: DocumentNode, operation_name: str | None) -> list[tuple[str, Category]]:
+    """The operation's root fields (response key, category) that surely run: plain fields
+    with no @skip or @include, so they can be counted before execution, with the cost.
+    Fields behind fragments or directives are counted as they run."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        return []
+    operation = operations[0]
+    root = _ROOT_TYPES[operation.operation]
+    return [
+        ((field.alias or field.name).value, category_of(root, field.name.value))
+        for field in operation.selection_set.selections
+        if isinstance(field, FieldNode)
+        and not field.directives
+        and not field.name.value.startswith("__")
+    ]
 
 
 def guard_root_fields(*root_types: type) -> None:

@@ -138,15 +138,16 @@ def _encoded(value: object) -> bytes:
 
 
 async def _charged(context: Context, body: Body) -> bool:
-    """Charge a hit what its document costs (its cost, then each root field's BROWSE limit,
-    the order execution charges them in); False when a limit refuses it: the document then
-    runs as usual and answers the refusal (refused requests are not recorded, so it is
-    charged once; a cost admitted before a refused field is charged twice, within a
+    """Charge a hit what its document costs, as execution would (its cost and each root
+    field's BROWSE limit, in one round trip); False when a limit refuses it: the document
+    then runs as usual and answers the refusal (refused requests are not recorded, so it
+    is charged once; a cost admitted before a refused field is charged twice, within a
     budget the client has already spent)."""
+    limits = context.rate_limits
     try:
-        await context.rate_limits.take_cost(body.cost)
-        for _ in range(body.homepage_fields):
-            await context.rate_limits.take(Category.BROWSE)
+        await limits.charge_document(body.cost, [(key, Category.BROWSE) for key in body.fields])
+        for key in body.fields:
+            await limits.take(Category.BROWSE, field_key=key)
     except FlixError:  # RATE_LIMITED, or UNAVAILABLE where the limiter fails closed
         return False
     return True
@@ -226,7 +227,7 @@ class FlixGraphQL(GraphQL[Context, None]):
         fields = (
             homepage_fields(request_data.query, request_data.operation_name)
             if isinstance(request_data, GraphQLRequestData) and request_data.query
-            else 0
+            else ()
         )
         if not fields:
             return await self._execute(

@@ -60,33 +60,33 @@ class EncodedData(dict[str, Any]):
 class Body:
     data: bytes  # the answer's "data" member, encoded
     cost: int  # what the document was charged when it was rendered
-    homepage_fields: int  # root fields, each counted against the BROWSE limit on a hit
+    fields: tuple[str, ...]  # its root fields' response keys: each counts on a hit
     experiments: tuple[str, ...]  # whose treatments the page applied: exposures on a hit
     stored_at: float
 
 
 @functools.lru_cache(maxsize=256)
-def homepage_fields(query: str, operation_name: str | None) -> int:
-    """How many root fields the document's operation asks for when they are all
-    ``homepage`` (aliases allowed, ``__typename`` ignored); 0 for any other document."""
+def homepage_fields(query: str, operation_name: str | None) -> tuple[str, ...]:
+    """The response keys of the document's root fields when they are all ``homepage``
+    (aliases allowed, ``__typename`` ignored); () for any other document."""
     try:
         document = parse(query, no_location=True)
     except GraphQLSyntaxError:
-        return 0
+        return ()
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
         operations = [o for o in operations if o.name and o.name.value == operation_name]
     if len(operations) != 1 or len(document.definitions) != 1:
-        return 0  # fragments, or several operations: not worth the care
+        return ()  # fragments, or several operations: not worth the care
     operation = operations[0]
     if operation.operation != OperationType.QUERY:
-        return 0
-    fields = operation.selection_set.selections
-    if not all(isinstance(f, FieldNode) and not f.directives for f in fields):
-        return 0
-    names = [f.name.value for f in fields if isinstance(f, FieldNode)]
-    asked = sum(name == "homepage" for name in names)
-    return asked if all(name in ("homepage", "__typename") for name in names) else 0
+        return ()
+    fields = [f for f in operation.selection_set.selections if isinstance(f, FieldNode)]
+    if len(fields) != len(operation.selection_set.selections) or any(f.directives for f in fields):
+        return ()
+    if not all(f.name.value in ("homepage", "__typename") for f in fields):
+        return ()
+    return tuple((f.alias or f.name).value for f in fields if f.name.value == "homepage")
 
 
 def body_key(inputs: tuple[object, ...], request: GraphQLRequestData) -> str:
