@@ -15,7 +15,8 @@ import pybreaker
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy.engine import Engine
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from datasources.breakers import StoreBreaker
@@ -51,8 +52,18 @@ class GuardedEngine(AsyncEngine):
 
 
 def guarded_engine(engine: AsyncEngine, breaker: StoreBreaker) -> GuardedEngine:
-    """The same engine (its pool, its options) with every connection guarded."""
+    """The same engine (its pool, its options) with every connection guarded, and a
+    connection whose statement timed out dropped rather than reused."""
+    event.listen(engine.sync_engine, "handle_error", _drop_timed_out)
     return GuardedEngine(engine.sync_engine, breaker)
+
+
+def _drop_timed_out(context: ExceptionContext) -> None:
+    # The server may still be running the statement, or be stalled: resetting the
+    # connection on its way back to the pool (a ROLLBACK) would wait out another timeout
+    # before the request could answer. Treated as a disconnect, it is closed at once.
+    if isinstance(context.original_exception, TimeoutError):
+        context.is_disconnect = True
 
 
 @contextlib.contextmanager

@@ -101,7 +101,10 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
             # so one request per outage sees it.
             pool_pre_ping=False,
             pool_timeout=config.pool_wait_seconds,
-            connect_args={"timeout": timeout, "command_timeout": timeout},
+            # A statement that times out is cancelled, and on a stalled server the cancel
+            # waits as long again (asyncpg bounds it by the same command timeout): half the
+            # store's timeout each keeps a stalled request's answer within the timeout.
+            connect_args={"timeout": timeout, "command_timeout": timeout / 2},
         ),
         StoreBreaker("postgres"),
     )
