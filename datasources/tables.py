@@ -15,11 +15,13 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Computed,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -298,4 +300,39 @@ event_outbox = Table(
     Column("payload", JSONB, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     _created_at(),
+)
+
+# Backfill (lifecycle/backfill.py): archived events loaded back for analysis, once each.
+archived_events = Table(
+    "archived_events",
+    metadata,
+    Column("stream", String(32), primary_key=True),
+    Column("sequence", BigInteger, primary_key=True),
+    # The date partition it was archived under (when it happened, UTC).
+    Column("event_date", Date, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),  # the broker's time
+    Column("subject", String(200), nullable=False),
+    Column("payload", JSONB, nullable=False),  # as archived: sealed fields stay sealed
+    Index("ix_archived_events_stream_date", "stream", "event_date"),
+)
+
+
+# Crypto-shredding (datasources/events/sealing.py): the key that seals a person's fields in
+# the append-only stores (event log, archives). Deleting a row is what erases them there.
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    # A profile's id or an account's own id: whose personal fields this key seals.
+    Column("subject_id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "account_id",
+        UUID(as_uuid=True),
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # Random, and all a sealed envelope names: it says nothing about the person.
+    Column("key_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("key", LargeBinary, nullable=False),
+    _created_at(),
+    Index("ix_subject_keys_account_id", "account_id"),
 )

@@ -41,13 +41,21 @@ def viewing_increments(payload: dict[str, Any]) -> dict[str, float]:
     return {}
 
 
+# An erased profile's events carry no profile_id (its key is gone): nothing to add to, as
+# erasure left its experiment rows anonymous.
+
+
 async def on_playback_event(engine: AsyncEngine, payload: dict[str, Any]) -> None:
+    if "profile_id" not in payload:
+        return
     if increments := playback_increments(payload):
         at = datetime.fromisoformat(payload["at"])
         await store.add_to_metrics(engine, UUID(payload["profile_id"]), at, increments)
 
 
 async def on_viewing_event(engine: AsyncEngine, payload: dict[str, Any]) -> None:
+    if "profile_id" not in payload:
+        return
     if increments := viewing_increments(payload):
         at = datetime.fromisoformat(payload["client_timestamp"])
         await store.add_to_metrics(engine, UUID(payload["profile_id"]), at, increments)

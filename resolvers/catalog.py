@@ -12,6 +12,7 @@ from core.ids import parse_int_id
 from core.pagination import PageRequest
 from core.records import Episode, Page, Profile, Season, Video, VideoType
 from datasources import catalog
+from lifecycle.audit import AuditAction, audit
 from resolvers.context import Context
 
 MAX_QUERY_LENGTH = 200
@@ -164,6 +165,7 @@ def video_values(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 async def create_video(ctx: Context, fields: dict[str, Any]) -> Video:
     created = await catalog.create_video(ctx.engine, video_values(fields, creating=True))
     ctx.catalog.invalidate()
+    await _audit(ctx, AuditAction.VIDEO_CREATED, created.id)
     return created
 
 
@@ -175,11 +177,21 @@ async def update_video(ctx: Context, video_id: str, fields: dict[str, Any]) -> V
     if updated is None:
         raise NotFound("No such video.")
     ctx.catalog.invalidate()
+    await _audit(ctx, AuditAction.VIDEO_UPDATED, updated.id, fields=",".join(sorted(values)))
     return updated
 
 
 async def delete_video(ctx: Context, video_id: str) -> bool:
-    if not await catalog.delete_video(ctx.engine, parse_int_id(video_id, "video")):
+    deleted = parse_int_id(video_id, "video")
+    if not await catalog.delete_video(ctx.engine, deleted):
         raise NotFound("No such video.")
     ctx.catalog.invalidate()
+    await _audit(ctx, AuditAction.VIDEO_DELETED, deleted)
     return True
+
+
+async def _audit(ctx: Context, action: AuditAction, video_id: int, **details: str) -> None:
+    actor = ctx.viewer.require_account().id
+    await audit(
+        ctx.events, action, actor_account_id=actor, target=f"video:{video_id}", details=details
+    )

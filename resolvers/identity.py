@@ -1,4 +1,4 @@
-"""Identity: register, sign in and out."""
+"""Identity: register, sign in and out, and delete the account."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ from auth import password_policy, passwords
 from auth.rate_policies import Category
 from auth.roles import effective_roles
 from auth.sessions import Session
-from core.errors import BadUserInput, RateLimited, Unauthenticated
+from core.errors import BadUserInput, Forbidden, RateLimited, Unauthenticated
 from core.plans import Plan
 from core.records import Account, Profile
 from datasources import identity
+from lifecycle import erasure
+from lifecycle.audit import AuditAction, audit
 from resolvers.context import Context
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _SIGN_IN_FAILED = "Wrong email or password."
+_WRONG_PASSWORD = "Wrong password: nothing was deleted."
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ async def _start_session(ctx: Context, account: Account) -> SignedIn:
         await ctx.sessions.delete(ctx.viewer.session.token)
     session = await ctx.sessions.create(account.id)
     ctx.set_session_cookie(session.token)
+    await audit(ctx.events, AuditAction.SIGNED_IN, account_id=account.id, ip=ctx.client_ip)
     return SignedIn(account, session)
 
 
@@ -101,6 +105,9 @@ async def login(ctx: Context, email: str, password: str) -> SignedIn:
     # Unknown email and wrong password look the same, and take the same time.
     verified = await passwords.verify_password_async(found[1] if found else None, password)
     if found is None or not verified:
+        # The account it aimed at, when there is one; an unknown email is not recorded.
+        target = None if found is None else found[0].id
+        await audit(ctx.events, AuditAction.SIGN_IN_FAILED, account_id=target, ip=ctx.client_ip)
         raise Unauthenticated(_SIGN_IN_FAILED)
     return await _start_session(ctx, found[0])
 
@@ -110,6 +117,26 @@ async def logout(ctx: Context) -> bool:
     if session is None:
         return False
     await ctx.sessions.delete(session.token)
+    ctx.set_session_cookie(None)
+    return True
+
+
+def personal_stores(ctx: Context) -> erasure.PersonalStores:
+    return erasure.PersonalStores(ctx.engine, ctx.redis, ctx.viewing, ctx.events)
+
+
+async def delete_account(ctx: Context, password: str) -> bool:
+    """Erase the signed-in account, its profiles and everything of theirs, in every store
+    (lifecycle/erasure.py), once its password is confirmed; every session of the account
+    is signed out. A wrong password is FORBIDDEN and changes nothing (the mutation's
+    rate-limit category, auth, bounds the guesses)."""
+    account = ctx.viewer.require_account()
+    password_hash = await identity.password_hash(ctx.engine, account.id)
+    # Over-long cannot be the password (registration refuses it) and is not worth hashing.
+    fits = len(password) <= passwords.MAX_LENGTH
+    if not (fits and await passwords.verify_password_async(password_hash, password)):
+        raise Forbidden(_WRONG_PASSWORD)
+    await erasure.erase_account(personal_stores(ctx), account.id)
     ctx.set_session_cookie(None)
     return True
 

@@ -10,6 +10,7 @@ from core.errors import BadUserInput, Conflict, NotFound
 from core.ids import parse_uuid
 from core.records import Account, Profile
 from datasources import profiles
+from lifecycle import erasure
 from resolvers import profile_access
 from resolvers.context import Context
 
@@ -81,7 +82,9 @@ async def update_profile(ctx: Context, profile_id: str, fields: dict[str, Any]) 
 
 async def delete_profile(ctx: Context, profile_id: str) -> bool:
     current = await owned_profile(ctx, profile_id)
-    if not await profiles.delete_profile(ctx.engine, current.account_id, current.id):
+    # An erasure, not just the row: its viewing, Redis keys and sealed events go with it.
+    stores = erasure.PersonalStores(ctx.engine, ctx.redis, ctx.viewing, ctx.events)
+    if await erasure.erase_profile(stores, current.id, current.account_id) is None:
         raise NotFound(_NOT_FOUND)
     await identity_changed(ctx.redis, current.account_id)
     session = ctx.viewer.require_session()

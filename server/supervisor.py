@@ -1,11 +1,12 @@
 """Run a command (the test suite) with every store it needs, started here when not given.
 
-``python -m server.supervisor CMD...`` starts PostgreSQL, Redis and NATS with JetStream from
-the wheels ``flix serve`` uses, plus Apache Cassandra and Apache Kafka from Maven Central jars
-where a JDK and Maven are present, all on free loopback ports under one ignored data folder
-(reused by the next run), exports their addresses as ``FLIX_TEST_*``, runs CMD and stops them
-all on the way out: on success, on failure, on Ctrl-C and on SIGTERM. A store whose
-``FLIX_TEST_*`` variable is already set is used as it is and nothing is started for it.
+``python -m server.supervisor CMD...`` starts PostgreSQL, Redis, NATS with JetStream and S3
+(rclone) from the wheels ``flix serve`` uses, plus Apache Cassandra and Apache Kafka from
+Maven Central jars where a JDK and Maven are present, all on free loopback ports under one
+ignored data folder (reused by the next run), exports their addresses as ``FLIX_TEST_*``,
+runs CMD and stops them all on the way out: on success, on failure, on Ctrl-C and on
+SIGTERM. A store whose ``FLIX_TEST_*`` variable is already set is used as it is and nothing
+is started for it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +30,12 @@ import redis
 from server import embedded
 from server.jvm import maven
 from server.processes import HOST, EmbeddedServerError, exchange
+from server.s3_server import (
+    TEST_ACCESS_KEY_ID,
+    TEST_SECRET_ACCESS_KEY,
+    S3Credentials,
+    rclone_version,
+)
 
 DATA_DIR = Path(".flix/test-stores")
 
@@ -73,6 +81,16 @@ def _nats(
     return f"nats://{HOST}:{port}", str(greeting.get("version", "?"))
 
 
+def _s3(data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]) -> tuple[str, str]:
+    # The buckets earlier runs left (tests/helpers/objects.py names them t-*), gone first.
+    for folder in (data_dir / "s3").glob("t-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    # Fixed credentials (loopback, throwaway data): tests/helpers/objects.py knows them.
+    credentials = S3Credentials(TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY)
+    port = embedded.start_s3(data_dir, stack, say, credentials)
+    return f"http://{HOST}:{port}", rclone_version()
+
+
 def _cassandra(
     data_dir: Path, stack: contextlib.ExitStack, say: Callable[[str], None]
 ) -> tuple[str, str]:
@@ -112,6 +130,7 @@ STORES = (
     Store("PostgreSQL", "FLIX_TEST_POSTGRES", _postgres),
     Store("Redis", "FLIX_TEST_REDIS_URL", _redis),
     Store("NATS JetStream", "FLIX_TEST_NATS_URL", _nats),
+    Store("S3 (rclone)", "FLIX_TEST_S3_ENDPOINT", _s3),
     Store("Apache Cassandra", "FLIX_TEST_CASSANDRA_HOSTS", _cassandra, needs_jvm=True),
     Store("Apache Kafka", "FLIX_TEST_KAFKA_BOOTSTRAP", _kafka, needs_jvm=True),
 )

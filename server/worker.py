@@ -4,22 +4,32 @@
 with many web processes still has one relay and one set of consumers per worker process;
 ``flix serve`` starts one worker next to its web workers. A test app runs the same table
 in-process (``FLIX_INLINE_WORKER``, :func:`running_jobs`).
+
+``flix worker`` also runs the nightly jobs (retention, archival, backup, backup verification:
+lifecycle/jobs.py) at their configured times (``FLIX_<JOB>_AT``, lifecycle/schedule.py), once
+a day across all workers; the in-process test app never does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
 import structlog
 
 from datasources.events import Event, Stream
+from datasources.objects import ObjectStore
 from datasources.personalization import trending
 from datasources.stores import Stores, open_stores
 from experiments import consumer
+from lifecycle.jobs import NIGHTLY, JobContext, run_job
+from lifecycle.schedule import Scheduler, parse_time_of_day
 from server.settings import Settings
 
 log = structlog.get_logger("flix.worker")
@@ -69,6 +79,35 @@ JOBS = (
 )
 
 
+def nightly_times(settings: Settings) -> dict[str, time | None]:
+    """When each nightly job runs (settings ``FLIX_<JOB>_AT``), None for "off"."""
+    configured = {
+        "retention": settings.retention_at,
+        "archive": settings.archive_at,
+        "backup": settings.backup_at,
+        "backup-verify": settings.backup_verify_at,
+    }
+    return {name: parse_time_of_day(configured[name]) for name in NIGHTLY}
+
+
+def nightly_scheduler(settings: Settings, stores: Stores, objects: ObjectStore | None) -> Scheduler:
+    """The nightly jobs at their times, each under its lock (lifecycle/jobs.py)."""
+
+    async def run(name: str, now: datetime) -> None:
+        context = JobContext(
+            stores.engine, settings.database_url or "", stores.events, objects, now
+        )
+        await run_job(NIGHTLY[name], context)
+
+    times = nightly_times(settings)
+    if objects is None:  # the rest need the object store: say so once, not every night
+        for name in ("archive", "backup", "backup-verify"):
+            if times.pop(name, None) is not None:
+                log.warning("nightly job off: no object store (FLIX_S3_BUCKET)", job=name)
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    return Scheduler(times, run, stores.redis, worker_id)
+
+
 @asynccontextmanager
 async def running_jobs(stores: Stores) -> AsyncIterator[dict[str, asyncio.Task[None]]]:
     """Every job as a task for the block's duration, cancelled (bounded) on the way out."""
@@ -91,7 +130,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     stop = stop or asyncio.Event()
     async with open_stores(settings.store_config()) as stores:
         await stores.events.ensure_streams()
+        scheduler = nightly_scheduler(settings, stores, stores.objects)
         async with running_jobs(stores) as tasks:
+            # Beside the consumers (apart from JOBS: the in-process test app runs those only).
+            tasks["nightly"] = asyncio.create_task(scheduler.run_forever(), name="nightly")
             log.info("worker started", jobs=list(tasks))
             stopping = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait(

@@ -120,7 +120,9 @@ async def replay(
     slots_by_series: dict[int, list[EpisodeSlot]] = {}
     applied = 0
     async for event in events.read(Stream.VIEWING, since=since, from_sequence=from_sequence):
-        payload = event.payload
+        payload = (await events.open(event)).payload
+        if "profile_id" not in payload:
+            continue  # an erased profile's: its fields are sealed for good, nothing to restore
         if payload.get("kind") == "progress":
             update = update_from_event(payload)
             slots: list[EpisodeSlot] = []

@@ -19,6 +19,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from core.retention import ARCHIVE_GRACE, Data, Rule
+from core.retention import RETENTION as POLICY
+
 DUPLICATE_WINDOW = timedelta(minutes=2)
 # A publish waits this long for the broker, then leaves the event to the outbox.
 PUBLISH_TIMEOUT_SECONDS = 2.0
@@ -35,12 +38,23 @@ class Stream(StrEnum):
     AUDIT = "AUDIT"
 
 
-RETENTION = {
-    Stream.VIEWING: timedelta(days=90),
-    Stream.PLAYBACK: timedelta(days=30),
-    Stream.EXPOSURE: timedelta(days=180),
-    Stream.AUDIT: timedelta(days=365),
+# Which rule of core.retention each stream follows.
+STREAM_DATA = {
+    Stream.VIEWING: Data.VIEWING_EVENTS,
+    Stream.PLAYBACK: Data.PLAYBACK_EVENTS,
+    Stream.EXPOSURE: Data.EXPOSURE_EVENTS,
+    Stream.AUDIT: Data.AUDIT_LOG,
 }
+
+
+def _max_age(rule: Rule) -> timedelta:
+    # An archived stream outlives its hot window by the archive's grace: the broker must not
+    # drop what the nightly archive has not taken yet (it trims what it took itself).
+    return rule.hot + ARCHIVE_GRACE if rule.archived else rule.hot
+
+
+# How long the broker keeps each stream (JetStream max_age, Kafka retention.ms).
+RETENTION = {stream: _max_age(POLICY[data]) for stream, data in STREAM_DATA.items()}
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,9 @@ class Event:
     sequence: int
     subject: str
     payload: dict[str, Any]
+    # When the broker stored it (its own clock): what archives partition by. Set on what
+    # ``read`` yields; None where an adapter does not know it.
+    time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +140,23 @@ class EventLog(Protocol):
         self, stream: Stream, *, since: datetime | None = None, from_sequence: int | None = None
     ) -> AsyncIterator[Event]:
         """Every event of the stream from a time or sequence (default: the start), in order,
-        up to the last one as of the call."""
+        up to the last one as of the call, as the broker holds it: personal fields sealed
+        (datasources/events/sealing.py; what archives keep). ``open`` unseals one."""
+        ...
+
+    async def open(self, event: Event) -> Event:
+        """The event with its sealed personal fields back while their keys exist (absent
+        once the person is erased); what ``consume`` hands its handler."""
+        ...
+
+    async def trim(self, stream: Stream, up_to_sequence: int) -> None:
+        """Drop the stream's events up to and including ``up_to_sequence`` (what an archive
+        has taken): JetStream purges below a sequence, Kafka deletes records below an offset.
+        Sequences of the events kept do not change."""
+        ...
+
+    async def first_sequence(self, stream: Stream) -> int:
+        """The sequence of the oldest event the stream keeps (one past the last when empty)."""
         ...
 
     async def ready(self) -> bool:

@@ -18,11 +18,11 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic, RecordsToDelete
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -37,6 +37,7 @@ from datasources.events.contract import (
 )
 from datasources.events.outbox import OutboxPublisher, keep_consuming, log
 from datasources.events.recent import RecentIds
+from datasources.events.sealing import PayloadSealer, partition_key
 
 PARTITION = 0
 ID_HEADER = "flix-msg-id"
@@ -51,8 +52,14 @@ _TOPIC_ALREADY_EXISTS = 36
 
 
 class KafkaEventLog(OutboxPublisher):
-    def __init__(self, bootstrap: str, engine: AsyncEngine, prefix: str = "") -> None:
-        super().__init__(engine, prefix)
+    def __init__(
+        self,
+        bootstrap: str,
+        engine: AsyncEngine,
+        prefix: str = "",
+        sealer: PayloadSealer | None = None,
+    ) -> None:
+        super().__init__(engine, prefix, sealer)
         self._bootstrap = bootstrap
         # Started on first use and again after a failed start: the app comes up, and keeps
         # publishing to the outbox, while the broker is away.
@@ -135,11 +142,12 @@ class KafkaEventLog(OutboxPublisher):
 
     async def _deliver(self, subject: str, payload: Mapping[str, Any], msg_id: str) -> None:
         producer = await self._started_producer()
-        profile = payload.get("profile_id")
+        # Sealed, the profile is not there to key by: its key id keeps its events together.
+        key = partition_key(payload) or payload.get("profile_id")
         await producer.send_and_wait(
             self.stream_name(self.stream_of(subject)),
             value=json.dumps(payload, separators=(",", ":")).encode(),
-            key=None if profile is None else str(profile).encode(),
+            key=None if key is None else str(key).encode(),
             headers=[(ID_HEADER, msg_id.encode()), (SUBJECT_HEADER, subject.encode())],
         )
 
@@ -164,6 +172,7 @@ class KafkaEventLog(OutboxPublisher):
         # A consumer group per durable and stream (a JetStream durable belongs to its stream);
         # workers sharing it share the partitions.
         group = f"{self._prefix}{durable}.{stream.value.lower()}"
+        handle = self._opening(handle)
 
         async def session() -> None:
             consumer = self._consumer(group_id=group, max_poll_records=batch)
@@ -237,6 +246,23 @@ class KafkaEventLog(OutboxPublisher):
             await scanner.stop()
         return recent
 
+    async def trim(self, stream: Stream, up_to_sequence: int) -> None:
+        # Records below the offset go; a sequence is the offset plus one, so the next
+        # sequence's offset is ``up_to_sequence``.
+        partition = TopicPartition(self.stream_name(stream), PARTITION)
+        async with self._admin() as admin:
+            await admin.delete_records({partition: RecordsToDelete(up_to_sequence)})
+
+    async def first_sequence(self, stream: Stream) -> int:
+        partition = TopicPartition(self.stream_name(stream), PARTITION)
+        consumer = self._consumer()
+        await consumer.start()
+        try:
+            consumer.assign([partition])
+            return int((await consumer.beginning_offsets([partition]))[partition]) + 1
+        finally:
+            await consumer.stop()
+
     async def ready(self) -> bool:
         producer = await self._started_producer()
         metadata = await producer.client.fetch_all_metadata()  # a real request to the broker
@@ -295,4 +321,5 @@ def _msg_id(record: Any) -> str:
 
 def _event(record: Any) -> Event:
     subject = _header(record, SUBJECT_HEADER) or record.topic
-    return Event(record.offset + 1, subject, json.loads(record.value))
+    time = datetime.fromtimestamp(record.timestamp / 1000, UTC)  # LogAppendTime: the broker's
+    return Event(record.offset + 1, subject, json.loads(record.value), time)

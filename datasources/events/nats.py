@@ -29,23 +29,32 @@ from datasources.events.contract import (
     Stream,
 )
 from datasources.events.outbox import OutboxPublisher, cancelling, keep_consuming, log
+from datasources.events.sealing import PayloadSealer
 
 REDELIVER_SECONDS = 5
 
 
 class NatsEventLog(OutboxPublisher):
-    def __init__(self, broker: NATS, engine: AsyncEngine, prefix: str = "") -> None:
-        super().__init__(engine, prefix)
+    def __init__(
+        self,
+        broker: NATS,
+        engine: AsyncEngine,
+        prefix: str = "",
+        sealer: PayloadSealer | None = None,
+    ) -> None:
+        super().__init__(engine, prefix, sealer)
         self._broker = broker
         self._js = broker.jetstream(timeout=PUBLISH_TIMEOUT_SECONDS)
 
     @classmethod
-    async def connect(cls, url: str, engine: AsyncEngine, prefix: str = "") -> NatsEventLog:
+    async def connect(
+        cls, url: str, engine: AsyncEngine, prefix: str = "", sealer: PayloadSealer | None = None
+    ) -> NatsEventLog:
         # Keep reconnecting for ever: a broker outage must not take the API down with it.
         broker = await nats.connect(
             url, max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=5
         )
-        return cls(broker, engine, prefix)
+        return cls(broker, engine, prefix, sealer)
 
     @property
     def broker(self) -> Broker:
@@ -86,6 +95,7 @@ class NatsEventLog(OutboxPublisher):
         batch: int = 100,
     ) -> None:
         # A durable pull consumer: several workers share it and each event goes to one of them.
+        handle = self._opening(handle)
         name = self.stream_name(stream)
         config = ConsumerConfig(max_deliver=MAX_DELIVER, ack_wait=30)
 
@@ -153,11 +163,20 @@ class NatsEventLog(OutboxPublisher):
                 for message in messages:
                     await message.ack()
                     sequence = message.metadata.sequence.stream
-                    yield Event(sequence, message.subject, json.loads(message.data))
+                    payload = json.loads(message.data)
+                    yield Event(sequence, message.subject, payload, message.metadata.timestamp)
                     if sequence >= last:
                         return
         finally:
             await subscription.unsubscribe()
+
+    async def trim(self, stream: Stream, up_to_sequence: int) -> None:
+        # A purge with ``seq`` drops the messages below it and keeps the rest as they are.
+        await self._js.purge_stream(self.stream_name(stream), seq=up_to_sequence + 1)
+
+    async def first_sequence(self, stream: Stream) -> int:
+        state = (await self._js.stream_info(self.stream_name(stream))).state
+        return int(state.first_seq) if state.messages else int(state.last_seq) + 1
 
     async def ready(self) -> bool:
         await self._broker.flush(timeout=2)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -20,7 +21,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from datasources.events.contract import Outgoing, Stream
+from datasources.events.contract import Event, Outgoing, Stream
+from datasources.events.sealing import PayloadSealer
 from datasources.tables import event_outbox
 
 log = structlog.get_logger("flix.events")
@@ -43,10 +45,15 @@ async def queue(connection: AsyncConnection, event: Outgoing) -> None:
 
 
 class OutboxPublisher(ABC):
-    def __init__(self, engine: AsyncEngine, prefix: str = "") -> None:
+    def __init__(
+        self, engine: AsyncEngine, prefix: str = "", sealer: PayloadSealer | None = None
+    ) -> None:
         self._engine = engine
         # A prefix gives tests (or tenants) their own streams on a shared broker.
         self._prefix = prefix
+        # Seals personal fields on their way to the broker (datasources/events/sealing.py):
+        # the outbox, in PostgreSQL where erasure reaches, holds events as they were written.
+        self._sealer = sealer
 
     @property
     def prefix(self) -> str:
@@ -66,6 +73,27 @@ class OutboxPublisher(ABC):
     async def _send(self, subject: str, payload: Mapping[str, Any], msg_id: str) -> None:
         """Publish one message and wait for the broker's ack, or raise."""
 
+    async def _sealed_send(self, subject: str, payload: Mapping[str, Any], msg_id: str) -> None:
+        """How every message reaches the broker, published or relayed: sealed first."""
+        if self._sealer is not None:
+            payload, msg_id = await self._sealer.seal(payload, msg_id)
+        await self._send(subject, payload, msg_id)
+
+    async def open(self, event: Event) -> Event:
+        if self._sealer is None:
+            return event
+        return replace(event, payload=await self._sealer.open(event.payload))
+
+    def _opening(
+        self, handle: Callable[[Event], Awaitable[None]]
+    ) -> Callable[[Event], Awaitable[None]]:
+        """``handle`` fed opened events: what consumers get, without knowing of seals."""
+
+        async def opened(event: Event) -> None:
+            await handle(await self.open(event))
+
+        return opened
+
     def outgoing(
         self, stream: Stream, topic: str, payload: Mapping[str, Any], msg_id: str
     ) -> Outgoing:
@@ -76,7 +104,7 @@ class OutboxPublisher(ABC):
     ) -> bool:
         subject = self.subject(stream, topic)
         try:
-            await self._send(subject, payload, msg_id)
+            await self._sealed_send(subject, payload, msg_id)
             return True
         except Exception as error:
             log.warning("publish failed; kept in outbox", subject=subject, error=repr(error))
@@ -105,7 +133,7 @@ class OutboxPublisher(ABC):
             sent: list[int] = []
             for row in rows:
                 try:
-                    await self._send(row.subject, row.payload, row.message_id)
+                    await self._sealed_send(row.subject, row.payload, row.message_id)
                 except Exception:
                     bump = update(event_outbox).where(event_outbox.c.id == row.id)
                     await connection.execute(bump.values(attempts=event_outbox.c.attempts + 1))

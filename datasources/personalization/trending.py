@@ -82,7 +82,9 @@ async def top(redis: Redis, country: str, limit: int, now: datetime | None = Non
 
 async def count_viewing_event(redis: Redis, payload: dict[str, Any]) -> None:
     """The VIEWING consumer's handler: a heartbeat past STARTED_FROM (5%) is a view."""
-    if payload.get("kind") != "progress":
+    # No profile_id: an erased profile's event (its key is gone). A view counts once per
+    # profile and day, which it can no longer be checked against: its view was counted.
+    if payload.get("kind") != "progress" or "profile_id" not in payload:
         return
     if payload["position_seconds"] < STARTED_FROM * payload["duration_seconds"]:
         return

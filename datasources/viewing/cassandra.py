@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +32,15 @@ from cassandra.policies import (
 )
 from cassandra.query import PreparedStatement
 
-from core.viewing_records import Progress, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
+from core.retention import RETENTION, Data
+from core.viewing_records import (
+    COMPLETED_ABOVE,
+    Progress,
+    ProgressUpdate,
+    TitleState,
+    TitleStateKind,
+    WatchFeedback,
+)
 from datasources.events import Outgoing
 from datasources.viewing.cql_migrations import migrate
 
@@ -160,10 +168,12 @@ class _Statements:
 WRITE_PROGRESS = (
     "INSERT INTO viewing_progress (profile_id, video_id, episode_id, position_seconds,"
     " duration_seconds, client_timestamp, client_micros, device_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ? AND TIMESTAMP ?"
 )
 # Rows per page of the full-table scans training makes.
 SCAN_PAGE_ROWS = 5000
+# How far ahead of now an erasure's delete is stamped (see ``erase``).
+ERASE_AHEAD = timedelta(days=1)
 
 
 def _prepare(session: Session) -> _Statements:
@@ -182,7 +192,7 @@ def _prepare(session: Session) -> _Statements:
         write_title=prepare(
             "INSERT INTO viewing_titles (profile_id, video_id, episode_id, position_seconds,"
             " duration_seconds, state, client_timestamp, client_micros, device_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ? AND TIMESTAMP ?"
         ),
         read_progress=prepare(
             "SELECT * FROM viewing_progress WHERE profile_id = ? AND video_id IN ?"
@@ -199,13 +209,31 @@ def _prepare(session: Session) -> _Statements:
         ),
         read_titles=prepare("SELECT * FROM viewing_titles WHERE profile_id = ?"),
         hide=prepare(
-            "UPDATE viewing_titles USING TIMESTAMP ? SET hidden_at = ?"
+            "UPDATE viewing_titles USING TTL ? AND TIMESTAMP ? SET hidden_at = ?"
             " WHERE profile_id = ? AND video_id = ?"
         ),
         positions=prepare("SELECT position_seconds FROM viewing_progress WHERE profile_id = ?"),
         scan_progress=scan_progress,
         scan_titles=scan_titles,
     )
+
+
+def _ttl(data: Data) -> int:
+    return int(RETENTION[data].hot.total_seconds())
+
+
+def progress_ttl(update: ProgressUpdate) -> int:
+    """Seconds a progress row lives (core/retention.py): a completed episode only as long as
+    Continue Watching needs it, any other as long as watch history is kept. Every heartbeat
+    writes the row again, so the clock starts at the last one."""
+    completed = update.position_seconds >= COMPLETED_ABOVE * update.duration_seconds
+    return _ttl(Data.COMPLETED_PROGRESS if completed else Data.WATCH_HISTORY)
+
+
+def title_ttl(title: TitleState) -> int:
+    """Seconds a title's standing lives: completed views longer than the rest of history."""
+    completed = title.state is TitleStateKind.COMPLETED
+    return _ttl(Data.COMPLETED_VIEWS if completed else Data.WATCH_HISTORY)
 
 
 def _open(hosts: Sequence[str], keyspace: str) -> tuple[Cluster, Session, _Statements]:
@@ -284,13 +312,13 @@ class CassandraViewingStore:
                 progress_rows,
                 (micros, update.device_id, update.position_seconds),
                 statements.write_progress,
-                progress,
+                (*progress, progress_ttl(update)),
             ),
             self._write_if_newer(
                 title_rows,
                 (title_micros, title.device_id, title.position_seconds),
                 statements.write_title,
-                standing,
+                (*standing, title_ttl(title)),
             ),
         )
         return landed or moved
@@ -329,7 +357,8 @@ class CassandraViewingStore:
 
     async def _all_titles(self, profile_id: UUID) -> list[TitleState]:
         rows = await _run(self._session, self._statements.read_titles, (profile_id,))
-        return [_title(row) for row in rows]
+        # A row whose standing expired before its hidden_at did holds nothing to show.
+        return [_title(row) for row in rows if row.state is not None]
 
     async def titles(self, profile_id: UUID, video_ids: Sequence[int]) -> dict[int, TitleState]:
         wanted = set(video_ids)
@@ -348,7 +377,8 @@ class CassandraViewingStore:
     ) -> bool:
         if video_id not in await self.titles(profile_id, [video_id]):
             return False
-        await _run(self._session, self._statements.hide, (_micros(at), at, profile_id, video_id))
+        values = (_ttl(Data.WATCH_HISTORY), _micros(at), at, profile_id, video_id)
+        await _run(self._session, self._statements.hide, values)
         return True
 
     async def watch_seconds(self, profile_id: UUID) -> float:
@@ -400,6 +430,24 @@ class CassandraViewingStore:
                 batch = []
         if batch:
             yield batch
+
+    async def erase(self, profile_ids: Sequence[UUID]) -> int:
+        # A partition delete stamped ERASE_AHEAD into the future: writes carry the client's
+        # time as their timestamp, so a heartbeat still in flight (older than that) cannot
+        # bring a row back. Cassandra does not say how many rows a delete removed.
+        stamp = _micros(datetime.now(UTC) + ERASE_AHEAD)
+        for profile_id in profile_ids:
+            for table in ("viewing_progress", "viewing_titles"):
+                statement = f"DELETE FROM {table} USING TIMESTAMP %s WHERE profile_id = %s"
+                await _run(self._session, statement, (stamp, profile_id))
+        return 0
+
+    async def rows_of(self, profile_id: UUID) -> int:
+        total = 0
+        for table in ("viewing_progress", "viewing_titles"):
+            statement = f"SELECT count(*) AS n FROM {table} WHERE profile_id = %s"
+            total += sum(row.n for row in await _run(self._session, statement, (profile_id,)))
+        return total
 
     async def close(self) -> None:
         # Shutting down joins the driver's threads: off the loop.

@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import case, false, func, literal_column, select, tuple_, union_all, update
+from sqlalchemy import (
+    case,
+    delete,
+    false,
+    func,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -165,6 +175,23 @@ class PostgresViewingStore:
                     )
                     for row in rows
                 ]
+
+    async def erase(self, profile_ids: Sequence[UUID]) -> int:
+        # Deleting the profile would cascade here too; an erasure says so explicitly.
+        deleted = 0
+        async with self._engine.begin() as connection:
+            for table in (viewing_progress, viewing_titles):
+                gone = delete(table).where(table.c.profile_id.in_(profile_ids))
+                deleted += (await connection.execute(gone)).rowcount
+        return deleted
+
+    async def rows_of(self, profile_id: UUID) -> int:
+        counts = [
+            select(func.count()).where(table.c.profile_id == profile_id).scalar_subquery()
+            for table in (viewing_progress, viewing_titles)
+        ]
+        async with self._engine.connect() as connection:
+            return int(await connection.scalar(select(counts[0] + counts[1])) or 0)
 
     async def close(self) -> None:
         """The engine is shared with the rest of the app, which disposes of it."""

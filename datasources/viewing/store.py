@@ -60,4 +60,13 @@ class ViewingStore(Protocol):
         ``batch_size``, in no particular order: what training reads. A full scan."""
         ...
 
+    async def erase(self, profile_ids: Sequence[UUID]) -> int:
+        """Delete every row of these profiles, for good (an erasure: later writes carrying
+        older client times do not bring them back); rows deleted where the store can tell."""
+        ...
+
+    async def rows_of(self, profile_id: UUID) -> int:
+        """How many rows the store holds for the profile: what an erasure check counts."""
+        ...
+
     async def close(self) -> None: ...

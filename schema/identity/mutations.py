@@ -1,4 +1,4 @@
-"""Identity mutations: register, login, logout."""
+"""Identity mutations: register, login, logout, deleteAccount."""
 
 from __future__ import annotations
 
@@ -33,3 +33,14 @@ class IdentityMutation:
     @strawberry.mutation(description="Sign out and end the session everywhere it is used.")
     async def logout(self, info: Info) -> bool:
         return await identity.logout(info.context)
+
+    @strawberry.mutation(
+        description=(
+            "Delete the signed-in account for good: its profiles, viewing, ratings, My List"
+            " and every other trace of it, in every store (GDPR erasure), and sign out every"
+            " session. Needs the account's password; a wrong one is FORBIDDEN and changes"
+            " nothing."
+        )
+    )
+    async def delete_account(self, info: Info, password: str) -> bool:
+        return await identity.delete_account(info.context, password)

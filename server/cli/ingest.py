@@ -27,11 +27,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.errors import FlixError
 from datasources.playback.assets import MediaAsset
+from lifecycle.audit import AuditAction
 from media.drm import parse_master_key
 from media.encode import AV1_PRESET
 from media.ffmpeg import FfmpegError
 from media.ingest import IngestOptions
 from media.ingest import ingest as run_ingest
+from server.cli.audit_trail import audit_from_cli
 from server.cli.migrate import require_database_url
 from server.settings import Settings
 
@@ -158,6 +160,11 @@ def ingest(
     except (FlixError, FfmpegError) as exc:
         _errors.print(f"[red]Ingest failed:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
+    target = f"video:{video_id}" if video_id is not None else f"episode:{episode_id}"
+    details = {"drm": asset.drm, "ladder": options.ladder}
+    asyncio.run(
+        audit_from_cli(settings, AuditAction.MEDIA_INGESTED, target=target, details=details)
+    )
     _summary(asset, root)
 
 

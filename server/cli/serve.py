@@ -52,6 +52,11 @@ def _stores(settings: Settings, data_dir: Path) -> Iterator[Settings]:
             os.environ["FLIX_DATABASE_URL"] = urls.database_url
             os.environ["FLIX_REDIS_URL"] = urls.redis_url
             os.environ["FLIX_NATS_URL"] = urls.nats_url
+            if urls.s3 is not None and not settings.s3_bucket:  # a given bucket is kept
+                os.environ["FLIX_S3_ENDPOINT"] = urls.s3.endpoint
+                os.environ["FLIX_S3_BUCKET"] = urls.s3.bucket
+                os.environ["FLIX_S3_ACCESS_KEY_ID"] = urls.s3.credentials.access_key_id
+                os.environ["FLIX_S3_SECRET_ACCESS_KEY"] = urls.s3.credentials.secret_access_key
             yield Settings()
     except DataFolderInUse as error:
         console.print(f"[red]{error}")

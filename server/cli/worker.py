@@ -1,4 +1,5 @@
-"""``flix worker``: the outbox relay and the event consumers, until SIGINT or SIGTERM."""
+"""``flix worker``: the outbox relay, the event consumers and the nightly jobs, until SIGINT or
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import signal
 
 import typer
+from prometheus_client import start_http_server
 
 from server.logging import configure_logging
 from server.settings import Settings
@@ -29,10 +31,21 @@ async def _until_signalled(settings: Settings) -> None:
     await asyncio.wait_for(worker, SHUTDOWN_SECONDS)
 
 
-def worker() -> None:
-    """Run the event consumers and the outbox relay (`flix serve` starts one itself)."""
+def worker(
+    metrics_port: int = typer.Option(
+        0,
+        min=0,
+        max=65535,
+        help="Serve this worker's metrics (nightly jobs, consumers) on 127.0.0.1:PORT/metrics.",
+    ),
+) -> None:
+    """Run the event consumers, the outbox relay and the nightly jobs at their times
+    (`flix serve` starts one itself; `flix jobs list` shows the times)."""
     settings = Settings()
     configure_logging(settings.debug)
+    if metrics_port:
+        # Loopback only: metrics name load and errors, not for the public (server/metrics.py).
+        start_http_server(metrics_port, addr="127.0.0.1")
     try:
         settings.store_config()
     except RuntimeError as error:

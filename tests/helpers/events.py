@@ -37,11 +37,14 @@ def read_events(api: Api, stream: Stream) -> list[Event]:
     return read_events_now(api, stream)
 
 
-def read_events_now(api: Api, stream: Stream) -> list[Event]:
-    """Every event the stream holds right now, whatever the outbox still holds."""
+def read_events_now(api: Api, stream: Stream, *, sealed: bool = False) -> list[Event]:
+    """Every event the stream holds right now, whatever the outbox still holds: opened as
+    consumers see them, or ``sealed`` as the broker holds them."""
     log = api.client.app.state.stores.events  # type: ignore[attr-defined]
 
     async def read() -> list[Event]:
-        return [event async for event in log.read(stream)]
+        if sealed:
+            return [event async for event in log.read(stream)]
+        return [await log.open(event) async for event in log.read(stream)]
 
     return api.client.portal.call(read)  # type: ignore[union-attr]

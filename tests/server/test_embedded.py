@@ -15,6 +15,7 @@ import nats
 import pytest
 import redis
 
+from datasources.objects import S3Config, S3ObjectStore
 from server import embedded, processes
 from server.embedded import DataFolderInUse, EmbeddedServerError, EmbeddedUrls, embedded_services
 from tests.helpers.aio import blocking
@@ -71,6 +72,17 @@ def test_starts_working_servers_and_stops_them(tmp_path: Path) -> None:
         finally:
             client.close()
         blocking(_jetstream_add_stream(urls.nats_url))
+        assert urls.s3 is not None
+        bucket = S3ObjectStore(
+            S3Config(
+                urls.s3.endpoint,
+                urls.s3.bucket,
+                urls.s3.credentials.access_key_id,
+                urls.s3.credentials.secret_access_key,
+            )
+        )
+        blocking(bucket.put("embedded/check", b"stored"))
+        assert blocking(bucket.get("embedded/check")) == b"stored"
         ports = _ports(urls)
         assert len(ports) == 3
 

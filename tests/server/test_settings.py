@@ -42,11 +42,28 @@ def test_an_unknown_variable_fails_naming_it_and_the_closest_setting(
 
 
 def test_every_unknown_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FLIX_S3_BUCKET", "flix-media")
+    monkeypatch.setenv("FLIX_S3_BUCKETS", "flix-media")
     monkeypatch.setenv("FLIX_QQQ", "1")
     with pytest.raises(SettingsError, match=r"FLIX_QQQ \(in the environment\)") as raised:
         Settings(_env_file=None)
-    assert "FLIX_S3_BUCKET" in str(raised.value)
+    assert "FLIX_S3_BUCKETS" in str(raised.value)
+
+
+def test_s3_is_configured_by_its_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).s3_config() is None  # no bucket, no object store
+    monkeypatch.setenv("FLIX_S3_BUCKET", "flix-media")
+    with pytest.raises(RuntimeError, match="FLIX_S3_ACCESS_KEY_ID"):
+        Settings(_env_file=None).s3_config()
+    monkeypatch.setenv("FLIX_S3_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("FLIX_S3_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("FLIX_S3_ENDPOINT", "http://127.0.0.1:9000")
+    config = Settings(_env_file=None).s3_config()
+    assert config is not None
+    assert (config.endpoint, config.bucket, config.region) == (
+        "http://127.0.0.1:9000",
+        "flix-media",
+        "us-east-1",
+    )
 
 
 def test_matching_ignores_case(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,6 +27,7 @@ from datasources.stores import StoreConfig, connect_event_log
 from datasources.tables import event_outbox
 from server.settings import Settings
 from tests.helpers.aio import blocking
+from tests.helpers.profiles import insert_profile
 from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL
 from tests.helpers.viewing_stores import CLI_ENV
 from viewing.recorder import progress_event
@@ -62,10 +63,10 @@ def prefix(clean_database: str) -> Iterator[str]:
     blocking(delete())
 
 
-def _outbox_row(prefix: str) -> dict[str, Any]:
+def _outbox_row(prefix: str, profile_id: uuid.UUID) -> dict[str, Any]:
     """A progress heartbeat the broker did not take, as publishing leaves it in the outbox."""
     update = ProgressUpdate(
-        profile_id=uuid.uuid4(),
+        profile_id=profile_id,
         video_id=VIDEO_ID,
         episode_id=MOVIE,
         position_seconds=600.0,
@@ -78,9 +79,12 @@ def _outbox_row(prefix: str) -> dict[str, Any]:
     return {"subject": subject, "message_id": message_id(*payload.values()), "payload": payload}
 
 
-async def _put_in_outbox(database_url: str, row: dict[str, Any]) -> None:
+async def _put_in_outbox(database_url: str, prefix: str) -> None:
     engine = create_async_engine(database_url)
     try:
+        # A real profile: the relay seals its fields under its key, and drops those of a
+        # profile that does not exist (datasources/events/sealing.py).
+        row = _outbox_row(prefix, await insert_profile(engine))
         async with engine.begin() as connection:
             await connection.execute(insert(event_outbox).values(**row))
     finally:
@@ -118,7 +122,7 @@ def _environment(**variables: str) -> dict[str, str]:
 def test_the_worker_relays_the_outbox_and_counts_the_view(
     clean_database: str, clean_redis: str, prefix: str, tmp_path: Path
 ) -> None:
-    blocking(_put_in_outbox(clean_database, _outbox_row(prefix)))
+    blocking(_put_in_outbox(clean_database, prefix))
     env = _environment(
         FLIX_DATABASE_URL=clean_database,
         FLIX_REDIS_URL=clean_redis,
