@@ -33,6 +33,8 @@ from media.probe import Colour, SourceInfo
 INIT_NAME = "init.mp4"
 MEDIA_TEMPLATE = "seg-$Number%05d$.m4s"
 AUDIO_BITRATE = 128_000
+AUDIO_SAMPLE_RATE = 48_000
+AAC_FRAME_SAMPLES = 1024
 AV1_PRESET = 10
 """SVT-AV1's speed (0 slowest, 13 fastest; 10 and up are its fast, lower-efficiency
 presets). Tests and the demo use 12, which the library runs as its fastest, 11."""
@@ -116,6 +118,10 @@ def svtav1_options(fps: float, segment_seconds: int, preset: int, colour: Colour
     params = [f"keyint={gop}", "scd=0"]
     args = ["-c:v", "libsvtav1", "-preset", str(preset), "-g", str(gop)]
     if not colour.is_hdr:
+        # ffmpeg's colour options reach SVT-AV1's sequence header only in part (the matrix;
+        # primaries and transfer stay "unspecified"): BT.709 is said to the encoder itself,
+        # so the stream is what its short codec string av01.P.LLT.DD stands for.
+        params += ["color-primaries=1", "transfer-characteristics=1", "matrix-coefficients=1"]
         return [*args, "-pix_fmt", "yuv420p", "-svtav1-params", ":".join(params), *_SDR_TAGS]
     mastering = colour.mastering
     if mastering is not None:
@@ -187,10 +193,22 @@ async def encode_audio(
     key: ContentKey | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> EncodedStream:
-    """Encode the first audio track of ``source`` to stereo AAC-LC in ``folder``."""
+    """Encode the first audio track of ``source`` to stereo AAC-LC in ``folder``.
+
+    The track is whole AAC frames: the last one is padded with silence rather than cut
+    short by its sample duration. Chromium decodes and plays a cut frame whole while its
+    clock sits clamped at the duration: up to a frame (21 ms) at the end of a title during
+    which the element reads as at its end but has not fired ``ended``, long enough for
+    dash.js to pause it there for good (docs/drm_and_players.md).
+    """
     _make_folder(folder)
     args = ["-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn"]
-    args += ["-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ac", "2", "-ar", "48000"]
+    # Resampled and downmixed before the frames are counted; asetnsamples pads the last.
+    whole_frames = (
+        f"aresample={AUDIO_SAMPLE_RATE},aformat=channel_layouts=stereo,"
+        f"asetnsamples=n={AAC_FRAME_SAMPLES}:p=1"
+    )
+    args += ["-af", whole_frames, "-c:a", "aac", "-b:a", str(AUDIO_BITRATE)]
     args += _dash_output(folder, segment_seconds, key)
     await run_ffmpeg(args, on_progress=on_progress)
     return _collect(folder, key)

@@ -348,13 +348,21 @@ const TITLE = graphql(`
   }
 `);
 
+let lastTitle: { id: string; at: number; video: VideoDetail } | null = null;
+
 export async function title(id: string): Promise<VideoDetail | null> {
   const { data, errors } = await request(TITLE, { id });
   // "More like this" failing is no reason to fail the page.
   const fatal = errors.find((error) => !(error.path ?? []).includes('similar'));
   if (fatal) throw fatal;
   if (!data) throw errors[0] ?? new Error('The title did not load.');
+  if (data.video) lastTitle = { id, at: performance.now(), video: data.video };
   return data.video;
+}
+
+/** The title as `title(id)` answered it less than `maxAgeMs` ago (the page Play was on). */
+export function recentTitle(id: string, maxAgeMs: number): VideoDetail | null {
+  return lastTitle?.id === id && performance.now() - lastTitle.at < maxAgeMs ? lastTitle.video : null;
 }
 
 const ADD_TO_MY_LIST = graphql(`

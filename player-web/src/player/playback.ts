@@ -40,6 +40,9 @@ const PLAYBACK = graphql(`
   }
 `);
 
+/** A resume point further in than this asks "Resume or start over?" instead of playing. */
+export const RESUME_PROMPT_MIN_S = 10;
+
 export async function fetchPlayback(videoId: string, episodeId: string | null): Promise<Playback> {
   const device = deviceInput(await capabilities());
   return (await gql(PLAYBACK, { id: videoId, episode: episodeId, device })).playback;

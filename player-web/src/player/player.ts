@@ -5,6 +5,7 @@ import shaka from 'shaka-player/dist/shaka-player.dash.js';
 import type { Playback } from '../api/types';
 import { h } from '../ui/dom';
 import { DEFAULT_ABR, FlixAbrManager } from './abr';
+import { RESUME_PROMPT_MIN_S } from './playback';
 import { Controls, formatTime, type QualityOption } from './controls';
 import { ProgressReporter } from './progress';
 import { Telemetry } from './telemetry';
@@ -27,7 +28,6 @@ export interface MountedPlayer {
 }
 
 const PROGRESS_EVERY_MS = 10_000;
-const RESUME_PROMPT_MIN_S = 10;
 const VOLUME_KEY = 'flix.volume';
 
 let polyfilled = false;

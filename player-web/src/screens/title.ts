@@ -3,6 +3,7 @@
 import { ApiError } from '../api/client';
 import * as api from '../api/queries';
 import type { Episode, Rating, VideoCard, VideoDetail } from '../api/types';
+import { preloadPlayer, startPlayback } from '../player/prefetch';
 import type { ScreenFactory } from '../router';
 import { displayTitle, paletteStyle } from '../ui/art';
 import { h, icon } from '../ui/dom';
@@ -32,8 +33,27 @@ export const titleScreen: ScreenFactory = async ({ main, params }) => {
   );
   main.replaceChildren(page);
   const stopKeys = enableRowKeys(page);
-  return { destroy: stopKeys };
+  // Play is what this page is for: the player's chunk comes while the viewer reads.
+  const preload = whenIdle(preloadPlayer);
+  return {
+    destroy: () => {
+      preload();
+      stopKeys();
+    },
+  };
 };
+
+/** Run `work` once the page has nothing better to do; returns a cancel. */
+function whenIdle(work: () => void): () => void {
+  // Safari has no requestIdleCallback: a second's wait stands in for it there.
+  const idle = (window as Partial<Window>).requestIdleCallback;
+  if (idle) {
+    const handle = idle.call(window, work, { timeout: 3_000 });
+    return () => window.cancelIdleCallback(handle);
+  }
+  const handle = setTimeout(work, 1_000);
+  return () => clearTimeout(handle);
+}
 
 /** The episode Play starts: the server's `upNext`, or the first again once the series is finished. */
 export function nextUp(video: VideoDetail): Episode | null {
@@ -44,6 +64,22 @@ export function nextUp(video: VideoDetail): Episode | null {
 export function watchHref(videoId: string, episodeId?: string | null): string {
   const base = `/watch/${encodeURIComponent(videoId)}`;
   return episodeId ? `${base}?episode=${encodeURIComponent(episodeId)}` : base;
+}
+
+/** A Play link's listeners: the player's chunk on the way in (if the page has not fetched
+ * it already), `playback` on the click. */
+function startsPlayback(videoId: string, episodeId: string | null): Record<string, (event: Event) => void> {
+  return {
+    pointerenter: preloadPlayer,
+    focus: preloadPlayer,
+    click: (event) => {
+      const click = event as MouseEvent;
+      // What the router follows in place; a click opening a new tab plays there instead.
+      if (click.button === 0 && !(click.metaKey || click.ctrlKey || click.shiftKey || click.altKey)) {
+        startPlayback(videoId, episodeId);
+      }
+    },
+  };
 }
 
 function timeLeft(position: number, duration: number): string {
@@ -62,6 +98,7 @@ function titleHero(video: VideoDetail): HTMLElement {
     {
       class: 'button button-primary button-large',
       href: watchHref(video.id, episode?.id),
+      on: startsPlayback(video.id, episode?.id ?? null),
       'aria-label': `${playText} ${displayTitle(video.title)}${episode ? `, season ${seasonOf(video, episode)} episode ${episode.episodeNumber}` : ''}`,
       dataset: { action: 'play' },
     },
@@ -187,6 +224,7 @@ function episodesSection(video: VideoDetail): HTMLElement {
             {
               class: `episode${episode.id === current?.id ? ' episode-current' : ''}`,
               href: watchHref(video.id, episode.id),
+              on: startsPlayback(video.id, episode.id),
               'aria-label': `Episode ${episode.episodeNumber}: ${episode.title}${episode.durationMinutes ? `, ${episode.durationMinutes} minutes` : ''}${percent ? `, ${Math.round(percent)}% watched` : ''}`,
               dataset: { episodeId: episode.id },
             },

@@ -3,8 +3,8 @@
 import { ApiError } from '../api/client';
 import * as api from '../api/queries';
 import type { Episode, Playback, VideoDetail } from '../api/types';
-import { fetchPlayback } from '../player/playback';
 import { mountPlayer } from '../player/player';
+import { takePlayback } from '../player/prefetch';
 import { goBack, navigate, type ScreenFactory } from '../router';
 import { displayTitle } from '../ui/art';
 import { h, icon } from '../ui/dom';
@@ -20,6 +20,9 @@ function locate(video: VideoDetail, episodeId: string): { episode: Episode; seas
   return { episode: here.episode, season: here.season, next: following?.episode ?? null, nextSeason: following?.season ?? here.season };
 }
 
+/** How old the title page's copy of a title may be for the player to use it. */
+const TITLE_REUSE_MS = 5 * 60_000;
+
 export const watchScreen: ScreenFactory = async ({ main, params, query }) => {
   const videoId = params['id'] ?? '';
   const exit = () => goBack(`/title/${encodeURIComponent(videoId)}`);
@@ -28,18 +31,25 @@ export const watchScreen: ScreenFactory = async ({ main, params, query }) => {
   const stage = h('div', { class: 'watch' });
   main.replaceChildren(stage);
 
-  const video = await api.title(videoId);
+  // `playback` in parallel with the title (the Play click may have started it already):
+  // for a movie, and an episode the link names, it needs nothing the title says.
+  const named = query.get('episode');
+  const early = takePlayback(videoId, named);
+  early.catch(() => undefined); // reported below, if it is the answer used
+  // The title page Play was pressed on has just loaded the title; a watch URL opened
+  // afresh asks.
+  const video = api.recentTitle(videoId, TITLE_REUSE_MS) ?? (await api.title(videoId));
   if (!video) throw new ApiError('NOT_FOUND', 'No such title.');
   document.title = `Watching ${displayTitle(video.title)} · Flix`;
 
-  let episodeId = query.get('episode');
+  let episodeId = named;
   if (video.type === 'SERIES' && !episodeId) episodeId = nextUp(video)?.id ?? null;
   const place = episodeId ? locate(video, episodeId) : null;
   if (episodeId && !place) throw new ApiError('NOT_FOUND', 'No such episode.');
 
   let playback: Playback;
   try {
-    playback = await fetchPlayback(video.id, episodeId);
+    playback = await (episodeId === named ? early : takePlayback(video.id, episodeId));
   } catch (error) {
     const detail = error instanceof ApiError && (error.code === 'NOT_FOUND' || error.code === 'BAD_USER_INPUT' || error.code === 'CONFLICT') && error.message ? error.message.replace(/`/g, '') : null;
     stage.replaceChildren(message('We can’t play this right now', describeError(error), back, detail));
