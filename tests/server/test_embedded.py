@@ -123,11 +123,12 @@ def test_failed_start_stops_the_rest_and_unlocks(
         return picked[-1]
 
     monkeypatch.setattr(embedded, "free_port", recording_free_port)
-    real = embedded.wheel_executable
     monkeypatch.setattr(
         embedded,
         "wheel_executable",
-        lambda name, package: "/bin/false" if name == "nats-server" else real(name, package),
+        lambda name, package: (
+            "/bin/false" if name == "nats-server" else processes.wheel_executable(name, package)
+        ),
     )
     with pytest.raises(EmbeddedServerError, match="NATS exited"), embedded_services(tmp_path):
         pass
