@@ -10,11 +10,12 @@ at 720p gives no key to the 1080p segments.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from media.manifests import BASELINE_FAMILIES
+from datasources.objects import ObjectStore
+from media.manifests import BASELINE_FAMILIES, AssetManifest
 from media.signing import sign_path
 
 PREFIX = "/media/"
@@ -28,6 +29,11 @@ class MediaKeys:
     base_url: str
     media_root: Path
     url_ttl_seconds: int
+    # The bucket assets are published to when S3 is configured (media/published.py);
+    # None: they are all in media_root.
+    objects: ObjectStore | None = None
+    # Descriptions read from the bucket, by asset (media/published.py keeps it bounded).
+    manifests: dict[str, AssetManifest] = field(default_factory=dict, compare=False, repr=False)
 
 
 _MANIFEST = re.compile(

@@ -10,6 +10,11 @@ An interrupt (Ctrl-C, a cancelled task) kills ffmpeg, removes the staging folder
 the database row back as it was. A crash that leaves a staging folder behind is harmless:
 the next ingest of the title clears it and starts over. A lock file keeps two ingests of
 the same title from sharing one staging folder.
+
+With a bucket (S3 configured), publishing is an upload of the staging folder to
+``media/<title>-<random>/`` (media/published.py), checked complete, then the same UPDATE;
+the staging folder is removed after, so the media root keeps no media. An interrupt during
+the upload deletes what was uploaded; once the UPDATE has started it is finished.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import BadUserInput, Conflict
+from datasources.objects import ObjectStore, ObjectStoreError, ObjectStoreUnavailable
 from datasources.playback import assets
 from datasources.playback.assets import MediaAsset
 from media.drm import ContentKey, new_content_key, seal
@@ -40,6 +46,7 @@ from media.package import describe, folder_size, video_folder, write_package
 from media.per_title import per_title_ladder
 from media.probe import SourceInfo, probe
 from media.progress import NoProgress, Progress
+from media.published import RETIRED_PREFIX, delete_asset, upload_folder
 from media.thumbnails import make_images
 
 STAGING = ".staging"
@@ -97,14 +104,19 @@ async def ingest(
     options: IngestOptions = IngestOptions(),
     master_key: bytes | None = None,
     progress: Progress | None = None,
+    objects: ObjectStore | None = None,
 ) -> MediaAsset:
-    """Encode ``source`` for the video (a movie) or the episode, publish it and record it.
+    """Encode ``source`` for the video (a movie) or the episode, publish it (into the media
+    root, or into ``objects`` when given) and record it.
 
     BadUserInput for a source that is not a readable video (nothing is written or
     recorded), NotFound for an unknown title, Conflict while another ingest of the same
-    title runs.
+    title runs, ObjectStoreUnavailable when the bucket does not answer (checked first, so
+    no encode is wasted on it).
     """
     options.check(master_key)
+    if objects is not None and not await objects.ready():
+        raise ObjectStoreUnavailable(f"the bucket {objects.bucket!r} does not answer")
     report = progress or NoProgress()
     video_id, episode_id = await assets.resolve_title(engine, video_id, episode_id)
     report.start("probe", "Probing the source", 1)
@@ -122,17 +134,24 @@ async def ingest(
             if key is not None:
                 assert master_key is not None
                 values |= {"key_id": key.kid_uuid, "encrypted_key": seal(master_key, key)}
-            report.start("publish", "Publishing", 1)
-            commit = asyncio.ensure_future(
-                _commit(engine, video_id, episode_id, staging, media_root / title, values)
-            )
-            try:
-                asset, replaced = await asyncio.shield(commit)
-            except asyncio.CancelledError:
-                # Past the point of no return: finish publishing, then honour the interrupt.
-                await commit
-                raise
-            report.finish("publish")
+            if objects is not None:
+                name = f"{title}-{secrets.token_hex(4)}"
+                asset, replaced = await _commit_to_bucket(
+                    engine, video_id, episode_id, staging, objects, name, values, report
+                )
+                await asyncio.to_thread(shutil.rmtree, staging, True)
+            else:
+                report.start("publish", "Publishing", 1)
+                commit = asyncio.ensure_future(
+                    _commit(engine, video_id, episode_id, staging, media_root / title, values)
+                )
+                try:
+                    asset, replaced = await asyncio.shield(commit)
+                except asyncio.CancelledError:
+                    # Past the point of no return: finish publishing, then honour the interrupt.
+                    await commit
+                    raise
+                report.finish("publish")
         except Exception as exc:
             await assets.fail_ingest(engine, video_id, episode_id, str(exc) or repr(exc))
             await asyncio.to_thread(shutil.rmtree, staging, True)
@@ -143,7 +162,10 @@ async def ingest(
             await asyncio.to_thread(shutil.rmtree, staging, True)
             raise
     if replaced is not None and replaced != asset.storage_path:
-        await asyncio.to_thread(_retire, media_root, replaced)
+        if (media_root / replaced).is_dir() or objects is None:
+            await asyncio.to_thread(_retire, media_root, replaced)
+        else:
+            await _retire_in_bucket(objects, replaced)
     return asset
 
 
@@ -164,6 +186,42 @@ async def _commit(
     except BaseException:
         # Nothing points at the folder yet: take it back out of the media root.
         await asyncio.to_thread(shutil.rmtree, target, True)
+        raise
+
+
+async def _commit_to_bucket(
+    engine: AsyncEngine,
+    video_id: int,
+    episode_id: int | None,
+    staging: Path,
+    objects: ObjectStore,
+    name: str,
+    values: dict[str, object],
+    report: Progress,
+) -> tuple[MediaAsset, str | None]:
+    """Upload the staging folder as asset ``name``, check it whole, point the row at it."""
+    commit: asyncio.Future[tuple[MediaAsset, str | None]] | None = None
+    try:
+        await upload_folder(objects, staging, name, report)
+        commit = asyncio.ensure_future(
+            assets.publish(engine, video_id, episode_id, {**values, "storage_path": name})
+        )
+        try:
+            return await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            # Past the point of no return: finish publishing, then honour the interrupt.
+            await commit
+            raise
+    except BaseException:
+        # Unless the row points at the upload now (or may yet: an UPDATE still running),
+        # nothing ever will: take it back out of the bucket.
+        failed = commit is None or (
+            commit.done() and (commit.cancelled() or commit.exception() is not None)
+        )
+        if failed:
+            with contextlib.suppress(ObjectStoreError, ObjectStoreUnavailable):
+                # A bucket away now leaves objects no asset names: wasted space, no more.
+                await delete_asset(objects, name)
         raise
 
 
@@ -322,6 +380,22 @@ def _record(folder: Path, drm: str) -> dict[str, object]:
         "key_id": None,
         "encrypted_key": None,
     }
+
+
+async def _retire_in_bucket(objects: ObjectStore, name: str) -> None:
+    """:func:`_retire` for assets in the bucket: the marks are objects there too, so any
+    machine's next ingest deletes what any other retired."""
+    try:
+        await objects.put(f"{RETIRED_PREFIX}/{name}", b"")
+        horizon = time.time() - RETIRE_AFTER_SECONDS
+        for mark in await objects.list(RETIRED_PREFIX):
+            if mark.last_modified.timestamp() < horizon:
+                await delete_asset(objects, mark.key.rsplit("/", 1)[-1])
+                await objects.delete(mark.key)
+    except (ObjectStoreError, ObjectStoreUnavailable):
+        # The new asset is published: a bucket away now only delays the clean-up of the
+        # old one (a later ingest marks and deletes it), it is no failed ingest.
+        pass
 
 
 def _retire(media_root: Path, name: str) -> None:

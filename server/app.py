@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -80,7 +81,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.stores = stores
             app.state.personalizer = EmbeddingPersonalizer(stores.engine)
             app.state.contexts = contexts
-            app.state.media = media_keys
+            # Published media is read from the bucket when there is one (media/published.py).
+            app.state.media = dataclasses.replace(media_keys, objects=stores.objects)
             app.state.media_master_key = master_key
             # The consumers and the relay run in `flix worker`, not in every web worker;
             # the in-process test app runs the same jobs here.

@@ -5,6 +5,16 @@ Manifests and HLS playlists are rendered per request, capped at the height their
 signed for, and name this server's license endpoint; everything else is a file, served
 with Range support.
 
+With S3 configured, assets ``flix ingest`` published to the bucket (media/published.py)
+are proxied from it: the same signature check first, then the object streamed through, a
+Range answered 206 with the slice (cut here: rclone ignores Range), the same CORS and
+cache headers. Proxied rather than redirected to a presigned URL, because a 302 to the
+bucket's origin would need CORS on the bucket (rclone serves none, and most buckets are
+not set up for it), would give players a second origin to trust, and would bypass the
+cache headers set here; a CDN in front (FLIX_MEDIA_BASE_URL) keeps the immutable segments,
+so the web tier streams only its misses. A file still in the media root is served from
+there first. The bucket away is a 503 UNAVAILABLE, as any store's outage is.
+
 Players on other origins call the license endpoint too (docs/drm_and_players.md): it
 answers CORS preflights, and lets the listed origins (``FLIX_DRM_LICENSE_ORIGINS``) send
 the session cookie; any other origin may call it with a bearer token only.
@@ -13,25 +23,36 @@ the session cookie; any other origin may call it with a bearer token only.
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import AsyncIterator
+from pathlib import PurePosixPath
+from typing import Literal
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from core.errors import FlixError
+from datasources.objects import (
+    InvalidKey,
+    ObjectMissing,
+    ObjectStore,
+    ObjectStoreError,
+    ObjectStoreUnavailable,
+)
 from media.delivery import PREFIX, AssetUrls, ManifestRequest, MediaKeys, PlaylistRequest, parse
 from media.manifests import (
     KEY_PATH,
     LICENSE_PATH,
     MEDIA_TYPES,
-    load_manifest,
     render_hls_iframes,
     render_hls_master,
     render_hls_media,
     render_mpd,
 )
+from media.published import object_key, published_manifest
 from media.signing import verify
 from resolvers.playback import license
 from server.middleware import error_body
@@ -47,10 +68,14 @@ _LICENSE_PREFLIGHT = {
     "Access-Control-Max-Age": "600",
 }
 _STATUS = {"UNAUTHENTICATED": 401, "PROFILE_REQUIRED": 403, "FORBIDDEN": 403, "NOT_FOUND": 404}
+# One range of bytes (``bytes=0-99``, ``bytes=100-``, ``bytes=-100``): what players send.
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def _refuse(status: int, message: str) -> Response:
-    code = {403: "FORBIDDEN", 404: "NOT_FOUND"}.get(status, "BAD_USER_INPUT")
+    code = {403: "FORBIDDEN", 404: "NOT_FOUND", 503: "UNAVAILABLE", 500: "INTERNAL"}.get(
+        status, "BAD_USER_INPUT"
+    )
     return JSONResponse(error_body(message, code), status_code=status, headers=CORS)
 
 
@@ -68,13 +93,13 @@ def _expires(query: str) -> int:
     return 0
 
 
-def _render(
+async def _render(
     request: Request, wanted: ManifestRequest | PlaylistRequest, keys: MediaKeys
 ) -> Response:
-    folder = keys.media_root / wanted.asset
-    if not (folder / "asset.json").is_file():
+    try:
+        manifest = await published_manifest(keys, wanted.asset)
+    except FileNotFoundError:
         return _refuse(404, "No such media.")
-    manifest = load_manifest(folder)
     urls = AssetUrls(keys.signing_key, keys.base_url, wanted.asset, _expires(request.url.query))
     # Absolute: a player resolves a license URL against its page, not the manifest.
     drm_origin = str(request.base_url).rstrip("/")
@@ -111,17 +136,89 @@ async def media(request: Request) -> Response:
     path = request.url.path
     if not verify(keys.signing_key, path, request.url.query, time.time()):
         return _refuse(403, "This media link is invalid or has expired.")
-    wanted = parse(path)
-    if wanted is not None:
-        return _render(request, wanted, keys)
-    relative = path.removeprefix(PREFIX)
-    if any(part.startswith(".") for part in relative.split("/")):
-        return _refuse(404, "No such media.")  # staging and retired work is never public
-    file = (keys.media_root / relative).resolve()
-    if keys.media_root.resolve() not in file.parents or not file.is_file():
+    try:
+        wanted = parse(path)
+        if wanted is not None:
+            return await _render(request, wanted, keys)
+        relative = path.removeprefix(PREFIX)
+        if any(part.startswith(".") for part in relative.split("/")):
+            return _refuse(404, "No such media.")  # staging and retired work is never public
+        file = (keys.media_root / relative).resolve()
+        if keys.media_root.resolve() in file.parents and file.is_file():
+            headers = {**CORS, "Cache-Control": IMMUTABLE}
+            return FileResponse(file, media_type=MEDIA_TYPES.get(file.suffix), headers=headers)
+        if keys.objects is None:
+            return _refuse(404, "No such media.")
+        return await _from_bucket(request, keys.objects, relative)
+    except (ObjectMissing, InvalidKey):
         return _refuse(404, "No such media.")
-    headers = {**CORS, "Cache-Control": IMMUTABLE}
-    return FileResponse(file, media_type=MEDIA_TYPES.get(file.suffix), headers=headers)
+    except ObjectStoreUnavailable as error:
+        log.warning("media_store_unavailable", path=path, error=error.message)
+        return _refuse(503, "Media storage is unavailable; try again shortly.")
+    except ObjectStoreError as error:
+        # Credentials, permissions, a missing bucket: the configuration is wrong.
+        log.error("media_store_refused", path=path, error=error.message)
+        return _refuse(500, "Media storage refused the request.")
+
+
+async def _from_bucket(request: Request, objects: ObjectStore, relative: str) -> Response:
+    """A published file streamed from the bucket: whole, or the one range asked for."""
+    key = object_key(relative)
+    media_type = MEDIA_TYPES.get(PurePosixPath(relative).suffix)
+    headers = {**CORS, "Cache-Control": IMMUTABLE, "Accept-Ranges": "bytes"}
+    if request.method == "HEAD":
+        info = await objects.head(key)
+        if info is None:
+            raise ObjectMissing(f"no object at {key!r}")
+        headers["Content-Length"] = str(info.size)
+        return Response(headers=headers, media_type=media_type)
+    stream = await objects.open(key)
+    size = stream.info.size
+    span = _byte_range(request.headers.get("range"), size)
+    if isinstance(span, str):  # "unsatisfiable"
+        headers["Content-Range"] = f"bytes */{size}"
+        return Response(status_code=416, headers=headers)
+    start, end = span or (0, size - 1)
+    headers["Content-Length"] = str(end - start + 1)
+    if span is not None:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    body = _slice(stream.chunks, start, end + 1, key)
+    status = 206 if span is not None else 200
+    return StreamingResponse(body, status_code=status, headers=headers, media_type=media_type)
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
+    """The first and last byte a Range header asks for, "unsatisfiable", or None for the
+    whole file (no Range, or one this does not read: RFC 9110 lets a server ignore it)."""
+    match = _RANGE.match(header.strip()) if header else None
+    if match is None or match[1] == match[2] == "":
+        return None
+    if match[1] == "":  # the last N bytes
+        length = int(match[2])
+        return (max(size - length, 0), size - 1) if length and size else "unsatisfiable"
+    start = int(match[1])
+    end = min(int(match[2]), size - 1) if match[2] else size - 1
+    if match[2] and int(match[2]) < start:
+        return None  # an invalid range is ignored, not refused
+    return (start, end) if start < size else "unsatisfiable"
+
+
+async def _slice(
+    chunks: AsyncIterator[bytes], start: int, stop: int, key: str
+) -> AsyncIterator[bytes]:
+    """Bytes [start, stop) of the stream; the rest is read past (or never read)."""
+    offset = 0
+    try:
+        async for chunk in chunks:
+            if offset + len(chunk) > start:
+                yield chunk[max(start - offset, 0) : stop - offset]
+            offset += len(chunk)
+            if offset >= stop:
+                return
+    except ObjectStoreUnavailable as error:
+        # Too late for a status: the connection is dropped and the player retries.
+        log.warning("media_store_lost_mid_stream", key=key, error=error.message)
+        raise
 
 
 def license_cors(request: Request) -> dict[str, str]:

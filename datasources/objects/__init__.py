@@ -8,6 +8,7 @@ from datasources.objects.store import (
     ObjectStore,
     ObjectStoreError,
     ObjectStoreUnavailable,
+    ObjectStream,
     Progress,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "ObjectStore",
     "ObjectStoreError",
     "ObjectStoreUnavailable",
+    "ObjectStream",
     "Progress",
     "S3Config",
     "S3ObjectStore",

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import re
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,11 +30,12 @@ from datasources.objects.store import (
     ObjectMissing,
     ObjectStoreError,
     ObjectStoreUnavailable,
+    ObjectStream,
     Progress,
 )
 
 if TYPE_CHECKING:
-    from obstore import Attributes, ObjectMeta
+    from obstore import Attributes, BytesStream, ObjectMeta
 
 __all__ = ["S3Config", "S3ObjectStore", "sha256_of_file"]
 
@@ -43,6 +44,8 @@ T = TypeVar("T")
 # Big enough that S3's part limit (10,000) allows 50 GB files; small enough to bound memory.
 PART_BYTES = 8 * 1024 * 1024
 _READ_CHUNK = 1024 * 1024
+# What open() hands on at a time: small enough that a proxied segment starts flowing at once.
+_STREAM_CHUNK = 256 * 1024
 # Keys as every S3 server stores them (MinIO and rclone map keys to file paths and refuse
 # "..", "." and empty segments): checked here so a bad key fails before any request.
 _BAD_SEGMENT = re.compile(r"(^|/)(\.{1,2})?(/|$)")
@@ -158,6 +161,14 @@ class S3ObjectStore:
             return done
 
         return await _call(key, fetch())
+
+    async def open(self, key: str) -> ObjectStream:
+        check_key(key)
+        # The whole object, never a ranged GET: rclone answers a Range with all of it (200),
+        # which obstore refuses. A caller that wants a slice skips to it in the stream.
+        result = await _call(key, obstore.get_async(self._store, key))
+        info = _info(result.meta, result.attributes)
+        return ObjectStream(info, _chunks(key, result.stream(min_chunk_size=_STREAM_CHUNK)))
 
     async def head(self, key: str) -> ObjectInfo | None:
         check_key(key)
@@ -294,6 +305,15 @@ async def _call(key: str, call: Awaitable[T]) -> T:
         if re.search(r"status code: 4\d\d", message):
             raise ObjectStoreError(f"S3 refused the request for {key!r}: {message}") from error
         raise ObjectStoreUnavailable(f"S3 did not answer for {key!r}: {message}") from error
+
+
+async def _chunks(key: str, stream: BytesStream) -> AsyncIterator[bytes]:
+    while True:
+        try:
+            chunk = await _call(key, anext(stream))
+        except StopAsyncIteration:
+            return
+        yield bytes(chunk)
 
 
 def _first_line(error: BaseException) -> str:

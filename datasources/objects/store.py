@@ -7,7 +7,7 @@ errors below (core/errors.py codes), never a client library's own exceptions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ __all__ = [
     "ObjectStore",
     "ObjectStoreError",
     "ObjectStoreUnavailable",
+    "ObjectStream",
     "Progress",
 ]
 
@@ -63,6 +64,16 @@ class ObjectInfo:
         return self.metadata.get(SHA256_METADATA)
 
 
+@dataclass(frozen=True)
+class ObjectStream:
+    """An object being read: what it is (known before its first byte), then its bytes."""
+
+    info: ObjectInfo
+    # The content in chunks of bounded size; a store lost mid-way raises
+    # ObjectStoreUnavailable from the iterator.
+    chunks: AsyncIterator[bytes]
+
+
 class ObjectStore(Protocol):
     """One bucket. Keys are ``/``-separated paths without a leading or trailing ``/``."""
 
@@ -98,6 +109,11 @@ class ObjectStore(Protocol):
 
     async def download(self, key: str, path: Path, *, progress: Progress | None = None) -> int:
         """Stream the object into a local file (bounded memory); returns its size."""
+        ...
+
+    async def open(self, key: str) -> ObjectStream:
+        """Start reading the object (one GET): its size and type at once, then its bytes as
+        they arrive (bounded memory, e.g. to proxy it); ObjectMissing when there is none."""
         ...
 
     async def head(self, key: str) -> ObjectInfo | None:

@@ -12,7 +12,8 @@ from core.plans import Plan
 from core.records import VideoType
 from datasources.playback import assets
 from media.delivery import AssetUrls, MediaKeys
-from media.manifests import BASELINE_FAMILIES, AssetManifest, Track, allowed_video, load_manifest
+from media.manifests import BASELINE_FAMILIES, AssetManifest, Track, allowed_video
+from media.published import published_manifest
 from resolvers.catalog import visible_video
 from resolvers.context import Context
 from resolvers.viewing import episode_of, resume_position
@@ -125,7 +126,8 @@ async def playback(
     asset = await assets.get_asset(ctx.engine, video.id, episode.id if episode else None)
     if asset is None or asset.status != "ready" or asset.storage_path is None:
         raise NotFound("This title has no playable media yet.")
-    manifest = load_manifest(keys.media_root / asset.storage_path)
+    # From the media root, or the bucket the asset was published to (cached: immutable).
+    manifest = await published_manifest(keys, asset.storage_path)
     cap = _cap(account.plan, device)
     tracks = _playable(manifest, cap, device)
     # The manifests list exactly the codecs offered here (and the audio's, always).

@@ -1,5 +1,8 @@
 """``flix ingest``: encode a video file into a title's adaptive stream (DASH and HLS).
 
+With S3 configured (FLIX_S3_BUCKET), the packaged folder is uploaded to the bucket and no
+copy stays in the media root (media/published.py); /media serves it from there.
+
 Ctrl-C at any point leaves nothing half-published: the title keeps the asset it had.
 """
 
@@ -26,13 +29,16 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.errors import FlixError
+from datasources.objects import ObjectStore
 from datasources.playback.assets import MediaAsset
+from datasources.stores import open_object_store
 from lifecycle.audit import AuditAction
 from media.drm import parse_master_key
 from media.encode import AV1_PRESET
 from media.ffmpeg import FfmpegError
 from media.ingest import IngestOptions
 from media.ingest import ingest as run_ingest
+from media.published import object_key
 from server.cli.audit_trail import audit_from_cli
 from server.cli.migrate import require_database_url
 from server.settings import Settings
@@ -77,6 +83,7 @@ async def _ingest(
     episode_id: int | None,
     options: IngestOptions,
     master_key: bytes | None,
+    objects: ObjectStore | None,
 ) -> MediaAsset:
     engine = create_async_engine(database_url)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
@@ -93,6 +100,7 @@ async def _ingest(
                 options=options,
                 master_key=master_key,
                 progress=StageBars(progress),
+                objects=objects,
             )
     finally:
         await engine.dispose()
@@ -130,7 +138,10 @@ def ingest(
     ] = 8,
     media_root: Annotated[
         Path | None,
-        typer.Option(help="Where assets are published (default: the data folder's media/)."),
+        typer.Option(
+            help="Where assets are made, and published unless S3 is configured"
+            " (default: the data folder's media/)."
+        ),
     ] = None,
 ) -> None:
     """Encode SOURCE for a movie (--video-id) or an episode (--episode-id) and publish it."""
@@ -140,6 +151,11 @@ def ingest(
     settings = Settings()
     database_url = require_database_url(settings)
     root = media_root or settings.media_folder
+    try:
+        objects = open_object_store(settings.s3_config())
+    except RuntimeError as exc:  # a bucket without credentials
+        _errors.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
     master_key = _master_key(settings.media_master_key) if drm is DrmChoice.clearkey else None
     options = IngestOptions(
         ladder="per-title" if ladder is LadderChoice.per_title else "fixed",
@@ -152,7 +168,7 @@ def ingest(
     )
     try:
         asset = asyncio.run(
-            _ingest(database_url, source, root, video_id, episode_id, options, master_key)
+            _ingest(database_url, source, root, video_id, episode_id, options, master_key, objects)
         )
     except KeyboardInterrupt:
         _errors.print("Interrupted: nothing was published. Run the command again to start over.")
@@ -165,7 +181,12 @@ def ingest(
     asyncio.run(
         audit_from_cli(settings, AuditAction.MEDIA_INGESTED, target=target, details=details)
     )
-    _summary(asset, root)
+    where = (
+        f"s3://{objects.bucket}/{object_key(asset.storage_path or '')}"
+        if objects is not None
+        else str(root / (asset.storage_path or ""))
+    )
+    _summary(asset, where)
 
 
 def _master_key(value: str | None) -> bytes:
@@ -179,8 +200,8 @@ def _master_key(value: str | None) -> bytes:
         raise typer.Exit(2) from exc
 
 
-def _summary(asset: MediaAsset, root: Path) -> None:
-    table = Table(title=f"Published {root / (asset.storage_path or '')}", title_justify="left")
+def _summary(asset: MediaAsset, where: str) -> None:
+    table = Table(title=f"Published {escape(where)}", title_justify="left")
     for column in ("rung", "size", "target kb/s", "peak kb/s", "VMAF", "codecs"):
         table.add_column(column)
     for rung in asset.ladder:
