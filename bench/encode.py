@@ -96,7 +96,7 @@ async def _sources(folder: Path, quick: bool) -> tuple[Path, dict[str, Path]]:
 
 
 class _StageTimer:
-    """A media.progress.Progress that only records how long each stage took."""
+    """A core.progress.Progress that only records how long each stage took."""
 
     def __init__(self) -> None:
         self.started: dict[str, float] = {}

@@ -31,11 +31,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import asyncpg
 
 from core.errors import BadUserInput, Conflict, FlixError, NotFound
+from core.progress import NoProgress, Progress
 from datasources import database_census as db
 from datasources.objects import ObjectStore, sha256_of_file
 from datasources.postgres_dumps import (
@@ -51,7 +52,6 @@ __all__ = [
     "KEEP_DAYS",
     "BackupInvalid",
     "BackupManifest",
-    "BackupProgress",
     "BackupResult",
     "Check",
     "CheckStatus",
@@ -72,29 +72,6 @@ BACKUP_PREFIX = "backups/postgres"
 KEEP_DAYS = 7
 MANIFEST_FORMAT = 1
 _STAMP = "%Y%m%dT%H%M%SZ"
-
-
-class BackupProgress(Protocol):
-    """How a long step reports progress (the CLI draws rich bars; jobs pass nothing)."""
-
-    def start(self, key: str, description: str, total: float) -> None: ...
-
-    def update(self, key: str, completed: float) -> None: ...
-
-    def finish(self, key: str) -> None: ...
-
-
-class _Silent:
-    """Progress nobody draws: what jobs and tests pass."""
-
-    def start(self, key: str, description: str, total: float) -> None:
-        pass
-
-    def update(self, key: str, completed: float) -> None:
-        pass
-
-    def finish(self, key: str) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -205,8 +182,8 @@ class RestoreResult:
     seconds: float
 
 
-def silent() -> BackupProgress:
-    return _Silent()
+def silent() -> Progress:
+    return NoProgress()
 
 
 # --- listing and pruning -------------------------------------------------------------
@@ -274,7 +251,7 @@ async def run_backup(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     keep_days: int = KEEP_DAYS,
-    progress: BackupProgress | None = None,
+    progress: Progress | None = None,
     work_dir: Path | None = None,
 ) -> BackupResult:
     """Back the database up to the object store, then prune old backups (see the module)."""
@@ -346,7 +323,7 @@ async def _find(objects: ObjectStore, which: str | None) -> BackupManifest:
 
 
 async def _download(
-    objects: ObjectStore, manifest: BackupManifest, folder: Path, bars: BackupProgress
+    objects: ObjectStore, manifest: BackupManifest, folder: Path, bars: Progress
 ) -> tuple[Path, str]:
     """The dump in a local file, and the SHA-256 of what arrived."""
     target = folder / "restore.dump"
@@ -365,7 +342,7 @@ async def verify_latest_backup(
     database_url: str,
     objects: ObjectStore,
     *,
-    progress: BackupProgress | None = None,
+    progress: Progress | None = None,
     work_dir: Path | None = None,
 ) -> VerifyReport:
     """Restore the newest backup into a scratch database and check it (see the module)."""
@@ -377,7 +354,7 @@ async def verify_backup(
     objects: ObjectStore,
     which: str | None,
     *,
-    progress: BackupProgress | None = None,
+    progress: Progress | None = None,
     work_dir: Path | None = None,
 ) -> VerifyReport:
     bars = progress or silent()
@@ -444,7 +421,7 @@ def _checksum_check(manifest: BackupManifest, digest: str) -> Check:
 
 
 async def _restore_check(
-    scratch_url: str, dump: Path, manifest: BackupManifest, bars: BackupProgress
+    scratch_url: str, dump: Path, manifest: BackupManifest, bars: Progress
 ) -> Check:
     bars.start("restore", "pg_restore", len(manifest.tables))
     done: list[str] = []
@@ -551,7 +528,7 @@ async def restore_backup(
     which: str | None,
     *,
     force: bool = False,
-    progress: BackupProgress | None = None,
+    progress: Progress | None = None,
     work_dir: Path | None = None,
 ) -> RestoreResult:
     """Restore a backup into the database (created when missing). A database that holds

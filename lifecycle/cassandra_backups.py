@@ -20,12 +20,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from core.errors import Conflict, NotFound
+from core.progress import Progress
 from datasources import cassandra_dumps
 from datasources.objects import ObjectStore, sha256_of_file
 from lifecycle.backups import (
     KEEP_DAYS,
     BackupInvalid,
-    BackupProgress,
     Check,
     CheckStatus,
     TableReport,
@@ -124,7 +124,7 @@ async def run_cassandra_backup(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     keep_days: int = KEEP_DAYS,
-    progress: BackupProgress | None = None,
+    progress: Progress | None = None,
     work_dir: Path | None = None,
 ) -> CassandraManifest:
     """Export the keyspace to the object store, then prune (see the module)."""
@@ -180,7 +180,7 @@ async def verify_latest_cassandra_backup(
     hosts: Sequence[str],
     objects: ObjectStore,
     *,
-    progress: BackupProgress | None = None,
+    progress: Progress | None = None,
     work_dir: Path | None = None,
 ) -> VerifyReport:
     """Import the newest backup into a scratch keyspace (dropped afterwards) and check its

@@ -21,13 +21,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
 import structlog
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.progress import NoProgress, Progress
 from datasources.events import EventLog
 from datasources.objects import ObjectStore
 from lifecycle import backups
@@ -51,28 +51,6 @@ JOB_LAST_SUCCESS = Gauge(
 )
 
 
-class Stages(Protocol):
-    """How a long job reports progress (the CLI draws rich bars; the worker draws none).
-    The same shape as lifecycle.backups.BackupProgress, so one drawer serves all."""
-
-    def start(self, key: str, description: str, total: float) -> None: ...
-
-    def update(self, key: str, completed: float) -> None: ...
-
-    def finish(self, key: str) -> None: ...
-
-
-class _Silent:
-    def start(self, key: str, description: str, total: float) -> None:
-        pass
-
-    def update(self, key: str, completed: float) -> None:
-        pass
-
-    def finish(self, key: str) -> None:
-        pass
-
-
 class JobBusy(RuntimeError):
     """The job is running elsewhere (another worker, another shell)."""
 
@@ -92,7 +70,7 @@ class JobContext:
     events: EventLog
     objects: ObjectStore | None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    progress: Stages = field(default_factory=_Silent)
+    progress: Progress = field(default_factory=NoProgress)
 
     def require_objects(self) -> ObjectStore:
         if self.objects is None:

@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.progress import Progress
 from core.records import VideoType
 from datasources.playback import assets
 from datasources.tables import episodes, videos
 from media.ingest import IngestOptions, ingest
-from media.progress import Progress
 from media.samples import generate_cartoon, generate_hdr_pattern, sample_clip
 
 CLIPS = ("bigbuckbunny", "bikes", "cartoon")

@@ -35,6 +35,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import BadUserInput, Conflict
+from core.progress import NoProgress, Progress
 from datasources.objects import ObjectStore, ObjectStoreError, ObjectStoreUnavailable
 from datasources.playback import assets
 from datasources.playback.assets import MediaAsset
@@ -45,7 +46,6 @@ from media.manifests import AssetManifest, load_manifest
 from media.package import describe, folder_size, video_folder, write_package
 from media.per_title import per_title_ladder
 from media.probe import SourceInfo, probe
-from media.progress import NoProgress, Progress
 from media.published import RETIRED_PREFIX, delete_asset, upload_folder
 from media.thumbnails import make_images
 

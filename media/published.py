@@ -16,6 +16,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from core.progress import NoProgress, Progress
 from datasources.objects import ObjectStore, ObjectStoreError
 from media.delivery import MediaKeys
 from media.manifests import (
@@ -25,7 +26,6 @@ from media.manifests import (
     AssetManifest,
     load_manifest,
 )
-from media.progress import NoProgress, Progress
 
 MEDIA_PREFIX = "media"
 # Replaced assets are marked here (an empty object; its time is when) until deleted.

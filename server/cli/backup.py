@@ -62,7 +62,7 @@ _UNITS = {"checks": "checks", "export": "tables", "import": "tables"}
 
 
 class _Bars:
-    """lifecycle.backups.BackupProgress drawn as one rich bar per stage."""
+    """core.progress.Progress drawn as one rich bar per stage."""
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress

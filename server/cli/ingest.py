@@ -58,7 +58,7 @@ class DrmChoice(StrEnum):
 
 
 class StageBars:
-    """media.progress.Progress drawn as one rich bar per stage and rung."""
+    """core.progress.Progress drawn as one rich bar per stage and rung."""
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress

@@ -41,7 +41,7 @@ T = TypeVar("T")
 
 
 class Bars:
-    """lifecycle.jobs.Stages as rich bars; a total of 0 means "unknown" (a spinner)."""
+    """core.progress.Progress as rich bars; a total of 0 means "unknown" (a spinner)."""
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress

@@ -16,11 +16,11 @@ import typer
 from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
+from core.progress import NoProgress
 from datasources.objects import ObjectStoreUnavailable, S3ObjectStore
 from datasources.playback import assets
 from datasources.playback.assets import MediaAsset
 from media.ingest import IngestOptions, ingest
-from media.progress import NoProgress
 from media.published import object_key
 from media.samples import generate_cartoon
 from server.cli.ingest import ingest as ingest_command

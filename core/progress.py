@@ -1,6 +1,8 @@
-"""How long-running media work reports its progress, without knowing who shows it.
+"""How long-running work (encoding, backups, archives, jobs) reports its progress, without
+knowing who shows it.
 
-The CLI draws rich progress bars from these calls; tests and the demo pass nothing.
+The CLI draws rich progress bars from these calls; the worker, tests and the demo pass
+nothing (``NoProgress``).
 """
 
 from __future__ import annotations
