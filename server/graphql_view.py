@@ -226,7 +226,9 @@ class FlixGraphQL(GraphQL[Context, None]):
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         fields = (
             homepage_fields(request_data.query, request_data.operation_name)
-            if isinstance(request_data, GraphQLRequestData) and request_data.query
+            if isinstance(request_data, GraphQLRequestData)
+            and isinstance(request_data.query, str)
+            and isinstance(request_data.operation_name, str | None)
             else ()
         )
         if not fields:
