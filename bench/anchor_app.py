@@ -35,7 +35,7 @@ class Video:
     id: strawberry.ID
     title: str
     release_year: int | None
-    rating: float | None
+    rating: str | None  # the content rating (G, PG-13, …)
     genres: list[str]
     description: str | None
 
