@@ -95,6 +95,7 @@ WHERE (excluded.client_timestamp, excluded.device_id, excluded.position_seconds)
     > (t.client_timestamp, t.device_id, t.position_seconds)
 RETURNING t.video_id
 """
+
 # Each sign-up hashes a password (argon2, memory-hard on purpose): at the load's concurrency
 # they queue past the client's timeout on two cores. Sign-up is setup, not what is measured.
 SIGN_UPS_AT_ONCE = 4
