@@ -80,7 +80,7 @@ def test_a_store_that_keeps_failing_opens_its_breaker_then_recovers(
         assert engine.breaker.state == "closed"
 
 
-def _wait_until_answered(api: Api, seconds: float = 3 * RESET_SECONDS) -> Any:
+def _wait_until_answered(api: Api, seconds: float = 10 + RESET_SECONDS) -> Any:
     """The app reconnects by itself once the store is back: the breaker lets a trial call
     through after RESET_SECONDS, and a pooled connection cut by the outage fails its first
     statement, which replaces the pool's connections."""
