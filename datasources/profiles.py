@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -119,11 +119,3 @@ async def set_pin_hash(
     async with engine.begin() as connection:
         row = (await connection.execute(statement)).one_or_none()
     return Profile(**row._mapping) if row else None
-
-
-async def delete_profile(engine: AsyncEngine, account_id: UUID, profile_id: UUID) -> bool:
-    statement = delete(profiles).where(
-        profiles.c.id == profile_id, profiles.c.account_id == account_id
-    )
-    async with engine.begin() as connection:
-        return (await connection.execute(statement)).rowcount > 0
