@@ -241,11 +241,17 @@ def test_a_throttled_network_switches_to_a_lower_rung_and_keeps_playing(
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
     )
     page.locator(".player-back").click()
-    page.wait_for_timeout(500)
-    rates = [
-        e["bitrateKbps"]
-        for body in reports
-        for e in body["variables"]["events"]
-        if e["type"] == "BITRATE_SWITCH"
-    ]
-    assert any(rate * 1000 < top_bandwidth for rate in rates), rates
+
+    def rates() -> list[float]:
+        return [
+            e["bitrateKbps"]
+            for body in reports
+            for e in body["variables"]["events"]
+            if e["type"] == "BITRATE_SWITCH"
+        ]
+
+    for _ in range(40):  # the closing flush is sent as the player goes; allow a loaded machine
+        if any(rate * 1000 < top_bandwidth for rate in rates()):
+            break
+        page.wait_for_timeout(250)
+    assert any(rate * 1000 < top_bandwidth for rate in rates()), rates()

@@ -237,7 +237,9 @@ export async function mountPlayer(host: HTMLElement, options: PlayerOptions): Pr
   player.addEventListener('adaptation', onTracks);
   player.addEventListener('variantchanged', onTracks);
   player.addEventListener('trackschanged', () => refreshQuality());
-  timers.push(window.setInterval(() => exposeStats(), 1000));
+  // Also on a timer: shaka can fire 'adaptation' before the new variant reads as active, and a
+  // switch seen only by the stats would never reach telemetry.
+  timers.push(window.setInterval(() => noteBitrate(), 1000));
 
   // --- start: resume or start over ------------------------------------------------------------
   const resumeAt = playback.resumePositionSeconds ?? 0;
@@ -371,8 +373,7 @@ export async function mountPlayer(host: HTMLElement, options: PlayerOptions): Pr
 
   function noteBitrate(): void {
     const track = activeTrack();
-    if (!track || !firstFrame) return;
-    if (track.bandwidth !== lastBitrate) {
+    if (track && firstFrame && track.bandwidth !== lastBitrate) {
       lastBitrate = track.bandwidth;
       telemetry.record('BITRATE_SWITCH', { bitrateKbps: track.bandwidth / 1000, positionSeconds: video.currentTime });
     }
