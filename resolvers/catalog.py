@@ -36,7 +36,9 @@ async def video(ctx: Context, video_id: str) -> Video | None:
 async def visible_video(ctx: Context, profile: Profile, video_id: str) -> Video:
     """The title, or NOT_FOUND when it is missing or above the profile's maturity: the one
     place a single title is checked against the profile (lists filter in their queries)."""
-    found = await ctx.loaders.video.load(parse_int_id(video_id, "video"))
+    wanted = parse_int_id(video_id, "video")
+    # From the in-memory catalog (a second old at most); a title added since, from SQL.
+    found = (await ctx.catalog.current()).videos.get(wanted) or await ctx.loaders.video.load(wanted)
     if found is None or not maturity.allows(profile.maturity_level, found.maturity_level):
         raise NotFound("No such title.")
     return found
@@ -164,7 +166,7 @@ def video_values(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 async def create_video(ctx: Context, fields: dict[str, Any]) -> Video:
     created = await catalog.create_video(ctx.engine, video_values(fields, creating=True))
-    ctx.catalog.invalidate()
+    await ctx.catalog.changed()
     await _audit(ctx, AuditAction.VIDEO_CREATED, created.id)
     return created
 
@@ -176,7 +178,7 @@ async def update_video(ctx: Context, video_id: str, fields: dict[str, Any]) -> V
     updated = await catalog.update_video(ctx.engine, parse_int_id(video_id, "video"), values)
     if updated is None:
         raise NotFound("No such video.")
-    ctx.catalog.invalidate()
+    await ctx.catalog.changed()
     await _audit(ctx, AuditAction.VIDEO_UPDATED, updated.id, fields=",".join(sorted(values)))
     return updated
 
@@ -185,7 +187,7 @@ async def delete_video(ctx: Context, video_id: str) -> bool:
     deleted = parse_int_id(video_id, "video")
     if not await catalog.delete_video(ctx.engine, deleted):
         raise NotFound("No such video.")
-    ctx.catalog.invalidate()
+    await ctx.catalog.changed()
     await _audit(ctx, AuditAction.VIDEO_DELETED, deleted)
     return True
 

@@ -102,7 +102,7 @@ def _renamed(admin: Api, viewer: Api, video_id: str) -> None:
         'mutation($id: ID!) { updateVideo(id: $id, input: {title: "Babe II"}) { id } }',
         id=video_id,
     )
-    # Each app re-reads the catalogue every minute; the viewer's app is another one.
+    # The viewer's app is another one, which would see the edit within a second.
     viewer.client.app.state.stores.catalog.invalidate()  # type: ignore[attr-defined]
 
 
