@@ -81,34 +81,39 @@ class Loaders:
     """One set per request, so nothing cached outlives the request that read it. Each loader
     is made on its first use: a request touches two or three of them."""
 
-    def __init__(self, engine: AsyncEngine, viewing: ViewingStore) -> None:
+    def __init__(
+        self, engine: AsyncEngine, viewing: ViewingStore, catalog: AsyncEngine | None = None
+    ) -> None:
         self._engine = engine
         self._viewing = viewing
+        # Titles, seasons and episodes may come from a catalog replica (a secondary region);
+        # accounts, profiles and signals always from the primary, which the viewer writes.
+        self._catalog = catalog or engine
 
     @cached_property
     def video(self) -> Loader[int, Video | None]:
-        return Loader(partial(catalog.videos_by_id, self._engine), _none)
+        return Loader(partial(catalog.videos_by_id, self._catalog), _none)
 
     @cached_property
     def seasons(self) -> Loader[int, list[Season]]:
-        return Loader(partial(catalog.seasons_by_video, self._engine), list)
+        return Loader(partial(catalog.seasons_by_video, self._catalog), list)
 
     @cached_property
     def episodes(self) -> Loader[int, list[Episode]]:
-        return Loader(partial(catalog.episodes_by_season, self._engine), list)
+        return Loader(partial(catalog.episodes_by_season, self._catalog), list)
 
     @cached_property
     def episode(self) -> Loader[int, Episode | None]:
-        return Loader(partial(catalog.episodes_by_id, self._engine), _none)
+        return Loader(partial(catalog.episodes_by_id, self._catalog), _none)
 
     @cached_property
     def season(self) -> Loader[int, Season | None]:
-        return Loader(partial(catalog.seasons_by_id, self._engine), _none)
+        return Loader(partial(catalog.seasons_by_id, self._catalog), _none)
 
     @cached_property
     def episode_slots(self) -> Loader[int, list[EpisodeSlot]]:
         """A series' episodes in viewing order (empty for a movie): recording and Up Next."""
-        return Loader(partial(catalog.episode_slots, self._engine), list)
+        return Loader(partial(catalog.episode_slots, self._catalog), list)
 
     @cached_property
     def account(self) -> Loader[UUID, Account | None]:

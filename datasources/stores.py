@@ -43,6 +43,9 @@ class StoreConfig:
     pool_wait_seconds: float = 10.0
     # The object store (archives, backups, media); None when FLIX_S3_BUCKET is not set.
     s3: S3Config | None = None
+    # A streaming replica of the database that catalog reads go to (a secondary region's,
+    # `flix regions up`); None reads the catalog from database_url. Writes never go there.
+    catalog_database_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,14 @@ class Stores:
     catalog: CatalogSnapshots
     experiments: RunningExperiments
     objects: ObjectStore | None = None  # absent when S3 is not configured
+    # Where the catalog (the snapshot, the title loaders) is read: the replica's pool in
+    # autocommit when there is one, else ``reads``.
+    catalog_reads: AsyncEngine | None = None
+    catalog_replica: AsyncEngine | None = None  # the replica's own engine, when configured
+
+    @property
+    def catalog_engine(self) -> AsyncEngine:
+        return self.catalog_reads or self.reads
 
 
 async def open_viewing_store(
@@ -115,6 +126,8 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
     )
+    replica = _replica_engine(config)
+    catalog_reads = replica.execution_options(isolation_level="AUTOCOMMIT") if replica else None
     events = await connect_event_log(config, engine)
     viewing = await _viewing_store(config, engine)
     try:
@@ -124,16 +137,39 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
             redis=redis,
             events=events,
             viewing=viewing,
-            catalog=CatalogSnapshots(engine),
+            catalog=CatalogSnapshots(catalog_reads or engine, redis),
             experiments=RunningExperiments(engine),
             # No connection to open: obstore connects on the first request.
             objects=open_object_store(config.s3),
+            catalog_reads=catalog_reads,
+            catalog_replica=replica,
         )
     finally:
         await viewing.close()
         await events.close()
         await redis.aclose()
         await engine.dispose()
+        if replica is not None:
+            await replica.dispose()
+
+
+def _replica_engine(config: StoreConfig) -> AsyncEngine | None:
+    """The catalog replica's pool: smaller than the primary's (reads of titles only), with
+    the same timeouts, so a stalled replica fails its reads instead of holding them."""
+    if not config.catalog_database_url:
+        return None
+    timeout = config.timeout_seconds
+    return guarded_engine(
+        create_async_engine(
+            config.catalog_database_url,
+            pool_size=5,
+            max_overflow=5,
+            pool_pre_ping=False,
+            pool_timeout=config.pool_wait_seconds,
+            connect_args={"timeout": timeout, "command_timeout": timeout / 2},
+        ),
+        StoreBreaker("postgres"),
+    )
 
 
 def open_object_store(config: S3Config | None) -> ObjectStore | None:
@@ -143,6 +179,13 @@ def open_object_store(config: S3Config | None) -> ObjectStore | None:
 
 async def _postgres_ready(stores: Stores) -> bool:
     async with stores.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return True
+
+
+async def _replica_ready(stores: Stores) -> bool:
+    assert stores.catalog_replica is not None
+    async with stores.catalog_replica.connect() as connection:
         await connection.execute(text("SELECT 1"))
     return True
 
@@ -176,5 +219,7 @@ async def check_ready(stores: Stores) -> dict[str, bool]:
     checks = {**_CHECKS, stores.events.broker: _broker_ready}
     if stores.objects is not None:  # S3 is reported only where it is configured
         checks["s3"] = _s3_ready
+    if stores.catalog_replica is not None:  # a region reading its catalog from a replica
+        checks["catalog_replica"] = _replica_ready
     results = await asyncio.gather(*(probe(check) for check in checks.values()))
     return dict(zip(checks, results, strict=True))

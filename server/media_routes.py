@@ -15,6 +15,10 @@ cache headers set here; a CDN in front (FLIX_MEDIA_BASE_URL) keeps the immutable
 so the web tier streams only its misses. A file still in the media root is served from
 there first. The bucket away is a 503 UNAVAILABLE, as any store's outage is.
 
+An edge in front (server/edge/, docs/edge.md) asks ``/media-authorize`` whether a URL's
+signature is good (204/403, no body) and caches the verdict per signature; manifests tell it,
+in ``X-Accel-Expires``, to keep them until their signature expires.
+
 Players on other origins call the license endpoint too (docs/drm_and_players.md): it
 answers CORS preflights, and lets the listed origins (``FLIX_DRM_LICENSE_ORIGINS``) send
 the session cookie; any other origin may call it with a bearer token only.
@@ -28,6 +32,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import PurePosixPath
 from typing import Literal
+from urllib.parse import unquote
 
 import structlog
 from starlette.requests import Request
@@ -55,6 +60,7 @@ from media.manifests import (
 from media.published import object_key, published_manifest
 from media.signing import verify
 from resolvers.playback import license
+from server.edge.config import AUTHORIZE_PATH
 from server.middleware import error_body
 from server.request_context import ContextFactory
 
@@ -70,6 +76,8 @@ _LICENSE_PREFLIGHT = {
 _STATUS = {"UNAUTHENTICATED": 401, "PROFILE_REQUIRED": 403, "FORBIDDEN": 403, "NOT_FOUND": 404}
 # One range of bytes (``bytes=0-99``, ``bytes=100-``, ``bytes=-100``): what players send.
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# How long an edge keeps the origin's "no" to one signature (server/edge/).
+_REFUSAL_SECONDS = 5
 
 
 def _refuse(status: int, message: str) -> Response:
@@ -79,8 +87,10 @@ def _refuse(status: int, message: str) -> Response:
     return JSONResponse(error_body(message, code), status_code=status, headers=CORS)
 
 
-def _text(body: str, suffix: str) -> Response:
-    headers = {**CORS, "Cache-Control": "private, max-age=60"}
+def _text(body: str, suffix: str, expires_at: int) -> Response:
+    # Private to browsers (a minute); an edge keeps it until its signature expires (nginx's
+    # X-Accel-Expires, which it does not pass on): it is this signed URL's own rendering.
+    headers = {**CORS, "Cache-Control": "private, max-age=60", "X-Accel-Expires": f"@{expires_at}"}
     return Response(body, media_type=MEDIA_TYPES[suffix], headers=headers)
 
 
@@ -100,7 +110,8 @@ async def _render(
         manifest = await published_manifest(keys, wanted.asset)
     except FileNotFoundError:
         return _refuse(404, "No such media.")
-    urls = AssetUrls(keys.signing_key, keys.base_url, wanted.asset, _expires(request.url.query))
+    expires_at = _expires(request.url.query)
+    urls = AssetUrls(keys.signing_key, keys.base_url, wanted.asset, expires_at)
     # Absolute: a player resolves a license URL against its page, not the manifest.
     drm_origin = str(request.base_url).rstrip("/")
     if isinstance(wanted, PlaylistRequest):
@@ -115,7 +126,8 @@ async def _render(
         if track is None or (wanted.iframes and not track.keyframe_sizes):
             return _refuse(404, "No such track.")
         render = render_hls_iframes if wanted.iframes else render_hls_media
-        return _text(render(manifest, track.id, sign=urls.sign, drm_origin=drm_origin), ".m3u8")
+        playlist = render(manifest, track.id, sign=urls.sign, drm_origin=drm_origin)
+        return _text(playlist, ".m3u8", expires_at)
     if wanted.kind == "manifest":
         mpd = render_mpd(
             manifest,
@@ -124,11 +136,11 @@ async def _render(
             families=wanted.families,
             license_url=drm_origin + LICENSE_PATH,
         )
-        return _text(mpd, ".mpd")
+        return _text(mpd, ".mpd", expires_at)
     master = render_hls_master(
         manifest, sign=urls.sign, max_height=wanted.max_height, families=wanted.families
     )
-    return _text(master, ".m3u8")
+    return _text(master, ".m3u8", expires_at)
 
 
 async def media(request: Request) -> Response:
@@ -221,6 +233,23 @@ async def _slice(
         raise
 
 
+async def media_authorize(request: Request) -> Response:
+    """Whether the /media URL an edge was asked for (``X-Original-URI``: path and query as
+    the client sent them) carries a good signature: 204, else 403, with no body.
+
+    The edge (server/edge/) caches the verdict per signature, so ``X-Accel-Expires`` (nginx's
+    own header, never passed on to clients) says for how long: a grant until the signature's
+    expiry, a refusal for a few seconds (a tampered URL asked again and again stays cheap).
+    Only the signature is checked here; whether the file exists is the edge's cache miss.
+    """
+    keys: MediaKeys = request.app.state.media
+    path, _, query = request.headers.get("x-original-uri", "").partition("?")
+    path = unquote(path)
+    if path.startswith(PREFIX) and verify(keys.signing_key, path, query, time.time()):
+        return Response(status_code=204, headers={"X-Accel-Expires": f"@{_expires(query)}"})
+    return Response(status_code=403, headers={"X-Accel-Expires": str(_REFUSAL_SECONDS)})
+
+
 def license_cors(request: Request) -> dict[str, str]:
     """The CORS headers of a license answer to this request's origin.
 
@@ -298,6 +327,7 @@ async def clearkey_key(request: Request) -> Response:
 def media_routes() -> list[BaseRoute]:
     return [
         Route(PREFIX + "{path:path}", media, methods=["GET", "HEAD"]),
+        Route(AUTHORIZE_PATH, media_authorize, methods=["GET", "HEAD"]),
         Route(LICENSE_PATH, clearkey_license, methods=["POST", "OPTIONS"]),
         Route(KEY_PATH, clearkey_key, methods=["GET", "OPTIONS"]),
     ]

@@ -91,7 +91,7 @@ class ContextFactory:
             experiments=stores.experiments,
             device_type=_device_type(request),
             media=request.app.state.media,
-            loaders=Loaders(stores.reads, stores.viewing),
+            loaders=Loaders(stores.reads, stores.viewing, stores.catalog_engine),
             sessions=sessions,
             rate_limits=Throttle(
                 stores.redis,

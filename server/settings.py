@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
     s3_region: str = "us-east-1"
+    # Regions (`flix regions up`, docs/regions.md): this instance's region, and the streaming
+    # replica its catalog reads go to (writes always go to database_url, the primary).
+    region: str = ""
+    catalog_database_url: str | None = None
 
     # Media: where published assets live, the keys that protect them, and an optional CDN.
     media_root: Path | None = None  # default: <data_dir>/media
@@ -191,6 +195,7 @@ class Settings(BaseSettings):
             timeout_seconds=self.store_timeout_seconds,
             pool_wait_seconds=self.operation_deadline_seconds,
             s3=self.s3_config(),
+            catalog_database_url=self.catalog_database_url,
         )
 
     def s3_config(self) -> S3Config | None:

@@ -15,6 +15,7 @@ from server.cli import (
     migrate,
     persisted,
     privacy,
+    regions,
     schema,
     serve,
     supergraph,
@@ -41,6 +42,7 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(archive.app, name="archive")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(regions.app, name="regions")
 
 
 def main() -> None:
