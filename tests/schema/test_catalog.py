@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -192,3 +193,35 @@ def test_similar_titles_respect_maturity(api: Api, catalog: dict[str, int]) -> N
         )
         == "BAD_USER_INPUT"
     )
+
+
+def test_a_title_read_by_id_costs_no_statement_once_the_catalog_is_in_memory(
+    api: Api, catalog: dict[str, int], count_statements: Callable[[], int]
+) -> None:
+    api.viewer_with_profile("ada@example.com", maturityLevel=5)
+    api.data(VIDEO, id=str(catalog["Toy Story"]))  # loads the snapshot and the viewer
+    before = count_statements()
+    for title in ("Toy Story", "The Godfather"):
+        assert api.data(VIDEO, id=str(catalog[title]))["video"]["title"] == title
+    assert count_statements() == before
+
+
+def test_an_edit_reaches_a_process_whose_catalog_is_in_memory(
+    make_api: Callable[..., Api], catalog: dict[str, int], clean_database: str
+) -> None:
+    """Two apps are two workers: the edit made through one is seen by the other's next
+    version check (a second at most), not at its minute's reload."""
+    viewer, admin = make_api(), make_api()
+    viewer.viewer_with_profile("ada@example.com", maturityLevel=5)
+    video_id = str(catalog["Toy Story"])
+    assert viewer.data(VIDEO, id=video_id)["video"]["title"] == "Toy Story"
+    admin.register("staff@example.com")
+    _grant(clean_database, "staff@example.com", "content_admin")
+    admin.data(UPDATE_V, id=video_id)
+    titles = []
+    for _ in range(30):  # bounded: 30 reads, 0.1 s apart
+        titles.append(viewer.data(VIDEO, id=video_id)["video"]["title"])
+        if titles[-1] == "Renamed":
+            break
+        time.sleep(0.1)
+    assert titles[-1] == "Renamed", titles
