@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any, cast
 
+import asyncpg
 import pybreaker
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -54,16 +55,24 @@ class GuardedEngine(AsyncEngine):
 def guarded_engine(engine: AsyncEngine, breaker: StoreBreaker) -> GuardedEngine:
     """The same engine (its pool, its options) with every connection guarded, and a
     connection whose statement timed out dropped rather than reused."""
-    event.listen(engine.sync_engine, "handle_error", _drop_timed_out)
+    event.listen(engine.sync_engine, "handle_error", _drop_unusable)
     return GuardedEngine(engine.sync_engine, breaker)
 
 
-def _drop_timed_out(context: ExceptionContext) -> None:
-    # The server may still be running the statement, or be stalled: resetting the
-    # connection on its way back to the pool (a ROLLBACK) would wait out another timeout
-    # before the request could answer. Treated as a disconnect, it is closed at once.
-    if isinstance(context.original_exception, TimeoutError):
+def _drop_unusable(context: ExceptionContext) -> None:
+    # A timed-out statement: the server may still be running it, or be stalled, and
+    # resetting the connection on its way back to the pool (a ROLLBACK) would wait out
+    # another timeout before the request could answer. asyncpg's InternalClientError: the
+    # connection's protocol state is broken (seen after PostgreSQL restarted under a
+    # statement), and every later use of it would fail the same way. Treated as a
+    # disconnect, either is closed at once instead of going back to the pool.
+    error = context.original_exception
+    if isinstance(error, TimeoutError) or isinstance(error.__cause__, _BROKEN_PROTOCOL):
         context.is_disconnect = True
+
+
+# Raised by asyncpg, seen here through SQLAlchemy's adapted exception that it caused.
+_BROKEN_PROTOCOL = asyncpg.exceptions.InternalClientError
 
 
 @contextlib.contextmanager

@@ -20,6 +20,8 @@ _OUTAGES: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.InterfaceError,
+    # A connection left mid-operation by a restart; dropped from the pool (guarded_clients).
+    asyncpg.exceptions.InternalClientError,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
