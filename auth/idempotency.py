@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,8 +23,17 @@ from redis.asyncio import Redis
 
 RECORD_TTL_SECONDS = 24 * 3600
 # How long an in-flight marker outlives a worker that died mid-request: past it, a retry runs
-# the request again. Well above any request's running time.
-IN_FLIGHT_TTL_SECONDS = 120
+# the request again (on another worker or region). An operation is cancelled at its deadline
+# (server/operation_bounds.py), so the marker lasts that long plus a margin for the answer to
+# be stored; longer would refuse a dead request's retries (409) for nothing.
+IN_FLIGHT_MARGIN_SECONDS = 5
+
+
+def in_flight_seconds(deadline_seconds: float) -> int:
+    return math.ceil(deadline_seconds) + IN_FLIGHT_MARGIN_SECONDS
+
+
+IN_FLIGHT_TTL_SECONDS = in_flight_seconds(10.0)  # at the default operation deadline
 KEY_MAX_LENGTH = 255
 
 

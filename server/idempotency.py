@@ -35,6 +35,7 @@ from auth.idempotency import (
     Replay,
     StoredResponse,
     fingerprint,
+    in_flight_seconds,
     parse_key,
 )
 from auth.sessions import SessionStore
@@ -122,7 +123,10 @@ class IdempotencyKeys:
             await _answer(str(error), ErrorCode.BAD_USER_INPUT, 400)(scope, receive, send)
             return
         connection = HTTPConnection(scope)
-        store = IdempotencyStore(connection.app.state.stores.redis)
+        store = IdempotencyStore(
+            connection.app.state.stores.redis,
+            in_flight_seconds=in_flight_seconds(self.contexts.settings.operation_deadline_seconds),
+        )
         request_fingerprint = fingerprint(
             mutation.query, mutation.variables, mutation.operation_name
         )
