@@ -4,12 +4,16 @@ What it does, all on loopback and all of it private to this run:
 
 * starts `flix regions up`'s topology (server/regions/topology.py) under a temporary folder:
   the embedded stores, the primary's streaming replica, the us-east, us-west and eu-west BFFs
-  (one uvicorn process each) and HAProxy with its real settings (checks every second);
-* seeds a catalog of ``CATALOG_SIZE`` movies on the primary and signs up ``--players``
-  viewers (account, profile, selected) through the balancer;
+  (one uvicorn process each), each region's nginx media edge (its BFF's
+  ``FLIX_MEDIA_BASE_URL``) and HAProxy with its real settings (checks every second);
+* before the BFFs start, seeds a catalog of ``CATALOG_SIZE`` movies on the primary and
+  ingests a synthetic ``CLIP_SECONDS`` s clip for ``MEDIA_TITLES`` of them (bench/edge.py's
+  clip, bench/startup.py's `flix ingest`), then signs up ``--players`` viewers (account,
+  profile, selected) through the balancer, each playing one of the titles with media;
 * runs a mixed load for ``--duration-seconds``: each player loads the homepage, opens a title
-  (the player's start: title, resume position, ``playback``) and sends ``updateProgress``
-  heartbeats with growing positions and client timestamps;
+  (the player's start: title, resume position, ``playback``, whose ``dashUrl`` must name the
+  answering region's edge) and sends ``updateProgress`` heartbeats with growing positions
+  and client timestamps;
 * at ``--kill-at`` seconds SIGKILLs the us-east BFF (the primary region's web tier is lost);
   at ``--restore-at`` starts it again, on its port;
 * reports requests failed and over how long, the time to failover (kill → the first answer
@@ -18,9 +22,16 @@ What it does, all on loopback and all of it private to this run:
   ``progress.lost``: every (profile, title) whose newest acknowledged heartbeat (a 200 with
   ``data.updateProgress``) PostgreSQL does not hold at the end. It must be 0.
 
-The edge (bench/edge.py, `measure_edge`) is merged into the report where it exists.
+Then, on the healthy regions, the edge (``edge`` in the report, bench/edge.py's
+`measure_edge`): one ``playback`` through the balancer says which region serves and checks
+that its ``dashUrl`` names that region's edge; the same ``--edge-plays`` plays of the titles
+with media run direct (through the balancer to the BFF) and through that edge, cold: origin
+requests and bytes per 100 plays each way, the edge's hit ratio; and the time to first frame
+in headless Chromium through the edge (``--ttff-plays``, bench/edge.py's
+`first_frame_through_edge`, skipped without Chromium or a built web client).
 
     .venv/bin/python -m bench.regions [--quick] [--players N] [--duration-seconds S]
+        [--edge-plays N] [--ttff-plays N] [--no-edge]
 
 One JSON document goes to stdout; progress goes to stderr.
 """
@@ -28,13 +39,11 @@ One JSON document goes to stdout; progress goes to stderr.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import json
 import signal
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,16 +52,24 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.edge import first_frame_through_edge, make_clip, measure_edge
 from bench.harness import command_line, log, machine, run_folder
 from bench.harness.api import sign_up
 from bench.harness.tallies import latency_summary
+from bench.startup import ingest
+from server.edge import nginx_executable
 from server.processes import HOST, EmbeddedServerError, free_port
 from server.regions import replica
 from server.regions.haproxy import haproxy_binary, stats
+from server.regions.layout import REGIONS
 from server.regions.topology import Regions, RegionsOptions
 
 CATALOG_SIZE = 200
+MEDIA_TITLES = 2  # titles with published media: the players' and the edge's plays
+CLIP_SECONDS = 8  # each: enough for the edge's plays (6 s of media each)
+EDGE_SECONDS_PER_PLAY = 6.0
 REQUEST_TIMEOUT_S = 10.0
+SIGN_UP_CONCURRENCY = 4
 THINK_S = 0.05  # between a player's requests: a busy player, not a flood
 HEARTBEAT_SIMULATED_S = 10.0
 MAX_REQUESTS_PER_PLAYER = 5000  # bound on top of the duration
@@ -61,9 +78,6 @@ HOMEPAGE = "{ homepage(rows: 5, itemsPerRow: 10) { rows { title items { id title
 TITLE = "query($id: ID!) { video(id: $id) { title description progress { positionSeconds } } }"
 PLAYBACK = "query($id: ID!) { playback(videoId: $id) { dashUrl resumePositionSeconds } }"
 UPDATE = "mutation($input: ProgressInput!) { updateProgress(input: $input) { positionSeconds } }"
-# playback answers NOT_FOUND for a title without published media (this bench publishes none:
-# encoding is another bench's); that is an answer, not a failure of the region.
-ANSWERS_NOT_FAILURES = {"NOT_FOUND"}
 
 
 @dataclass
@@ -98,6 +112,28 @@ class Timeline:
         return time.monotonic() - self.begin
 
 
+@dataclass
+class PlaybackMedia:
+    """Per region, the playback answers it gave and how many named its own edge."""
+
+    edge_urls: Mapping[str, str]
+    answers: dict[str, int] = field(default_factory=dict)
+    own_edge: dict[str, int] = field(default_factory=dict)
+
+    def saw(self, data: dict[str, Any], region: str) -> None:
+        url = (data.get("playback") or {}).get("dashUrl") or ""
+        edge = self.edge_urls.get(region)
+        self.answers[region] = self.answers.get(region, 0) + 1
+        named = edge is not None and url.startswith(edge + "/media/")
+        self.own_edge[region] = self.own_edge.get(region, 0) + named
+
+    def report(self) -> dict[str, Any]:
+        return {
+            region: {"answers": count, "named_own_edge": self.own_edge.get(region, 0)}
+            for region, count in sorted(self.answers.items())
+        }
+
+
 def seed_catalog(regions: Regions) -> list[int]:
     assert regions.primary is not None
     rows = ", ".join(
@@ -113,6 +149,24 @@ def seed_catalog(regions: Regions) -> list[int]:
     return [int(line) for line in out.splitlines() if line.strip().isdigit()]
 
 
+@dataclass
+class Titles:
+    """What `prepare` made: every seeded title, and the first few, which have media."""
+
+    all: list[int] = field(default_factory=list)
+    with_media: list[int] = field(default_factory=list)
+
+
+def prepare(regions: Regions, work: Path, titles: Titles) -> None:
+    """Before the BFFs start (they load the catalog snapshot then): the catalog and media."""
+    titles.all = seed_catalog(regions)
+    titles.with_media = titles.all[:MEDIA_TITLES]
+    clip = make_clip(work / "clip.mp4", CLIP_SECONDS)
+    for video_id in titles.with_media:
+        log(f"ingesting a {CLIP_SECONDS} s clip for video {video_id}…")
+        ingest(regions.tool_env(), clip, str(video_id))
+
+
 async def request(
     client: httpx.AsyncClient,
     timeline: Timeline,
@@ -120,8 +174,10 @@ async def request(
     query: str,
     variables: dict[str, Any],
     token: str,
+    on_answer: Callable[[dict[str, Any], str], None] | None = None,
 ) -> dict[str, Any] | None:
-    """One GraphQL request, sampled; its data when it answered without a failure."""
+    """One GraphQL request, sampled; its data when it answered without a failure (given to
+    ``on_answer`` with the region that answered)."""
     started = timeline.now()
     region, error, data = "", "", None
     try:
@@ -135,18 +191,26 @@ async def request(
         region = response.headers.get("x-flix-region", "")
         body = response.json()
         codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors") or []}
-        if response.status_code != 200 or not codes <= ANSWERS_NOT_FAILURES:
+        if response.status_code != 200 or codes:
             error = f"{response.status_code} {sorted(str(c) for c in codes)}"
         else:
             data = body.get("data") or {}
+            if on_answer is not None:
+                on_answer(data, region)
     except (httpx.HTTPError, ValueError) as failure:
-        error = type(failure).__name__
+        error = f"{type(failure).__name__}: {failure}"[:90]
     ms = (timeline.now() - started) * 1000
     timeline.samples.append(Sample(kind, started, ms, not error, region, error))
     return data
 
 
-async def play(client: httpx.AsyncClient, player: Player, timeline: Timeline, until: float) -> None:
+async def play(
+    client: httpx.AsyncClient,
+    player: Player,
+    timeline: Timeline,
+    until: float,
+    media: PlaybackMedia,
+) -> None:
     video = {"id": str(player.video_id)}
     for count in range(MAX_REQUESTS_PER_PLAYER):
         if timeline.now() > until:
@@ -156,7 +220,7 @@ async def play(client: httpx.AsyncClient, player: Player, timeline: Timeline, un
             await request(client, timeline, "homepage", HOMEPAGE, {}, player.token)
         elif step == 1:
             await request(client, timeline, "title", TITLE, video, player.token)
-            await request(client, timeline, "playback", PLAYBACK, video, player.token)
+            await request(client, timeline, "playback", PLAYBACK, video, player.token, media.saw)
         else:
             await heartbeat(client, player, timeline)
         await asyncio.sleep(THINK_S)
@@ -279,82 +343,136 @@ def _since(moment: float | None, start: float | None) -> float | None:
     return round(moment - start, 3)
 
 
-def merge_edge_results(
-    report: dict[str, Any], regions: Regions, token: str, video_ids: list[str]
-) -> None:
-    """THE EDGE'S PLACE: bench/edge.py (another part of issue 17) measures the nginx media
-    edge with ``measure_edge(api_url, edge_url, access_log, token, video_ids)``; its dict goes
-    under ``edge`` once `regions up` runs an edge (``Regions.edge_url`` and
-    ``Regions.edge_access_log``, to be wired in) and the titles played have published media."""
-    edge_url: str | None = getattr(regions, "edge_url", None)
-    access_log: Path | None = getattr(regions, "edge_access_log", None)
-    if importlib.util.find_spec("bench.edge") is None or edge_url is None or access_log is None:
-        report["edge"] = {"skipped": "no media edge in this topology (bench/edge.py runs it)"}
-        return
-    measure_edge: Callable[..., Coroutine[Any, Any, dict[str, Any]]]
-    measure_edge = importlib.import_module("bench.edge").measure_edge
-    report["edge"] = asyncio.run(measure_edge(regions.url, edge_url, access_log, token, video_ids))
+async def serving_playback(regions: Regions, token: str, video_id: int) -> dict[str, Any]:
+    """One playback through the balancer: which region answered, and whether its manifest
+    URL names that region's edge (what its players then fetch media from)."""
+    async with httpx.AsyncClient(base_url=regions.url, timeout=REQUEST_TIMEOUT_S) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": PLAYBACK, "variables": {"id": str(video_id)}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    region = response.headers.get("x-flix-region", "")
+    url = ((response.json().get("data") or {}).get("playback") or {}).get("dashUrl") or ""
+    edge = regions.edge_url(region) if region in REGIONS else None
+    return {
+        "region": region,
+        "edge_url": edge,
+        "dash_url_names_region_edge": edge is not None and url.startswith(edge + "/media/"),
+    }
+
+
+def edge_results(
+    regions: Regions, token: str, video_ids: list[int], plays: int, ttff_plays: int
+) -> dict[str, Any]:
+    """bench/edge.py's measurement through the regions' balancer and the serving region's
+    edge, and the first frame through it; the titles have media (`prepare`)."""
+    serving = asyncio.run(serving_playback(regions, token, video_ids[0]))
+    if not serving["dash_url_names_region_edge"]:
+        return {"serving": serving, "skipped": "the playback URL names no region's edge"}
+    region = serving["region"]
+    log(f"the edge: plays through {region}'s edge at {serving['edge_url']}…")
+    measured = asyncio.run(
+        measure_edge(
+            regions.url,
+            serving["edge_url"],
+            regions.edge_access_log(region),
+            token,
+            [str(v) for v in video_ids],
+            plays=plays,
+            seconds=EDGE_SECONDS_PER_PLAY,
+        )
+    )
+    first_frame = (
+        first_frame_through_edge(regions.url, str(video_ids[0]), ttff_plays)
+        if ttff_plays
+        else {"skipped": "--ttff-plays 0"}
+    )
+    return {"serving": serving, **measured, "first_frame_through_edge": first_frame}
+
+
+async def sign_up_players(url: str, count: int) -> list[tuple[str, str]]:
+    """Through the balancer, a few at a time (password hashing is CPU work: all of them at
+    once timed out on a loaded two-core machine), each with a client of its own, as separate
+    devices: a shared cookie jar would carry one player's session cookie into the next one's
+    sign-up, which ends that session (a sign-in never carries a session over)."""
+    gate = asyncio.Semaphore(SIGN_UP_CONCURRENCY)
+
+    async def one(number: int) -> tuple[str, str]:
+        email = f"player-{number}-{uuid.uuid4().hex[:6]}@bench.test"
+        async with gate, httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S) as own:
+            return await sign_up(own, email, {"name": "P"})
+
+    return await asyncio.gather(*(one(number) for number in range(count)))
 
 
 @dataclass
 class Outcome:
     report: dict[str, Any]
     token: str  # a signed-in player's, for the edge's plays
-    video_ids: list[str]
 
 
 async def load(
-    regions: Regions, players: int, duration: float, kill_at: float, restore_at: float
+    regions: Regions,
+    titles: Titles,
+    players: int,
+    duration: float,
+    kill_at: float,
+    restore_at: float,
 ) -> Outcome:
     limits = httpx.Limits(max_connections=players, max_keepalive_connections=players)
     async with httpx.AsyncClient(
         base_url=regions.url, limits=limits, timeout=REQUEST_TIMEOUT_S
     ) as client:
-        log(f"seeding {CATALOG_SIZE} titles and signing up {players} players…")
-        videos = await asyncio.to_thread(seed_catalog, regions)
-        signed_up = await asyncio.gather(
-            *(
-                sign_up(client, f"player-{n}-{uuid.uuid4().hex[:6]}@bench.test", {"name": "P"})
-                for n in range(players)
-            )
-        )
+        log(f"signing up {players} players…")
+        signed_up = await sign_up_players(regions.url, players)
+        # Every player plays a title with media, so that its playback is a real answer.
         roster = [
-            Player(token, profile, videos[n % len(videos)])
+            Player(token, profile, titles.with_media[n % len(titles.with_media)])
             for n, (token, profile) in enumerate(signed_up)
         ]
+        media = PlaybackMedia({region: regions.edge_url(region) for region in REGIONS})
         timeline = Timeline(begin=time.monotonic())
         log(f"load for {duration:.0f} s; kill at {kill_at:.0f} s, restore at {restore_at:.0f} s")
         await asyncio.gather(
             faults(regions, timeline, kill_at, restore_at),
             watch_balancer(regions, timeline, duration),
-            *(play(client, player, timeline, duration) for player in roster),
+            *(play(client, player, timeline, duration, media) for player in roster),
         )
         # One last heartbeat each, once everything is healthy: the newest must be stored too.
         for player in roster:
             await heartbeat(client, player, timeline)
         await asyncio.sleep(SETTLE_S)
         report = summarize(timeline, duration)
+        report["playback_media"] = media.report()
         report["progress"] = await lost_progress(regions, roster)
         report["progress"]["acknowledged_updates"] = sum(
             1 for s in timeline.samples if s.kind == "progress" and s.ok
         )
-        return Outcome(report, roster[0].token, [str(v) for v in videos[:3]])
+        return Outcome(report, roster[0].token)
 
 
 def main() -> None:
     parser = command_line(__doc__)
-    parser.add_argument("--quick", action="store_true", help="8 players, 24 s")
+    parser.add_argument("--quick", action="store_true", help="8 players, 24 s, 20 edge plays")
     parser.add_argument("--players", type=int, default=16)
     parser.add_argument("--duration-seconds", type=float, default=45.0)
-    parser.add_argument("--no-edge", action="store_true", help="skip bench/edge.py")
+    parser.add_argument("--edge-plays", type=int, default=100, help="plays per side (1..1000)")
+    parser.add_argument("--ttff-plays", type=int, default=2, help="Chromium plays (0: none)")
+    parser.add_argument("--no-edge", action="store_true", help="skip the edge's measurement")
     args = parser.parse_args()
     try:
         haproxy_binary()
     except EmbeddedServerError as error:
         raise SystemExit(f"bench.regions needs HAProxy: {error}") from None
+    if nginx_executable() is None:
+        raise SystemExit("bench.regions needs nginx for the media edges: apt-get install nginx")
     players = 8 if args.quick else max(1, min(args.players, 64))
     duration = 24.0 if args.quick else max(20.0, min(args.duration_seconds, 300.0))
+    edge_plays = 20 if args.quick else max(1, min(args.edge_plays, 1000))
+    ttff_plays = max(0, min(args.ttff_plays, 20))
     kill_at, restore_at = duration / 4, duration / 2
+    began = time.monotonic()
     with run_folder("regions") as (stack, work):
         options = RegionsOptions(
             port=free_port(),
@@ -365,18 +483,27 @@ def main() -> None:
                 "FLIX_RATE_LIMIT_SCALE": "100000",
             },
         )
-        regions = stack.enter_context(Regions(work / "data", options, log))
+        titles = Titles()
+        regions = stack.enter_context(
+            Regions(work / "data", options, log, lambda r: prepare(r, work, titles))
+        )
         report: dict[str, Any] = {
             "bench": "regions",
             "machine": machine(),
             "players": players,
             "duration_seconds": duration,
             "health_check_interval_ms": options.check_ms,
+            "titles_with_media": len(titles.with_media),
+            "setup_s": round(time.monotonic() - began, 1),
         }
-        outcome = asyncio.run(load(regions, players, duration, kill_at, restore_at))
+        outcome = asyncio.run(load(regions, titles, players, duration, kill_at, restore_at))
         report.update(outcome.report)
-        if not args.no_edge:
-            merge_edge_results(report, regions, outcome.token, outcome.video_ids)
+        report["edge"] = (
+            {"skipped": "--no-edge"}
+            if args.no_edge
+            else edge_results(regions, outcome.token, titles.with_media, edge_plays, ttff_plays)
+        )
+        report["run_s"] = round(time.monotonic() - began, 1)
         print(json.dumps(report, indent=2))
 
 

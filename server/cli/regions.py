@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from server.cli.serve import load_demo
 from server.embedded import DataFolderInUse, EmbeddedServerError
 from server.regions.control import (
     PROMOTE_SIGNAL,
@@ -39,13 +40,21 @@ def up(
     port: int = typer.Option(8080, help="HAProxy's port, where clients connect."),
     workers: int = typer.Option(1, min=1, help="uvicorn worker processes per region."),
     worker: bool = typer.Option(True, help="Start a `flix worker` beside the regions."),
+    demo: bool = typer.Option(
+        False, help="Load the demo catalog (if empty) and its media (once), as `serve --demo`."
+    ),
 ) -> None:
-    """Start the stores, the replica, the three regions and HAProxy; Ctrl-C stops them all."""
+    """Start the stores, the replica, the three regions with a media edge each, and HAProxy;
+    Ctrl-C stops them all."""
     layout = _layout(data_dir)
     stopping = threading.Event()
     promotions = threading.Event()
+    started = threading.Event()
 
     def on_stop(_signum: int, _frame: FrameType | None) -> None:
+        if not started.is_set():
+            # Still starting (--demo's first encode takes minutes): unwind what is up now.
+            raise KeyboardInterrupt
         stopping.set()
 
     def on_promote(_signum: int, _frame: FrameType | None) -> None:
@@ -58,7 +67,9 @@ def up(
     signal.signal(PROMOTE_SIGNAL, on_promote)
     options = RegionsOptions(port=port, workers=workers, worker=worker)
     try:
-        with Regions(layout.data_dir, options, console.print) as regions:
+        prepare = _load_demo if demo else None
+        with Regions(layout.data_dir, options, console.print, prepare) as regions:
+            started.set()
             console.print("Ctrl-C stops everything; `flix regions status` shows the regions.")
             while True:
                 stopping.wait()
@@ -68,12 +79,23 @@ def up(
                 stopping.clear()
                 _serve_promotion(regions)
             console.print("stopping…")
+    except KeyboardInterrupt:
+        console.print("stopped before the regions were up")
+        raise typer.Exit(130) from None
     except DataFolderInUse as error:
         console.print(f"[red]{error}")
         raise typer.Exit(1) from None
     except EmbeddedServerError as error:
         console.print(f"[red]could not start the regions: {error}")
         raise typer.Exit(1) from None
+
+
+def _load_demo(regions: Regions) -> None:
+    """`serve --demo`'s catalog and media, on the primary, before the regions start."""
+    data_dir = regions.layout.data_dir
+    database_url = regions.tool_env()["FLIX_DATABASE_URL"]
+    # The media master key comes from the environment (ensure_secrets put it there).
+    load_demo(Settings(database_url=database_url, data_dir=data_dir), data_dir)
 
 
 def _serve_promotion(regions: Regions) -> None:
@@ -105,7 +127,7 @@ def status(
     if as_json:
         print(json.dumps(report, indent=2))
         return
-    table = Table("region", "HAProxy", "last check", "role", "port", "catalog from")
+    table = Table("region", "HAProxy", "last check", "role", "port", "catalog from", "media edge")
     for health in report["regions"]:
         role = "primary" if health["active"] else "backup"
         table.add_row(
@@ -115,6 +137,7 @@ def status(
             role,
             str(health["port"]),
             str(health["database"]),
+            str(health["edge"]),
         )
     Console().print(table)
     replica = report["replica"]

@@ -145,6 +145,15 @@ async def _demo_media(settings: Settings, data_dir: Path) -> None:
         await engine.dispose()
 
 
+def load_demo(settings: Settings, data_dir: Path) -> None:
+    """What --demo loads (`flix regions up --demo` too): the demo catalog and accounts into
+    an empty catalog, and the demo media once."""
+    assert settings.database_url is not None
+    if asyncio.run(_catalog_is_empty(settings.database_url)):
+        asyncio.run(import_demo_catalog(settings.database_url, data_dir))
+    asyncio.run(_demo_media(settings, data_dir))
+
+
 def _aggregate_metrics(data_dir: Path) -> None:
     """Several processes count: prometheus-client's multiprocess mode keeps each process's
     samples in files here, and /metrics (any worker) sums them. Emptied at each start, so
@@ -183,10 +192,8 @@ def serve(
         assert ready.database_url is not None
         console.print("applying migrations…")
         upgrade(ready.database_url)
-        if demo and asyncio.run(_catalog_is_empty(ready.database_url)):
-            asyncio.run(import_demo_catalog(ready.database_url, data_dir))
         if demo:
-            asyncio.run(_demo_media(ready, data_dir))
+            load_demo(ready, data_dir)
         listen_host, listen_port = host or ready.host, port or ready.port
         workers = workers or len(os.sched_getaffinity(0))
         if workers > 1:

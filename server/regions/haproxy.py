@@ -13,6 +13,13 @@ Why these settings (HAProxy 2.6, Debian's package):
   retries (no answer, a 502/503/504), which ``http-request disable-l7-retry`` turns off for
   anything not safe to repeat: only GET/HEAD and POSTs with an ``Idempotency-Key`` (the BFF
   answers a repeated key from its first outcome, server/idempotency.py) are retried that way.
+* ``option http-buffer-request``: HAProxy 2.6 keeps a request for an L7 retry only if it has
+  all of it when it first sends it (stream-interface: ``msg_state != HTTP_MSG_DONE`` drops
+  the retry); a POST whose body arrives after its headers would otherwise never be retried.
+* ``option http-server-close``: a new connection to the BFF per request. When a *reused*
+  idle server connection dies before answering, HAProxy closes the client's connection
+  instead (no log line: the client is meant to retry, which httpx does not), so the kill
+  of a region showed up as "Server disconnected without sending a response".
 """
 
 from __future__ import annotations
@@ -62,6 +69,14 @@ def render_config(
             f"    retries {RETRIES}",
             "    option redispatch 1",
             f"    retry-on {RETRY_ON}",
+            # L7 retries need the whole request in HAProxy's buffer when it is first sent:
+            # without this, a POST whose body came after its headers (httpx, browsers) was
+            # forwarded at once and could not be retried (docs/regions.md, measured there).
+            "    option http-buffer-request",
+            # No idle server connections to reuse: a region killed under a reused one made
+            # HAProxy close the client's connection without an answer or a log line (its
+            # signal that the client may retry), where a fresh one is retried right here.
+            "    option http-server-close",
             "",
             "frontend flix",
             f"    bind {HOST}:{port}",

@@ -27,6 +27,10 @@ class Layout:
         """The replica's data folder root (its PostgreSQL data is in ``postgres/`` below)."""
         return self.folder / "replica"
 
+    def edge_folder(self, region: str) -> Path:
+        """The region's media edge (nginx): its config, logs and cache."""
+        return self.folder / "edges" / region
+
     @property
     def haproxy_config(self) -> Path:
         return self.folder / "haproxy.cfg"
@@ -65,6 +69,7 @@ class Running:
     replica_port: int | None  # None once the replica was promoted
     promoted: bool = False
     region_database: dict[str, str] = field(default_factory=dict)  # region -> "primary"/"replica"
+    edges: dict[str, str] = field(default_factory=dict)  # region -> its media edge's URL
 
 
 def write_json(path: Path, value: dict[str, Any]) -> None:

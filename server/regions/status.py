@@ -27,6 +27,7 @@ def regions_status(layout: Layout, running: Running) -> dict[str, Any]:
     for health in regions:
         health["port"] = running.regions.get(health["region"])
         health["database"] = running.region_database.get(health["region"])
+        health["edge"] = running.edges.get(health["region"])
     replica: dict[str, Any] | None = None
     if running.replica_port is not None:
         try:

@@ -1,16 +1,20 @@
 """Everything `flix regions up` runs, started in order and stopped in reverse: the embedded
 stores once (PostgreSQL primary, Redis, NATS, S3), the primary's streaming replica, a BFF per
-region, and HAProxy in front; and the promotion of the replica when the primary is lost.
+region, a media edge (nginx) per region in front of its BFF's /media, and HAProxy in front of
+the BFFs; and the promotion of the replica when the primary is lost.
 
 All of it runs as children of one process, on loopback: three "regions" on one machine share
 Redis (sessions, so a signed-in viewer may land on any region), the event log and the object
 store, and differ in where their catalog reads go (us-east: the primary; us-west and eu-west:
-the replica) and in their processes, which fail on their own.
+the replica), in their media edge (each BFF's ``FLIX_MEDIA_BASE_URL`` is its own region's
+edge, so a player served by a region fetches its media from that region's edge) and in their
+processes, which fail on their own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import time
@@ -20,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from migrations.runner import upgrade
+from server.edge import EdgeConfig, edge_server
 from server.embedded import (
     EMBEDDED_BUCKET,
     create_database,
@@ -69,10 +74,18 @@ def database_url(server: ChildServer) -> str:
 
 class Regions:
     """The running regions; enter to start them all, exit to stop them all. Start, promote
-    and stop from one thread (the main one): children die with the thread that spawned them."""
+    and stop from one thread (the main one): children die with the thread that spawned them.
+
+    ``prepare``, when given, runs once the stores are up and migrated and before any BFF
+    starts (so the BFFs' catalog snapshots include what it loads): `--demo`'s catalog and
+    media, a bench's titles. ``tool_env()`` is then the environment for `flix` commands."""
 
     def __init__(
-        self, data_dir: Path, options: RegionsOptions, say: Callable[[str], None] = print
+        self,
+        data_dir: Path,
+        options: RegionsOptions,
+        say: Callable[[str], None] = print,
+        prepare: Callable[[Regions], None] | None = None,
     ) -> None:
         self.layout = Layout(data_dir.expanduser().absolute())
         self.options = options
@@ -81,11 +94,15 @@ class Regions:
         self.primary: ChildServer | None = None
         self.replica: ChildServer | None = None  # None once promoted
         self.bffs: dict[str, ChildServer] = {}
+        self.edges: dict[str, ChildServer] = {}
         self.haproxy: ChildServer | None = None
         self._watched: list[ChildServer] = []  # the watchdog's list: a fenced server leaves it
         self._worker: WorkerProcess | None = None
         self._env: dict[str, str] = {}
+        self._prepare = prepare
         self._ports = {region: free_port() for region in REGIONS}
+        # Picked before anything starts: each BFF is told its edge's URL when it starts.
+        self._edge_ports = {region: free_port() for region in REGIONS}
 
     @property
     def url(self) -> str:
@@ -93,6 +110,26 @@ class Regions:
 
     def region_url(self, region: str) -> str:
         return f"http://{HOST}:{self._ports[region]}"
+
+    def edge_url(self, region: str) -> str:
+        """The region's media edge: what its BFF's playback URLs and manifests name."""
+        return f"http://{HOST}:{self._edge_ports[region]}"
+
+    def edge_access_log(self, region: str) -> Path:
+        return self._edge_config(region).access_log
+
+    def tool_env(self) -> dict[str, str]:
+        """The environment of a `flix` command on these stores (the worker, an ingest):
+        the shared stores and secrets, and the primary for writes."""
+        assert self.primary is not None
+        return {**self._env, "FLIX_DATABASE_URL": database_url(self.primary)}
+
+    def _edge_config(self, region: str) -> EdgeConfig:
+        return EdgeConfig(
+            origin_url=self.region_url(region),
+            listen_port=self._edge_ports[region],
+            data_dir=self.layout.edge_folder(region),
+        )
 
     # --- starting and stopping ---------------------------------------------
 
@@ -155,11 +192,17 @@ class Regions:
             "FLIX_S3_ACCESS_KEY_ID": credentials.access_key_id,
             "FLIX_S3_SECRET_ACCESS_KEY": credentials.secret_access_key,
         }
+        if self._prepare is not None:
+            self._prepare(self)
         self._stack.callback(self._stop_regions)
         self._start_regions()
+        # After the BFFs (so stopped before them): a promotion restarts the BFFs behind the
+        # same edges, which keep their caches and their ports.
+        self._start_edges()
         self._start_haproxy()
         self._publish()
         say(f"regions up: {self.url} → " + ", ".join(f"{r} {self.region_url(r)}" for r in REGIONS))
+        say("media edges: " + ", ".join(f"{r} {self.edge_url(r)}" for r in REGIONS))
 
     def _start_server(self, server: ChildServer) -> None:
         self._say(f"starting {server.name}…")
@@ -173,7 +216,7 @@ class Regions:
         primary_url = database_url(self.primary)
         replica_url = database_url(self.replica) if self.replica else None
         for region in REGIONS:
-            env = dict(self._env)
+            env = {**self._env, "FLIX_MEDIA_BASE_URL": self.edge_url(region)}
             if self.options.workers > 1:
                 metrics = self.layout.folder / "metrics" / region
                 shutil.rmtree(metrics, ignore_errors=True)
@@ -197,7 +240,7 @@ class Regions:
             assert server.proc is not None
             wait_ready(server.name, server.proc, server.log, server.ready, server.ready_timeout)
         if self.options.worker:
-            self._worker = WorkerProcess({**self._env, "FLIX_DATABASE_URL": primary_url}, self._say)
+            self._worker = WorkerProcess(self.tool_env(), self._say)
             self._worker.start()
 
     def _stop_regions(self) -> None:
@@ -206,6 +249,17 @@ class Regions:
             self._worker = None
         for server in self.bffs.values():
             server.stop(self._say)
+
+    def _start_edges(self) -> None:
+        """Each region's nginx edge in front of its own BFF (not the balancer): the region's
+        players' media stays in their region, and the edge's origin is the BFF that signed
+        their URLs. Not watched: the watchdog stops after them, and would revive them."""
+        for region in REGIONS:
+            edge = dataclasses.replace(
+                edge_server(self._edge_config(region)), name=f"edge {region}"
+            )
+            self.edges[region] = edge
+            self._start_server(edge)
 
     def _start_haproxy(self) -> None:
         config = render_config(
@@ -249,6 +303,7 @@ class Regions:
                 replica_port=self.replica.port if self.replica else None,
                 promoted=self.replica is None,
                 region_database=databases,
+                edges={region: self.edge_url(region) for region in REGIONS},
             ),
         )
 

@@ -88,9 +88,10 @@ def test_manifests_name_the_edge_and_are_cached_per_signed_url(edge: Edge) -> No
 
 
 def test_a_cached_grant_ends_with_its_signature(edge: Edge) -> None:
-    url = _urls(edge, expires_in=1).sign(SEGMENT)
+    # exp is whole seconds (int(now) + 2): at least a second left for the first request.
+    url = _urls(edge, expires_in=2).sign(SEGMENT)
     assert httpx.get(url).status_code == 200
-    time.sleep(2.5)  # past the signature's expiry: the cached verdict and the URL are gone
+    time.sleep(3.5)  # past the signature's expiry: the cached verdict and the URL are gone
     assert httpx.get(url).status_code == 403
 
 

@@ -1,17 +1,20 @@
 """Three regions behind a real HAProxy over a real PostgreSQL streaming replica: failover,
-retries on another region, sessions across regions, catalog reads from the replica, and the
-replica's promotion. The tests run in file order on one set of regions (conftest.py); the
-promotion is last."""
+retries on another region, sessions across regions, catalog reads from the replica, each
+region's players sent to its own media edge (real nginx), and the replica's promotion. The
+tests run in file order on one set of regions (conftest.py); the promotion is last."""
 
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx2 as httpx
 import pytest
@@ -20,6 +23,7 @@ from server.processes import exchange
 from server.regions import replica
 from server.regions.bff import READYZ_REQUEST
 from server.regions.haproxy import stats
+from server.regions.layout import REGIONS
 from server.regions.topology import PromotionError, Regions
 
 pytestmark = pytest.mark.embedded
@@ -30,6 +34,7 @@ REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { token }
 CREATE_PROFILE = "mutation($input: CreateProfileInput!) { createProfile(input: $input) { id } }"
 SELECT_PROFILE = "mutation($id: ID!) { selectProfile(id: $id) { id } }"
 VIDEO = "query($id: ID!) { video(id: $id) { title } }"
+PLAYBACK = "query($id: ID!) { playback(videoId: $id) { dashUrl } }"
 
 
 def eventually(check: Callable[[], bool], what: str) -> None:
@@ -98,6 +103,39 @@ def test_a_session_from_one_region_is_valid_in_every_other(
     for region in ("us-east", "us-west", "eu-west"):
         answer = gql(regions.region_url(region), ME, viewer.cookies)
         assert answer.json()["data"] == {"me": {"email": viewer.email}}, region
+
+
+def first_segment_url(manifest_url: str, mpd: str) -> str:
+    """The first media segment of the first Representation a DASH manifest lists."""
+    representation = re.search(r'<Representation[^>]*\bid="([^"]+)"', mpd)
+    template = re.search(r'<SegmentTemplate[^>]*\bmedia="([^"]+)"', mpd)
+    assert representation and template, mpd
+    media = html.unescape(template.group(1)).replace("$RepresentationID$", representation[1])
+    return urljoin(manifest_url, media.replace("$Number%05d$", "00001"))
+
+
+def test_each_region_sends_its_players_to_its_own_edge(
+    regions: Regions, viewer: Viewer, media_video_id: str
+) -> None:
+    for region in REGIONS:
+        answer = gql(regions.region_url(region), PLAYBACK, viewer.cookies, id=media_video_id)
+        dash_url = answer.json()["data"]["playback"]["dashUrl"]
+        assert dash_url.startswith(f"{regions.edge_url(region)}/media/"), (region, dash_url)
+    # Through the balancer: the serving region's edge serves the manifest and a segment.
+    served = gql(regions.url, PLAYBACK, viewer.cookies, id=media_video_id)
+    edge = regions.edge_url(region_of(served))
+    dash_url = served.json()["data"]["playback"]["dashUrl"]
+    assert dash_url.startswith(f"{edge}/media/")
+    with httpx.Client(timeout=10) as client:
+        manifest = client.get(dash_url)
+        assert manifest.status_code == 200, manifest.text
+        segment_url = first_segment_url(dash_url, manifest.text)
+        assert segment_url.startswith(f"{edge}/media/"), segment_url
+        whole = client.get(segment_url)
+        assert whole.status_code == 200 and len(whole.content) == 50_000
+        part = client.get(segment_url, headers={"range": "bytes=0-99"})
+        assert part.status_code == 206 and part.content == whole.content[:100]
+        assert part.headers["x-cache"] == "HIT"  # the edge's copy, not the origin's again
 
 
 def test_secondary_regions_read_the_catalog_from_the_replica(
