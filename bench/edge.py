@@ -44,7 +44,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -61,7 +60,7 @@ from bench.harness import ROOT, command_line, log, machine, require_loopback, ru
 from bench.harness.api import api_server, graphql, sign_up
 from bench.harness.stores import migrate_and_import, open_stores
 from bench.harness.tallies import percentile
-from media.ffmpeg import ffmpeg_exe
+from bench.startup import make_clip
 from server.edge import EdgeConfig, edge_server, nginx_executable
 from server.processes import HOST, free_port
 
@@ -389,23 +388,6 @@ def first_frame_through_edge(api_url: str, video_id: str, plays: int) -> dict[st
 
 # ---------------------------------------------------------------------------------------------
 # Standalone: stores, the API with its edge, media, then the measurement
-
-
-def make_clip(target: Path, seconds: int) -> Path:
-    """A synthetic 480p clip with a moving picture and a tone (as bench/startup.py makes)."""
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            *("-v", "error", "-y"),
-            *("-f", "lavfi", "-i", "testsrc2=size=854x480:rate=25"),
-            *("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"),
-            *("-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"),
-            *("-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(target)),
-        ],
-        check=True,
-        timeout=300,
-    )
-    return target
 
 
 async def first_movies(database_url: str, count: int) -> list[str]:

@@ -52,11 +52,11 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.edge import first_frame_through_edge, make_clip, measure_edge
+from bench.edge import first_frame_through_edge, measure_edge
 from bench.harness import command_line, log, machine, run_folder
 from bench.harness.api import sign_up
 from bench.harness.tallies import latency_summary
-from bench.startup import ingest
+from bench.startup import ingest, make_clip
 from server.edge import nginx_executable
 from server.processes import HOST, EmbeddedServerError, free_port
 from server.regions import replica

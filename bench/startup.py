@@ -399,7 +399,7 @@ def serves_the_web_client(url: str) -> None:
         raise RuntimeError("flix serve does not serve the web client at /")
 
 
-def make_clip(target: Path) -> Path:
+def make_clip(target: Path, seconds: int = CLIP_SECONDS) -> Path:
     """A synthetic 480p clip with a moving picture and a tone (as the e2e tests make)."""
     subprocess.run(
         [
@@ -407,7 +407,7 @@ def make_clip(target: Path) -> Path:
             *("-v", "error", "-y"),
             *("-f", "lavfi", "-i", "testsrc2=size=854x480:rate=25"),
             *("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"),
-            *("-t", str(CLIP_SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"),
+            *("-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"),
             *("-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(target)),
         ],
         check=True,
