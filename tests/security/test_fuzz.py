@@ -25,9 +25,13 @@ EXAMPLES = int(os.environ.get("FLIX_TEST_FUZZ_EXAMPLES", "150"))
 
 # graphql-core leaves an async sibling's resolver un-awaited when a later non-null sibling
 # raises synchronously (graphql-python/graphql-core#269, open): the answer is right (the
-# error nulls the parent), but the coroutine is dropped with a RuntimeWarning, which random
-# documents sometimes provoke.
-pytestmark = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+# error nulls the parent), but the coroutine is dropped, and collected later with a
+# RuntimeWarning, or with an error raised while it is finalized, that pytest reports as
+# unraisable. Random documents sometimes provoke it; what this module checks is the answers.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 # Well-formed values for the custom scalars, and some that are not: both must be answered.
 SCALARS = {
