@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -45,6 +45,29 @@ class ProgressUpdate:
     def order_key(self) -> tuple[datetime, str, float]:
         """Last write wins by client time; device and position break ties deterministically."""
         return (self.client_timestamp, self.device_id, self.position_seconds)
+
+    def as_stored(self) -> Progress:
+        """The progress this update leaves stored once it has landed."""
+        return Progress(
+            video_id=self.video_id,
+            episode_id=self.episode_id,
+            position_seconds=self.position_seconds,
+            duration_seconds=self.duration_seconds,
+            client_timestamp=self.client_timestamp.astimezone(UTC),
+            device_id=self.device_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What a heartbeat changed: its own progress row, the title's standing, both or neither
+    (an older update changes nothing). True when it changed anything."""
+
+    progress: bool
+    title: bool
+
+    def __bool__(self) -> bool:
+        return self.progress or self.title
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,8 +102,12 @@ async def update_progress(
     )
     slots = await _slots(ctx, video) if episode else []
     country = ctx.viewer.require_account().country
-    if await recorder.record(ctx.viewing, update, slots, ctx.events, country):
+    applied = await recorder.record(ctx.viewing, update, slots, ctx.events, country)
+    if applied:
         await signal_changed(ctx)
+    if applied.progress:
+        return update.as_stored()
+    # A newer update is stored already (a reordered or repeated heartbeat): answer with it.
     stored = await ctx.viewing.progress(profile.id, [(update.video_id, update.episode_id)])
     return stored[(update.video_id, update.episode_id)]
 

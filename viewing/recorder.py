@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.viewing_records import EpisodeSlot, ProgressUpdate
+from core.viewing_records import Applied, EpisodeSlot, ProgressUpdate
 from datasources import catalog
 from datasources.events import EventLog, Outgoing, Stream, message_id
 from datasources.viewing.store import ViewingStore
 from viewing.rules import title_state_after
+
+Outcome = TypeVar("Outcome")  # what a write says it changed; true when it changed anything
 
 
 def progress_event(update: ProgressUpdate, country: str) -> dict[str, Any]:
@@ -52,8 +54,9 @@ async def record(
     slots: Sequence[EpisodeSlot],
     events: EventLog | None = None,
     country: str = "",
-) -> bool:
-    """Store the update (last write wins); its event goes to the log if it changed anything.
+) -> Applied:
+    """Store the update (last write wins), saying what it changed; its event goes to the log
+    if it changed anything.
 
     ``slots`` are the series' episodes in viewing order (``datasources.catalog.episode_slots``;
     a request has them from its loader), empty for a movie.
@@ -88,8 +91,8 @@ async def _logged(
     events: EventLog | None,
     topic: str,
     payload: dict[str, Any],
-    write: Callable[[Outgoing | None], Awaitable[bool]],
-) -> bool:
+    write: Callable[[Outgoing | None], Awaitable[Outcome]],
+) -> Outcome:
     """Run ``write``, and send its event to the log if it changed anything: queued in the
     write's own transaction where the store can (the relay publishes it after COMMIT, in
     order with the others), else published once the write has landed. No ``events``: a

@@ -35,6 +35,7 @@ from cassandra.query import PreparedStatement
 from core.retention import RETENTION, Data
 from core.viewing_records import (
     COMPLETED_ABOVE,
+    Applied,
     Progress,
     ProgressUpdate,
     TitleState,
@@ -279,7 +280,7 @@ class CassandraViewingStore:
 
     async def apply(
         self, update: ProgressUpdate, title: TitleState, event: Outgoing | None = None
-    ) -> bool:
+    ) -> Applied:
         statements = self._statements
         progress_key = (update.profile_id, update.video_id, update.episode_id)
         progress_rows, title_rows = await asyncio.gather(
@@ -321,7 +322,7 @@ class CassandraViewingStore:
                 (*standing, title_ttl(title)),
             ),
         )
-        return landed or moved
+        return Applied(progress=landed, title=moved)
 
     async def _write_if_newer(
         self, stored_rows: list[Any], key: OrderKey, statement: Any, values: tuple[Any, ...]

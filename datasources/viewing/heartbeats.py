@@ -1,5 +1,5 @@
 """Heartbeats in bulk: one statement writes a window's progress upserts, the titles' new
-standings and the outbox rows of the updates that landed.
+standings and the outbox rows of the updates that landed, and says which landed where.
 
 Last write wins per key, decided by PostgreSQL as for a single write (``ON CONFLICT ... WHERE``
 newer by client time, device, position). A statement may not touch one row twice, so a
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.viewing_records import ProgressUpdate, TitleState
+from core.viewing_records import Applied, ProgressUpdate, TitleState
 from datasources.events import Outgoing
 
 
@@ -73,18 +73,21 @@ WITH input AS (
     WHERE (excluded.client_timestamp, excluded.device_id, excluded.position_seconds)
         > (stored.client_timestamp, stored.device_id, stored.position_seconds)
     RETURNING profile_id, video_id
+), outcome AS (
+    SELECT input.*,
+        EXISTS (SELECT 1 FROM progress p WHERE (p.profile_id, p.video_id, p.episode_id)
+                = (input.profile_id, input.video_id, input.episode_id)) AS progress_landed,
+        EXISTS (SELECT 1 FROM standing t WHERE (t.profile_id, t.video_id)
+                = (input.profile_id, input.title_video_id)) AS title_landed
+    FROM input
 ), landed AS (
-    SELECT input.* FROM input
-    WHERE EXISTS (SELECT 1 FROM progress p WHERE (p.profile_id, p.video_id, p.episode_id)
-                  = (input.profile_id, input.video_id, input.episode_id))
-       OR EXISTS (SELECT 1 FROM standing t WHERE (t.profile_id, t.video_id)
-                  = (input.profile_id, input.title_video_id))
+    SELECT * FROM outcome WHERE progress_landed OR title_landed
 ), queued AS (
     INSERT INTO event_outbox (subject, message_id, payload)
     SELECT subject, message_id, CAST(payload AS jsonb) FROM landed WHERE message_id IS NOT NULL
     ON CONFLICT (message_id) DO NOTHING
 )
-SELECT ord FROM landed
+SELECT ord, progress_landed, title_landed FROM landed
 """
 )
 
@@ -136,11 +139,12 @@ def _columns(heartbeats: Sequence[Heartbeat], indexes: Sequence[int]) -> dict[st
     }
 
 
-async def write(connection: AsyncConnection, heartbeats: Sequence[Heartbeat]) -> list[bool]:
-    """Write every heartbeat (in the caller's transaction); whether each landed."""
-    landed = [False] * len(heartbeats)
+async def write(connection: AsyncConnection, heartbeats: Sequence[Heartbeat]) -> list[Applied]:
+    """Write every heartbeat (in the caller's transaction); what each changed."""
+    unchanged = Applied(progress=False, title=False)
+    applied = [unchanged] * len(heartbeats)
     for indexes in rounds(heartbeats):
         result = await connection.execute(_WRITE, _columns(heartbeats, indexes))
-        for (ord_,) in result:
-            landed[ord_] = True
-    return landed
+        for ord_, progress_landed, title_landed in result:
+            applied[ord_] = Applied(progress=progress_landed, title=title_landed)
+    return applied

@@ -22,7 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
-from core.viewing_records import Progress, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
+from core.viewing_records import (
+    Applied,
+    Progress,
+    ProgressUpdate,
+    TitleState,
+    TitleStateKind,
+    WatchFeedback,
+)
 from datasources.events import Outgoing, outbox
 from datasources.group_commit import GroupCommit
 from datasources.tables import viewing_progress, viewing_titles
@@ -54,10 +61,10 @@ class PostgresViewingStore:
 
     async def apply(
         self, update: ProgressUpdate, title: TitleState, event: Outgoing | None = None
-    ) -> bool:
+    ) -> Applied:
         return await self._heartbeats.submit(Heartbeat(update, title, event))
 
-    async def _write(self, batch: Sequence[Heartbeat]) -> list[bool]:
+    async def _write(self, batch: Sequence[Heartbeat]) -> list[Applied]:
         async with self._engine.begin() as connection:
             return await heartbeats.write(connection, batch)
 

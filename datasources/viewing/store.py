@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from core.viewing_records import Progress, ProgressUpdate, TitleState, WatchFeedback
+from core.viewing_records import Applied, Progress, ProgressUpdate, TitleState, WatchFeedback
 from datasources.events import Outgoing
 
 
@@ -22,9 +22,10 @@ class ViewingStore(Protocol):
 
     async def apply(
         self, update: ProgressUpdate, title: TitleState, event: Outgoing | None = None
-    ) -> bool:
-        """Store the update and the title's new standing where newer; True if either landed.
-        With ``queues_events``, ``event`` is queued for the log in the same transaction if so."""
+    ) -> Applied:
+        """Store the update and the title's new standing where newer; which of them landed.
+        With ``queues_events``, ``event`` is queued for the log in the same transaction if
+        either did."""
         ...
 
     async def progress(

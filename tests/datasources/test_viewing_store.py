@@ -18,7 +18,14 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.viewing_records import MOVIE, ProgressUpdate, TitleState, TitleStateKind, WatchFeedback
+from core.viewing_records import (
+    MOVIE,
+    Applied,
+    ProgressUpdate,
+    TitleState,
+    TitleStateKind,
+    WatchFeedback,
+)
 from datasources.viewing.store import ViewingStore
 from tests.helpers.profiles import insert_profile
 from tests.helpers.viewing_stores import cassandra_session
@@ -103,8 +110,20 @@ def _title(update: ProgressUpdate, kind: TitleStateKind = TitleStateKind.IN_PROG
 
 async def _apply(
     store: ViewingStore, update: ProgressUpdate, kind: TitleStateKind = TitleStateKind.IN_PROGRESS
-) -> bool:
+) -> Applied:
     return await store.apply(update, _title(update, kind))
+
+
+async def test_apply_says_which_of_progress_and_standing_landed(
+    store: tuple[ViewingStore, uuid.UUID],
+) -> None:
+    viewing, profile = store
+    second = _update(profile, 3, 20, at=10, episode=2)
+    assert await _apply(viewing, second) == Applied(progress=True, title=True)
+    # An earlier episode's first heartbeat, older than the series' standing: its own row only.
+    first = _update(profile, 3, 90, at=5, episode=1)
+    assert await _apply(viewing, first) == Applied(progress=True, title=False)
+    assert (await viewing.titles(profile, [3]))[3].episode_id == 2
 
 
 async def test_newest_update_wins_in_any_arrival_order(
@@ -124,8 +143,8 @@ async def test_duplicates_and_stale_updates_change_nothing(
 ) -> None:
     viewing, profile = store
     newest = _update(profile, 1, 50, at=10)
-    assert await _apply(viewing, newest)
-    assert not await _apply(viewing, newest)
+    assert await _apply(viewing, newest) == Applied(progress=True, title=True)
+    assert await _apply(viewing, newest) == Applied(progress=False, title=False)
     assert not await _apply(viewing, _update(profile, 1, 70, at=5))
     assert (await viewing.progress(profile, [(1, MOVIE)]))[(1, MOVIE)].position_seconds == 50
 
@@ -233,7 +252,7 @@ async def test_concurrent_updates_of_one_title_keep_the_newest(
     # The newest landed (Cassandra's read-then-write may count both copies of it as landed;
     # either way the stored state is the newest).
     newest = [landed[i] for i, update in enumerate(updates) if update.position_seconds == 30]
-    assert True in newest
+    assert any(applied.progress for applied in newest)
 
 
 async def test_training_reads_the_same_feedback_from_either_adapter(

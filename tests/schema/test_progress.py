@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -303,3 +304,17 @@ def test_episode_slots_are_read_once_per_request(
     )
     assert both["a"] == both["b"] and both["a"]["upNext"] is not None
     assert calls == [[int(series)]]
+
+
+def test_a_heartbeat_that_lands_is_answered_without_reading_it_back(
+    viewer: Api, catalog: dict[str, int], count_statements: Callable[[], int]
+) -> None:
+    babe = catalog["Babe"]
+    ok(viewer, babe, 1000, at=10)  # warms the caches: the title, the viewer
+    before = count_statements()
+    landed = ok(viewer, babe, 1100, at=11)
+    assert count_statements() - before == 1  # the group-committed write, nothing else
+    assert landed["positionSeconds"] == 1100
+    before = count_statements()
+    assert ok(viewer, babe, 900, at=9)["positionSeconds"] == 1100  # stale: read back
+    assert count_statements() - before == 2
