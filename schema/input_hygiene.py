@@ -3,15 +3,18 @@
 One place for all fields: literals in the document and variables alike (inside input
 objects, lists and JSON values too), so no resolver can forget it and a bad value never
 reaches SQL. The argument or input field a value lands in decides whether it is free text.
+A document's literals are checked once, on its first request (``schema/per_document.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     ListValueNode,
@@ -26,6 +29,7 @@ from strawberry.extensions import SchemaExtension
 
 from core.errors import BadUserInput
 from core.text import check_text
+from schema.per_document import PerDocument
 
 # Arguments and input fields (GraphQL names) that hold prose, where line breaks belong.
 FREE_TEXT = frozenset({"description", "hypothesis", "message"})
@@ -78,16 +82,37 @@ def _bound_name(bound: set[str], variable: str) -> str:
     return (single_line or sorted(bound) or [variable])[0]
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """What a document's text says: the name each variable's value is checked under, or
+    why one of its literals is refused."""
+
+    names: dict[str, str]
+    refusal: str | None = None
+
+
+def _scan(document: DocumentNode) -> _Scan:
+    literals = _Literals()
+    try:
+        visit(document, literals)
+    except BadUserInput as error:
+        return _Scan({}, error.message)
+    return _Scan({v: _bound_name(bound, v) for v, bound in literals.bindings.items()})
+
+
+_SCANS = PerDocument(_scan)
+
+
 class InputHygiene(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None:
             try:
-                literals = _Literals()
-                visit(context.graphql_document, literals)
+                scan = _SCANS(context.graphql_document)
+                if scan.refusal is not None:
+                    raise BadUserInput(scan.refusal)
                 for variable, value in (context.variables or {}).items():
-                    name = _bound_name(literals.bindings.get(variable, set()), variable)
-                    _check_value(value, name)
+                    _check_value(value, scan.names.get(variable, variable))
             except BadUserInput as error:
                 # Setting the result before yielding skips execution altogether.
                 context.result = ExecutionResult(

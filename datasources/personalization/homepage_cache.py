@@ -6,9 +6,14 @@ is part of every cached page's key, so one INCR retires all of a profile's pages
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from redis.asyncio import Redis
+
+from datasources.group_commit import GroupCommit
 
 PAGE_TTL_SECONDS = 300
 VERSION_TTL_SECONDS = 30 * 24 * 3600
@@ -37,7 +42,22 @@ async def put(redis: Redis, key: str, page: str) -> None:
 
 
 async def invalidate(redis: Redis, profile_id: UUID) -> None:
+    """Retire the profile's pages. Concurrent calls (a burst of heartbeats) share one
+    pipeline: a group commit, as the heartbeats' own writes are."""
+    batch = _batches.get(redis)
+    if batch is None:
+        batch = _batches[redis] = GroupCommit(partial(_invalidate_all, redis), window_seconds=0.001)
+    await batch.submit(profile_id)
+
+
+async def _invalidate_all(redis: Redis, profile_ids: Sequence[UUID]) -> list[None]:
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(_version_key(profile_id))
-        pipe.expire(_version_key(profile_id), VERSION_TTL_SECONDS)
+        for profile_id in dict.fromkeys(profile_ids):
+            pipe.incr(_version_key(profile_id))
+            pipe.expire(_version_key(profile_id), VERSION_TTL_SECONDS)
         await pipe.execute()
+    return [None] * len(profile_ids)
+
+
+# One batch per client: each app (and each test's) has its own Redis client and event loop.
+_batches: WeakKeyDictionary[Redis, GroupCommit[UUID, None]] = WeakKeyDictionary()

@@ -71,6 +71,26 @@ def test_every_answer_carries_its_cost(viewer: Api) -> None:
     assert viewer.gql("{ nope }")["extensions"] == {"cost": 0}
 
 
+def test_a_document_is_priced_by_the_variables_that_size_its_lists(viewer: Api) -> None:
+    # Priced once per size and remembered: the same text answers each size's own price.
+    costs = [viewer.gql(VIDEOS, n=n)["extensions"]["cost"] for n in (5, 50, 5, 50)]
+    assert costs[0] < costs[1] and costs == costs[:2] * 2
+    assert costs[0] == _cost(build_schema()._schema, VIDEOS, n=5)
+
+
+def test_bad_variables_priced_at_nothing_do_not_make_the_document_free(
+    make_api: Callable[..., Api], catalog: dict[str, int]
+) -> None:
+    api = make_api(max_query_cost=20)
+    api.viewer_with_profile("ada@example.com", maturityLevel=5)
+    sized = (
+        "query($n: Int, $q: String!) { videos(first: $n) { edges { node { id } } }"
+        " s: search(query: $q, first: 1) { totalCount } }"
+    )
+    assert api.error_code(sized, n=50) == "BAD_USER_INPUT"  # $q missing: cannot run, costs 0
+    assert api.error_code(sized, n=50, q="toy") == "QUERY_TOO_COMPLEX"
+
+
 def test_the_limit_is_a_setting(make_api: Callable[..., Api], catalog: dict[str, int]) -> None:
     api = make_api(max_query_cost=20)
     api.viewer_with_profile("ada@example.com", maturityLevel=5)
