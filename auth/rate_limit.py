@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from datasources.redis_scripts import script
+
 # Several takes in one round trip, in order: a document's cost, then each of its root fields.
 # KEYS: one sorted set per window, take after take. ARGV: nonce, the number of takes, then per
 # take: weight, its number of windows, and window_ms and quota per window. Once a take is
@@ -143,8 +145,7 @@ async def take_all(redis: Redis, takes: Sequence[Take]) -> list[Decision | None]
         args += [one.weight, len(one.windows)]
         for window in one.windows:
             args += [window.seconds * 1000, window.quota]
-    # A Script sends the script's SHA (EVALSHA) and the script itself only once per server.
-    answer = [int(v) for v in await redis.register_script(_TAKE)(keys=keys, args=args)]
+    answer = [int(v) for v in await script(redis, _TAKE)(keys=keys, args=args)]
     decisions: list[Decision | None] = []
     at = 0
     for one in takes:

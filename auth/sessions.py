@@ -12,6 +12,8 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from datasources.redis_scripts import script
+
 # 16 random bytes (128 bits) as URL-safe base64: 22 characters.
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
@@ -103,7 +105,7 @@ class SessionStore:
         self._redis = redis
         self._ttl = ttl_seconds
         self._recent = recent or RecentSessions()
-        self._read = redis.register_script(_READ_SESSION)
+        self._read = script(redis, _READ_SESSION)
 
     async def create(self, account_id: UUID) -> Session:
         """A brand-new token on every sign-in, so a token seen before sign-in is worthless."""
