@@ -14,7 +14,10 @@ answered, while its inputs stand, with the ``data`` bytes the first rendering pr
   and logs the profile's experiment exposures again;
 * only a fully personalized page is kept: a degraded one (the last good page, the generic
   page) must not outlive the trouble behind it; nor is an answer with errors;
-* trending and the ranking model are not versioned, so a body lives ``BODY_SECONDS`` at most.
+* trending and the ranking model are not versioned, so a body lives ``BODY_SECONDS`` at most:
+  a minute, which adds little to the five minutes the page it renders is itself cached for
+  (``datasources.personalization.homepage_cache.PAGE_TTL_SECONDS``), and outlasts a busy
+  worker's round of first renderings (200 profiles at ~70 ms each is 14 s).
 
 The cache is per process (a worker's own memory, no round trip); the page version, read from
 Redis on each request, is what makes a change anywhere take effect everywhere at once.
@@ -35,7 +38,7 @@ from graphql.error import GraphQLSyntaxError
 from prometheus_client import Counter
 from strawberry.http import GraphQLRequestData
 
-BODY_SECONDS = 10.0
+BODY_SECONDS = 60.0
 MAX_BODIES = 2000  # a page of 10 rows of 20 is ~40 KB: 80 MB at most per process
 
 OUTCOMES = Counter(

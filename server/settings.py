@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     viewer_cache_seconds: float = Field(default=VIEWER_CACHE_SECONDS, ge=0, le=60)
     # How long a worker answers a homepage-only document from its finished body
     # (server/homepage_bodies.py); 0 renders every one.
-    homepage_body_seconds: float = Field(default=BODY_SECONDS, ge=0, le=60)
+    homepage_body_seconds: float = Field(default=BODY_SECONDS, ge=0, le=300)
     login_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     # Registrations per client IP, and per email, in the window (docs/accounts_and_profiles.md).
