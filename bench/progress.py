@@ -9,12 +9,15 @@ What it does, all on loopback and all of it private to this run:
   Kafka from Maven Central jars) and, with ``--viewing-store cassandra``, Apache Cassandra as
   the viewing store (both as ``scripts/test`` starts them: ``server/jvm/``);
 * migrates, imports the demo catalog (MovieLens-100k, cached under .flix/cache) and starts the
-  API (uvicorn, one process) against them;
+  API against them as ``flix serve`` with its default worker count (one per usable core) and its
+  ``flix worker`` (the outbox relay);
 * registers one account and profile per simulated player; each player watches one random movie
   and sends ``updateProgress`` heartbeats with increasing positions and client timestamps,
   with duplicates (the same update again) and reordering (an older update after a newer one)
-  injected at a few per cent; a player whose heartbeat fails backs off and sends its newest
-  position next (newest wins), a bounded number of times;
+  injected at a few per cent, over bench/harness/wire.py's lean keep-alive client (httpx,
+  which signs the players up, would cost the bench more CPU per request than the server
+  spends); a player whose heartbeat fails backs off and sends its newest position next (newest
+  wins), a bounded number of times;
 * with the load running, restarts every store once (its own clean shutdown, same port and
   data), at evenly spaced moments: PostgreSQL, Redis, Cassandra when used, then the event log;
 * then compares, for every (profile, title), what the viewing store holds with the newest
@@ -30,7 +33,7 @@ What it does, all on loopback and all of it private to this run:
 Run it from the repository root::
 
     .venv/bin/python -m bench.progress [--quick] [--players N] [--duration-seconds S]
-        [--viewing-store postgres|cassandra] [--event-log nats|kafka]
+        [--workers N] [--viewing-store postgres|cassandra] [--event-log nats|kafka]
 
 One JSON document goes to stdout; progress goes to stderr. Everything it started is stopped,
 and its temporary folder removed, on the way out (errors and Ctrl-C included).
@@ -60,10 +63,11 @@ import asyncpg
 import httpx
 from cassandra.cluster import Cluster
 
-from bench.harness import command_line, log, machine, run_folder
+from bench.harness import command_line, log, machine, proctree, run_folder
 from bench.harness.api import REQUEST_ID, Api, api_server, client, describe, sign_up
 from bench.harness.stores import CASSANDRA_KEYSPACE, Stores, migrate_and_import, open_stores
-from bench.harness.tallies import latency_summary, process_tree_cpu_seconds
+from bench.harness.tallies import latency_summary
+from bench.harness.wire import JsonPoster, WireError, json_poster
 from core.retention import RETENTION, Data
 from datasources.viewing.cassandra import WRITE_PROGRESS
 from server.processes import HOST, ChildServer, log_tail
@@ -160,7 +164,7 @@ class Failure:
 class Load:
     """Everything the load phase sends, acknowledges and fails, and when."""
 
-    client: httpx.AsyncClient
+    poster: JsonPoster  # one connection per slot
     slots: asyncio.Semaphore
     rng: random.Random
     deadline: float
@@ -175,6 +179,13 @@ class Load:
     ack_times: list[float] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     reply_mismatches: int = 0
+    heads: dict[int, bytes] = field(default_factory=dict)  # each player's request head
+
+    def head(self, player: Player) -> bytes:
+        head = self.heads.get(player.index)
+        if head is None:
+            head = self.heads[player.index] = self.poster.head("/graphql", player.token)
+        return head
 
     async def send(self, player: Player, update: Update) -> bool:
         variables = {
@@ -186,7 +197,7 @@ class Load:
                 "deviceId": update.device_id,
             }
         }
-        headers = {"Authorization": f"Bearer {player.token}"}
+        document = {"query": UPDATE, "variables": variables}
         if player.newest_sent is None or update > player.newest_sent:
             player.newest_sent = update
         async with self.slots:
@@ -195,16 +206,14 @@ class Load:
             error: str | None = "no reply"
             stored_position = 0.0
             try:
-                response = await self.client.post(
-                    "/graphql", json={"query": UPDATE, "variables": variables}, headers=headers
-                )
-                body = response.json()
-                reply = (body.get("data") or {}).get("updateProgress")
-                if response.status_code != 200 or body.get("errors") or reply is None:
-                    error = describe(response.status_code, body)
+                status, body = await self.poster.post(self.head(player), document)
+                answer = body if isinstance(body, dict) else {}
+                reply = (answer.get("data") or {}).get("updateProgress")
+                if status != 200 or answer.get("errors") or reply is None:
+                    error = describe(status, body)
                 else:
                     error, stored_position = None, float(reply["positionSeconds"])
-            except (httpx.HTTPError, ValueError) as failure:
+            except (WireError, ValueError) as failure:
                 error = f"{type(failure).__name__}: {failure}"
             finished = time.monotonic()
         if error is not None:
@@ -514,9 +523,10 @@ async def bench(args: argparse.Namespace, stores: Stores, api: Api) -> dict[str,
     rng = random.Random(args.seed)
     # Every player has its own bearer token; the session cookie the API also sets is refused.
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    async with client(
-        api, args.concurrency, timeout=REQUEST_TIMEOUT_S, cookies=no_cookies
-    ) as http_client:
+    async with (
+        client(api, SIGN_UPS_AT_ONCE, timeout=REQUEST_TIMEOUT_S, cookies=no_cookies) as http_client,
+        json_poster(api.url, args.concurrency, REQUEST_TIMEOUT_S) as poster,
+    ):
         connection = await asyncpg.connect(stores.database_url)
         try:
             rows = await connection.fetch(
@@ -530,10 +540,13 @@ async def bench(args: argparse.Namespace, stores: Stores, api: Api) -> dict[str,
         players = await sign_up_players(http_client, args.players, SIGN_UPS_AT_ONCE, movies, rng)
         log(f"signed up in {time.monotonic() - signing_up:.1f} s; load for {args.duration} s")
 
-        api_cpu, bench_cpu = process_tree_cpu_seconds(api.pid), time.process_time()
+        # The API's tree: supervisor, web workers, `flix worker`, and any that die meanwhile.
+        api_tree, bench_cpu = proctree.sample(api.pid), time.process_time()
+        api_pids: set[int] = set()
+        watcher = asyncio.create_task(proctree.watch(api.pid, api_pids))
         started = time.monotonic()
         load = Load(
-            client=http_client,
+            poster=poster,
             slots=asyncio.Semaphore(args.concurrency),
             rng=rng,
             deadline=started + args.duration,
@@ -551,7 +564,9 @@ async def bench(args: argparse.Namespace, stores: Stores, api: Api) -> dict[str,
         restarter = asyncio.create_task(restart_midway(plan, started, restarts))
         await asyncio.gather(*(play(p, load) for p in players))
         load_seconds = time.monotonic() - started
-        api_cpu = process_tree_cpu_seconds(api.pid) - api_cpu
+        watcher.cancel()
+        api_spent = proctree.cpu_between(api_tree, proctree.sample(api.pid), api_pids)
+        api_cpu = api_spent["total_s"]
         bench_cpu = time.process_time() - bench_cpu
         await restarter  # it finished long ago unless a restart failed: then this raises
         unflushed = sum(
@@ -584,6 +599,7 @@ async def bench(args: argparse.Namespace, stores: Stores, api: Api) -> dict[str,
         "players": args.players,
         "duration_seconds": args.duration,
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "updates_sent": load.sent,
         "acknowledged": acknowledged,
         "lost": verdict["lost"],
@@ -601,6 +617,13 @@ async def bench(args: argparse.Namespace, stores: Stores, api: Api) -> dict[str,
         ),
         "restarts": restart_rows,
         "api_cpu_ms_per_request": round(api_cpu * 1000 / max(1, load.sent), 3),
+        "api_cpu_ms_per_request_by_role": {
+            role: round(seconds * 1000 / max(1, load.sent), 3)
+            for role, seconds in sorted(api_spent["by_role_s"].items())
+        },
+        # uvicorn restarts a worker that misses its health check: more than 0 is a problem.
+        "api_processes_started_during_load": api_spent["processes_started"],
+        "api_processes_ended_during_load": api_spent["processes_ended"],
         "bench_cpu_ms_per_request": round(bench_cpu * 1000 / max(1, load.sent), 3),
         "check": {k: v for k, v in verdict.items() if k != "lost"},
         "reply_mismatches": load.reply_mismatches,
@@ -670,6 +693,12 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="the API's worker processes (default: as `flix serve`, one per usable core)",
+    )
+    parser.add_argument(
         "--interval-ms", type=float, default=250.0, help="real time between a player's heartbeats"
     )
     parser.add_argument("--duplicate-rate", type=float, default=0.03)
@@ -686,11 +715,14 @@ def main() -> None:
         1 <= args.players <= 5000
         and 6 <= args.duration <= 600
         and 1 <= args.concurrency <= 128
+        and 1 <= args.workers <= 64
         and 0 <= args.duplicate_rate <= 0.5
         and 0 <= args.reorder_rate <= 0.5
         and 1 <= args.interval_ms <= 60_000
     ):
-        parser.error("out of range: players 1..5000, duration 6..600 s, concurrency 1..128")
+        parser.error(
+            "out of range: players 1..5000, duration 6..600 s, concurrency 1..128, workers 1..64"
+        )
 
     with run_folder("progress") as (stack, work):
         if args.keep_api_log:
@@ -709,9 +741,10 @@ def main() -> None:
             viewing_store=args.viewing_store,
         )
         migrate_and_import(stores)
-        # The app under uvicorn, one process; it needs a signing key (no media here).
+        # `flix serve` on the stores' URLs: it starts no embedded stores, but its `flix worker`
+        # (the outbox relay), whose CPU counts as the server's too. It needs a signing key.
         signing_key = {"FLIX_MEDIA_SIGNING_KEY": "bench-signing-key"}
-        api = stack.enter_context(api_server(stores, work, signing_key, uvicorn=True))
+        api = stack.enter_context(api_server(stores, work, signing_key, workers=args.workers))
         report = asyncio.run(bench(args, stores, api))
         report["api_log_problems"] = api_log_problems(api.log)
         if report["lost"] or report["failed_outside_restarts"] or report["players_gave_up"]:

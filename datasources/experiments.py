@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -68,24 +69,46 @@ async def save(engine: AsyncEngine, experiment_id: int, document: Definition) ->
 
 
 class RunningExperiments:
-    """The running definitions, re-read at most every few seconds: allocation is per request."""
+    """The running definitions, re-read at most every few seconds: allocation is per request.
+
+    One re-read at a time (single flight): when the copy goes stale under load, the callers
+    that arrive during the re-read wait for it instead of each running the query.
+    """
 
     def __init__(self, engine: AsyncEngine, refresh_seconds: float = 5.0) -> None:
         self._engine = engine
         self._refresh = refresh_seconds
-        self._documents: list[Definition] = []
+        self._documents: list[Definition] | None = None
         self._loaded_at = float("-inf")
+        self._reading: asyncio.Task[list[Definition]] | None = None
+        self._generation = 0  # bumped by invalidate()
 
     async def current(self) -> list[Definition]:
-        if time.monotonic() - self._loaded_at > self._refresh:
-            query = select(experiments.c.definition).where(experiments.c.status == "RUNNING")
-            async with self._engine.connect() as connection:
-                self._documents = list((await connection.scalars(query)).all())
-            self._loaded_at = time.monotonic()
-        return self._documents
+        if time.monotonic() - self._loaded_at <= self._refresh and self._documents is not None:
+            return self._documents
+        reading = self._reading
+        if (
+            reading is None
+            or reading.done()
+            or reading.get_loop() is not asyncio.get_running_loop()
+        ):
+            reading = self._reading = asyncio.ensure_future(self._read())
+        # Shielded: a caller that gives up does not cancel the read the others wait for.
+        return await asyncio.shield(reading)
+
+    async def _read(self) -> list[Definition]:
+        generation = self._generation
+        query = select(experiments.c.definition).where(experiments.c.status == "RUNNING")
+        async with self._engine.connect() as connection:
+            documents = list((await connection.scalars(query)).all())
+        if generation == self._generation:  # else an edit came meanwhile: not kept
+            self._documents, self._loaded_at = documents, time.monotonic()
+        return documents
 
     def invalidate(self) -> None:
-        self._loaded_at = float("-inf")
+        """After an edit in this process: the next caller waits for a fresh read."""
+        self._generation += 1
+        self._documents, self._reading = None, None
 
 
 async def record_exposure(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,11 @@ class Context:
     set_session_cookie: Callable[[str | None], None]
     # Experiment key -> the variant config this request applies (None: not in it).
     treatments: dict[str, Mapping[str, Any] | None] = field(default_factory=dict)
+    # Treatments being looked up: the fields that ask while one is (a page's every poster
+    # at once) wait for that lookup instead of each making their own.
+    treatment_lookups: dict[str, asyncio.Task[Mapping[str, Any] | None]] = field(
+        default_factory=dict
+    )
     # Where each homepage this request built came from (PageSource): a degraded one (the
     # last good page, the generic page) is not kept as a finished body.
     homepage_sources: list[str] = field(default_factory=list)

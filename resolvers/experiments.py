@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -157,6 +158,20 @@ async def treatment(ctx: Context, key: str) -> Mapping[str, Any] | None:
         return None
     await _expose(ctx, assigned)
     return experiment.variant(assigned.variant_key).config
+
+
+async def applied_treatment(ctx: Context, key: str) -> Mapping[str, Any] | None:
+    """``treatment`` once per request, however many fields ask for it at once; the result
+    is kept in ``ctx.treatments``, where the fields' resolvers read it."""
+    if key in ctx.treatments:
+        return ctx.treatments[key]
+    lookup = ctx.treatment_lookups.get(key)
+    if lookup is None:
+        lookup = ctx.treatment_lookups[key] = asyncio.ensure_future(treatment(ctx, key))
+    # Shielded: a field cancelled with its sibling's error leaves the others their answer.
+    found = await asyncio.shield(lookup)
+    ctx.treatments[key] = found
+    return found
 
 
 async def expose_again(ctx: Context, keys: Iterable[str]) -> None:

@@ -126,9 +126,7 @@ class ExperimentExtension(FieldExtension):
         info: strawberry.Info[Context, None],
         **kwargs: Any,
     ) -> Any:
-        context = info.context
-        if self.key not in context.treatments:
-            context.treatments[self.key] = await experiments.treatment(context, self.key)
+        await experiments.applied_treatment(info.context, self.key)
         return await next_(source, info, **kwargs)
 
 

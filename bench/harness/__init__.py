@@ -5,7 +5,10 @@
 * ``bench.harness.stores``: PostgreSQL, Redis and NATS (Kafka, Cassandra), the machine's when
   FLIX_BENCH_* names them, else private ones (server/embedded.py's ChildServers);
 * ``bench.harness.api``: the API as a child process, GraphQL requests, sign-up and sign-in;
-* ``bench.harness.tallies``: bounded concurrent batches, percentiles, CPU per request, ratios.
+* ``bench.harness.tallies``: bounded concurrent batches, percentiles, CPU per request, ratios;
+* ``bench.harness.wire``: a lean keep-alive HTTP/1.1 client for load (httpx costs the bench
+  more CPU per request than the server it measures);
+* ``bench.harness.proctree``: the API's CPU by process role, workers that died included.
 
 Only the standard library here, so that the benches with no servers load nothing more.
 """

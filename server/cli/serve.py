@@ -205,6 +205,10 @@ def serve(
                 host=listen_host,
                 port=listen_port,
                 workers=workers,
+                # A new worker imports the whole app first (3-5 s of CPU); uvicorn's default
+                # 5 s health check killed it before it answered on a busy machine, and its
+                # replacement too, in a loop (bench/progress counts processes to catch this).
+                timeout_worker_healthcheck=30,
                 proxy_headers=True,
                 log_level="warning",
             )

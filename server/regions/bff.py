@@ -30,6 +30,7 @@ def bff_server(
     argv = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory"]
     argv += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     argv += ["--proxy-headers", "--log-level", "warning", "--no-access-log"]
+    argv += ["--timeout-worker-healthcheck", "30"]  # as `flix serve` (server/cli/serve.py)
     region_env = {**env, "FLIX_REGION": region, "FLIX_DATABASE_URL": database_url}
     region_env.pop("FLIX_CATALOG_DATABASE_URL", None)
     if catalog_database_url:
