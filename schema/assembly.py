@@ -9,13 +9,11 @@ from functools import partial
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -36,6 +34,7 @@ from schema.profiles.mutations import ProfilesMutation
 from schema.profiles.queries import ProfilesQuery
 from schema.query_cost import QueryCost
 from schema.rate_limits import guard_root_fields
+from schema.validated_documents import ValidatedDocuments
 from schema.viewing.mutations import ViewingMutation
 from schema.viewing.queries import ViewingQuery
 
@@ -97,9 +96,8 @@ def extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     return [
         OperationLatency,  # first, so its clock covers parsing and validation too
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        partial(AddValidationRules, limit_rules),
         partial(ParserCache, maxsize=1024),
-        partial(ValidationCache, maxsize=1024),
+        partial(ValidatedDocuments, extra_rules=limit_rules),
         InputHygiene,  # after validation, before execution
         partial(QueryCost, max_cost=limits.max_cost),  # after input hygiene: priced last
     ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.testclient import TestClient
 
 from migrations.runner import upgrade
@@ -48,6 +49,14 @@ def clean_database(database_url: str) -> Iterator[str]:
     """The test database, emptied before the test."""
     blocking(truncate_all(database_url))
     yield database_url
+
+
+@pytest.fixture
+async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the emptied test database, on the test's event loop."""
+    engine = create_async_engine(clean_database)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture

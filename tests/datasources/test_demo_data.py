@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Table, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.passwords import verify_password
 from datasources.movielens import Movie, locate_dataset, read_movies
@@ -23,13 +22,6 @@ CACHE_DIR = Path(__file__).resolve().parents[2] / ".flix" / "cache"
 @pytest.fixture(scope="module")
 def movies() -> list[Movie]:
     return read_movies(locate_dataset(None, CACHE_DIR))
-
-
-@pytest.fixture
-async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(clean_database)
-    yield engine
-    await engine.dispose()
 
 
 async def _video_snapshot(engine: AsyncEngine) -> list[Any]:

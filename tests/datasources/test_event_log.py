@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.events import PUBLISH_TIMEOUT_SECONDS, Broker, Event, EventLog, Stream
 from datasources.stores import StoreConfig, connect_event_log
@@ -51,13 +51,6 @@ async def _open(
     log = await connect_event_log(config, engine)
     await log.ensure_streams()
     return log
-
-
-@pytest.fixture
-async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(clean_database)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture(params=["nats", "kafka"])

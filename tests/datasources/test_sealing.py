@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources import subject_keys, tables
 from datasources.events import Event, EventLog, Stream
@@ -21,13 +21,6 @@ from datasources.stores import StoreConfig, connect_event_log
 from datasources.tables import profiles
 from tests.helpers.profiles import insert_profile
 from tests.helpers.stores import NATS_URL
-
-
-@pytest.fixture
-async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(clean_database)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.retention import RETENTION, Data
 from datasources.events import Broker, EventLog, Stream, message_id
@@ -40,13 +40,6 @@ TODAY = datetime.now(UTC).date()
 DAYS = [TODAY - timedelta(days=3), TODAY - timedelta(days=2), TODAY - timedelta(days=1)]
 # Past every event's hot window: the broker stamped them all today.
 LATER = datetime.now(UTC) + HOT + timedelta(days=1)
-
-
-@pytest.fixture
-async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(clean_database)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture(params=["nats", "kafka"])

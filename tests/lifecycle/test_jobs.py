@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from datasources.events import EventLog
@@ -25,13 +25,6 @@ from tests.helpers.profiles import insert_profile
 from tests.helpers.stores import KAFKA_BOOTSTRAP, NATS_URL
 
 NIGHT = datetime(2031, 6, 15, tzinfo=UTC)
-
-
-@pytest.fixture
-async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(clean_database)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

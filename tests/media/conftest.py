@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.tables import episodes, seasons, videos
 from media.samples import generate_cartoon, sample_clip
@@ -34,13 +33,6 @@ async def cartoon(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated cartoon: 8 s, 640x360, 25 fps, flat colours and moving shapes, with audio."""
     folder = tmp_path_factory.mktemp("clips")
     return await generate_cartoon(folder / "cartoon.mp4", seconds=8, width=640, height=360)
-
-
-@pytest.fixture
-async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(clean_database)
-    yield engine
-    await engine.dispose()
 
 
 async def add_movie(engine: AsyncEngine, title: str = "Flix Original") -> int:

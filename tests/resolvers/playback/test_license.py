@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import BadUserInput, NotFound
 from datasources.playback.assets import begin_ingest, publish
@@ -17,13 +16,6 @@ from resolvers.playback.license import title_license
 from tests.media.conftest import add_movie
 
 MASTER = bytes(range(32))
-
-
-@pytest.fixture
-async def engine(clean_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(clean_database)
-    yield engine
-    await engine.dispose()
 
 
 async def _protect(engine: AsyncEngine, video_id: int) -> bytes:
