@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from server.settings import Settings
 from tests.helpers.api import Api
 from tests.helpers.progress import CONTINUE, EPISODES, PROGRESS, T0, client_time, ok, send
 
@@ -309,12 +310,16 @@ def test_episode_slots_are_read_once_per_request(
 def test_a_heartbeat_that_lands_is_answered_without_reading_it_back(
     viewer: Api, catalog: dict[str, int], count_statements: Callable[[], int]
 ) -> None:
+    # Counted in PostgreSQL: on Cassandra the write and the read-back go there, and
+    # PostgreSQL (the title, the viewer) sees nothing at all.
+    on_postgres = Settings().viewing_store == "postgres"
     babe = catalog["Babe"]
     ok(viewer, babe, 1000, at=10)  # warms the caches: the title, the viewer
     before = count_statements()
     landed = ok(viewer, babe, 1100, at=11)
-    assert count_statements() - before == 1  # the group-committed write, nothing else
+    # The group-committed write, nothing else.
+    assert count_statements() - before == (1 if on_postgres else 0)
     assert landed["positionSeconds"] == 1100
     before = count_statements()
     assert ok(viewer, babe, 900, at=9)["positionSeconds"] == 1100  # stale: read back
-    assert count_statements() - before == 2
+    assert count_statements() - before == (2 if on_postgres else 0)
