@@ -3,6 +3,7 @@ and the `flix worker` it runs beside the API."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -44,22 +45,25 @@ def _wait_ready(port: int, process: subprocess.Popen[str], seconds: float = 90) 
     raise AssertionError("flix serve did not become ready in time")
 
 
-@pytest.fixture
-def served(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
-    port = _free_port()
-    options: list[str] = getattr(request, "param", [])  # more `flix serve` options
-    process = subprocess.Popen(
-        [*FLIX, "serve", "--port", str(port), "--data-dir", str(tmp_path), *options],
+def _serve(data_dir: Path, options: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*FLIX, "serve", "--data-dir", str(data_dir), *options],
         env=_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextlib.contextmanager
+def _serving(
+    data_dir: Path, options: list[str]
+) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
+    port = _free_port()
+    process = _serve(data_dir, ["--port", str(port), *options])
     try:
         _wait_ready(port, process)
-        yield port, tmp_path, process
+        yield port, data_dir, process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -70,7 +74,26 @@ def served(
                 process.wait()
 
 
-def test_embedded_default_answers_queries_and_stops_cleanly(
+# Starting `flix serve` (initdb, migrations, the demo catalogue, the workers) takes ~10 s: the
+# tests that leave it running share one, on two web workers so the metrics test has two to
+# add up; the ones that stop it or need other options start their own.
+@pytest.fixture(scope="module")
+def shared(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
+    with _serving(tmp_path_factory.mktemp("serve"), ["--workers", "2"]) as served:
+        yield served
+
+
+@pytest.fixture
+def served(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
+    with _serving(tmp_path, getattr(request, "param", [])) as served:  # more options
+        yield served
+
+
+def test_embedded_default_answers_queries_and_stops_cleanly_with_its_worker(
     served: tuple[int, Path, subprocess.Popen[str]],
 ) -> None:
     port, _, process = served
@@ -82,14 +105,17 @@ def test_embedded_default_answers_queries_and_stops_cleanly(
     assert "errors" not in client.post("/graphql", json={"query": register}).json()
     me = client.post("/graphql", json={"query": "{ me { email } }"}).json()  # session cookie
     assert me == {"data": {"me": {"email": "e@example.com"}}, "extensions": {"cost": 1}}
+    workers = _workers(process.pid)
+    assert len(workers) == 1
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert process.wait(30) == 0
+    assert not _running(workers[0])
 
 
 def test_second_serve_on_the_same_folder_says_it_is_in_use(
-    served: tuple[int, Path, subprocess.Popen[str]],
+    shared: tuple[int, Path, subprocess.Popen[str]],
 ) -> None:
-    _, data_dir, _ = served
+    _, data_dir, _ = shared
     second = subprocess.run(
         [*FLIX, "serve", "--port", str(_free_port()), "--data-dir", str(data_dir)],
         env=_environment(),
@@ -135,17 +161,6 @@ def _running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_serve_runs_one_worker_beside_the_api_and_stops_it(
-    served: tuple[int, Path, subprocess.Popen[str]],
-) -> None:
-    _, _, process = served
-    workers = _workers(process.pid)
-    assert len(workers) == 1
-    process.send_signal(signal.SIGINT)
-    assert process.wait(30) == 0
-    assert not _running(workers[0])
-
-
 @pytest.mark.parametrize("served", [["--no-worker"]], indirect=True)
 def test_serve_without_a_worker_starts_none(
     served: tuple[int, Path, subprocess.Popen[str]],
@@ -163,9 +178,9 @@ def _readyz(port: int) -> int:
 
 @pytest.mark.parametrize("program", ["postgres", "redis-server", "nats-server"])
 def test_a_crashed_store_is_restarted_and_readyz_recovers_by_itself(
-    served: tuple[int, Path, subprocess.Popen[str]], program: str
+    shared: tuple[int, Path, subprocess.Popen[str]], program: str
 ) -> None:
-    port, _, process = served
+    port, _, process = shared
     [child] = _children(process.pid, _program(program))
     os.kill(child, signal.SIGKILL)
     deadline = time.monotonic() + 120
@@ -177,14 +192,23 @@ def test_a_crashed_store_is_restarted_and_readyz_recovers_by_itself(
         time.sleep(0.5)
 
 
-@pytest.mark.parametrize("served", [["--workers", "2"]], indirect=True)
+def _count(port: int, series: str) -> float:
+    """One counter's value in a /metrics scrape, 0 before it is first counted."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
 def test_metrics_add_up_across_the_web_workers(
-    served: tuple[int, Path, subprocess.Popen[str]],
+    shared: tuple[int, Path, subprocess.Popen[str]],
 ) -> None:
-    port, _, _ = served
+    port, _, _ = shared
+    series = 'flix_operation_seconds_count{operation="Query.me"}'
+    before = _count(port, series)
     queries = 12
     for _ in range(queries):  # new connections: the kernel spreads them over both workers
         httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ me { id } }"}, timeout=10)
     for _ in range(4):  # whichever worker answers the scrape, it counts every worker's
-        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-        assert f'flix_operation_seconds_count{{operation="Query.me"}} {queries}.0' in text
+        assert _count(port, series) == before + queries
