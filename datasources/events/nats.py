@@ -32,6 +32,9 @@ from datasources.events.outbox import OutboxPublisher, cancelling, keep_consumin
 from datasources.events.sealing import PayloadSealer
 
 REDELIVER_SECONDS = 5
+# How long one pull waits for events: short, since a consumer being stopped can be stuck in
+# it that long (see consume), and an idle pull costs the server next to nothing.
+FETCH_SECONDS = 1.0
 
 
 class NatsEventLog(OutboxPublisher):
@@ -109,12 +112,13 @@ class NatsEventLog(OutboxPublisher):
             try:
                 while True:
                     try:
-                        messages = await subscription.fetch(batch, timeout=5)
+                        messages = await subscription.fetch(batch, timeout=FETCH_SECONDS)
                     except TimeoutError:
-                        # nats-py may turn a cancellation into its own timeout: honour it.
-                        if cancelling():
-                            raise asyncio.CancelledError from None
-                        continue
+                        messages = []
+                    # nats-py swallows a cancellation that lands while it publishes the pull
+                    # request, then waits out the fetch: honour it once the fetch returns.
+                    if cancelling():
+                        raise asyncio.CancelledError from None
                     for message in messages:
                         event = Event(
                             message.metadata.sequence.stream,
