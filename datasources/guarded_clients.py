@@ -67,8 +67,21 @@ def _drop_unusable(context: ExceptionContext) -> None:
     # statement), and every later use of it would fail the same way. Treated as a
     # disconnect, either is closed at once instead of going back to the pool.
     error = context.original_exception
-    if isinstance(error, TimeoutError) or isinstance(error.__cause__, _BROKEN_PROTOCOL):
+    if isinstance(error, TimeoutError):
         context.is_disconnect = True
+        # Closed here and now: SQLAlchemy's own close of an invalidated connection is a
+        # graceful one that first waits for asyncpg's cancel request, which on a stalled
+        # server takes as long as the statement did.
+        _abort(context)
+    elif isinstance(error.__cause__, _BROKEN_PROTOCOL):
+        context.is_disconnect = True
+
+
+def _abort(context: ExceptionContext) -> None:
+    pooled = context.connection.connection if context.connection is not None else None
+    driver = getattr(pooled, "driver_connection", None)
+    if isinstance(driver, asyncpg.Connection):
+        driver.terminate()
 
 
 # Raised by asyncpg, seen here through SQLAlchemy's adapted exception that it caused.

@@ -112,10 +112,11 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
             # so one request per outage sees it.
             pool_pre_ping=False,
             pool_timeout=config.pool_wait_seconds,
-            # A statement that times out is cancelled, and on a stalled server the cancel
-            # waits as long again (asyncpg bounds it by the same command timeout): half the
-            # store's timeout each keeps a stalled request's answer within the timeout.
-            connect_args={"timeout": timeout, "command_timeout": timeout / 2},
+            # Half the store's timeout for the connect and half for a statement: a request
+            # that must connect (the pool is emptied by the first outage seen) and then
+            # stalls on its statement still answers within the timeout. A statement that
+            # times out is dropped with its connection (guarded_clients), not waited on.
+            connect_args={"timeout": timeout / 2, "command_timeout": timeout / 2},
         ),
         StoreBreaker("postgres"),
     )
@@ -166,7 +167,7 @@ def _replica_engine(config: StoreConfig) -> AsyncEngine | None:
             max_overflow=5,
             pool_pre_ping=False,
             pool_timeout=config.pool_wait_seconds,
-            connect_args={"timeout": timeout, "command_timeout": timeout / 2},
+            connect_args={"timeout": timeout / 2, "command_timeout": timeout / 2},
         ),
         StoreBreaker("postgres"),
     )
