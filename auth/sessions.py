@@ -1,4 +1,13 @@
-"""Server-side sessions in Redis: ``session:<token>`` holds the account and active profile."""
+"""Server-side sessions in Redis: ``session:<token>`` holds the account and active profile.
+
+Each process keeps the sessions it read for a couple of seconds (``RecentSessions``), so a
+busy client's requests do not each pay a round trip for the same answer. What makes that
+safe is the revocation feed (``auth/session_revocations.py``): every change that must apply
+at once (a sign-out, a profile switched, an account's identity changed or erased) is
+published on ``REVOCATIONS`` in the same round trip as the change itself, and every process
+drops what it kept. The window bounds the rest: a message lost while the feed reconnects,
+and the cache is not used at all while it is down.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +47,20 @@ def _identity_version_key(account_id: UUID) -> str:
     return f"{_IDENTITY_VERSION_PREFIX}{account_id}"
 
 
+# Where every process hears of a revocation: "token:<token>" (signed out, its profile
+# switched) or "account:<id>" (its identity changed, or the account was erased).
+REVOCATIONS = "flix:sessions:revoked"
+SESSION_CACHE_SECONDS = 2.0
+
+
+def _revoked_token(token: str) -> str:
+    return f"token:{token}"
+
+
+def _revoked_account(account_id: UUID) -> str:
+    return f"account:{account_id}"
+
+
 # Read with the session: a viewer cached under an older version is stale. Versions outlive
 # any viewer cache window; an expired one reads "0" long after every cached viewer is gone.
 _IDENTITY_VERSION_TTL_SECONDS = 24 * 3600
@@ -61,41 +84,104 @@ return fields
 
 
 async def identity_changed(redis: Redis, account_id: UUID) -> None:
-    """Say that an account's roles or profiles changed: viewers cached before are stale at
-    once in every process (auth.viewer.Viewers), not at the end of their cache window."""
+    """Say that an account's roles or profiles changed: its sessions and viewers cached
+    before are stale at once in every process (``RecentSessions``, auth.viewer.Viewers),
+    not at the end of their cache windows."""
     async with redis.pipeline(transaction=True) as pipe:
         pipe.incr(_identity_version_key(account_id))
         pipe.expire(_identity_version_key(account_id), _IDENTITY_VERSION_TTL_SECONDS)
+        pipe.publish(REVOCATIONS, _revoked_account(account_id))
         await pipe.execute()
 
 
-class RecentSessions:
-    """Sessions this process validated lately, trusted for a minute if Redis is unreachable.
+async def account_erased(redis: Redis, account_id: UUID) -> None:
+    """Say that an account (or one of its profiles) was erased: every process drops the
+    sessions of it that it kept. Nothing is written that would name the account again."""
+    await redis.publish(REVOCATIONS, _revoked_account(account_id))
 
-    Without it, a Redis outage would sign everyone out; with it, only sessions not seen in
-    the last minute are refused (and a logout elsewhere takes up to a minute to reach here
-    during such an outage).
+
+class RecentSessions:
+    """Sessions this process read lately: reused for ``cache_seconds`` while the revocation
+    feed is live, and trusted for ``grace_seconds`` if Redis is unreachable.
+
+    Without the grace, a Redis outage would sign everyone out; with it, only sessions not
+    seen in the last minute are refused (and a logout elsewhere takes up to a minute to
+    reach here during such an outage).
     """
 
-    def __init__(self, grace_seconds: float = 60.0, size: int = 10_000) -> None:
+    def __init__(
+        self,
+        cache_seconds: float = SESSION_CACHE_SECONDS,
+        grace_seconds: float = 60.0,
+        size: int = 10_000,
+    ) -> None:
+        self._cache = cache_seconds
         self._grace = grace_seconds
         self._size = size
         self._seen: OrderedDict[str, tuple[Session, float]] = OrderedDict()
+        # Reads from before the feed last came up (or from before it went down) may have
+        # missed a revocation: only reads since then are reused. None while it is down.
+        self._live_since: float | None = None
+        # Bumped by every revocation, so a read that was in flight meanwhile is not kept.
+        self.generation = 0
 
-    def remember(self, session: Session) -> None:
+    def remember(self, session: Session, generation: int | None = None) -> None:
+        """Keep a session just read; ``generation`` is ``self.generation`` when the read
+        began (a revocation since then leaves it out)."""
+        if generation is not None and generation != self.generation:
+            return
         self._seen[session.token] = (session, time.monotonic())
         self._seen.move_to_end(session.token)
         while len(self._seen) > self._size:
             self._seen.popitem(last=False)
 
+    def cached(self, token: str) -> Session | None:
+        """The session as read less than ``cache_seconds`` ago, while the feed is live."""
+        found = self._seen.get(token)
+        if found is None or self._live_since is None or found[1] < self._live_since:
+            return None
+        return found[0] if time.monotonic() - found[1] < self._cache else None
+
     def recall(self, token: str) -> Session | None:
+        """The session as read less than ``grace_seconds`` ago (Redis is unreachable)."""
         found = self._seen.get(token)
         if found is None or time.monotonic() - found[1] > self._grace:
             return None
         return found[0]
 
     def forget(self, token: str) -> None:
+        """A revocation: reads of it in flight are not kept either."""
+        self.generation += 1
         self._seen.pop(token, None)
+
+    def discard(self, token: str) -> None:
+        """A token Redis no longer knows (no revocation to announce)."""
+        self._seen.pop(token, None)
+
+    def forget_account(self, account_id: UUID) -> None:
+        self.generation += 1
+        stale = [t for t, (session, _) in self._seen.items() if session.account_id == account_id]
+        for token in stale:
+            del self._seen[token]
+
+    def revoked(self, message: str) -> None:
+        """A message of the revocation feed: "token:<token>" or "account:<id>"."""
+        kind, _, subject = message.partition(":")
+        if kind == "token":
+            self.forget(subject)
+        elif kind == "account":
+            try:
+                self.forget_account(UUID(subject))
+            except ValueError:
+                return
+
+    @property
+    def live(self) -> bool:
+        return self._live_since is not None
+
+    def feed_live(self, live: bool) -> None:
+        self.generation += 1
+        self._live_since = time.monotonic() if live else None
 
 
 class SessionStore:
@@ -120,6 +206,9 @@ class SessionStore:
         """The session, its expiry pushed back (sliding); None for unknown or malformed tokens."""
         if not _TOKEN.match(token):
             return None
+        if (cached := self._recent.cached(token)) is not None:
+            return cached
+        generation = self._recent.generation
         try:
             flat = await self._read(keys=[_key(token)], args=[self._ttl, _IDENTITY_VERSION_PREFIX])
         except RedisError:
@@ -127,7 +216,7 @@ class SessionStore:
                 return recalled
             raise
         if not flat:
-            self._recent.forget(token)
+            self._recent.discard(token)
             return None
         fields = dict(zip(flat[::2], flat[1::2], strict=True))
         profile = fields.get("profile_id") or None
@@ -137,7 +226,7 @@ class SessionStore:
             UUID(profile) if profile else None,
             fields.get("identity_version", "0"),
         )
-        self._recent.remember(session)
+        self._recent.remember(session, generation)
         return session
 
     async def select_profile(self, session: Session, profile_id: UUID | None) -> Session:
@@ -146,13 +235,19 @@ class SessionStore:
             pipe.exists(_key(session.token))
             pipe.hset(_key(session.token), "profile_id", str(profile_id or ""))
             pipe.expire(_key(session.token), self._ttl)
-            existed, _, _ = await pipe.execute()
+            pipe.publish(REVOCATIONS, _revoked_token(session.token))
+            existed, _, _, _ = await pipe.execute()
+        chosen = Session(session.token, session.account_id, profile_id, session.identity_version)
         if not existed:
             await self._redis.delete(_key(session.token))
-        chosen = Session(session.token, session.account_id, profile_id, session.identity_version)
-        self._recent.remember(chosen)
+            self._recent.forget(session.token)
+        else:
+            self._recent.remember(chosen)
         return chosen
 
     async def delete(self, token: str) -> None:
         self._recent.forget(token)
-        await self._redis.delete(_key(token))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(_key(token))
+            pipe.publish(REVOCATIONS, _revoked_token(token))
+            await pipe.execute()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from auth import password_policy, passwords
 from auth.rate_policies import Category
 from auth.roles import effective_roles
-from auth.sessions import Session
+from auth.sessions import Session, account_erased
 from core.errors import BadUserInput, Forbidden, RateLimited, Unauthenticated
 from core.plans import Plan
 from core.records import Account, Profile
@@ -137,6 +137,7 @@ async def delete_account(ctx: Context, password: str) -> bool:
     if not (fits and await passwords.verify_password_async(password_hash, password)):
         raise Forbidden(_WRONG_PASSWORD)
     await erasure.erase_account(personal_stores(ctx), account.id)
+    await account_erased(ctx.redis, account.id)
     ctx.set_session_cookie(None)
     return True
 

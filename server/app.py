@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth.session_revocations import following_revocations
 from datasources.stores import check_ready, open_stores
 from media import drm
 from media.delivery import MediaKeys
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stores = await stack.enter_async_context(open_stores(store_config))
             await stores.events.ensure_streams()
             app.state.stores = stores
+            await stack.enter_async_context(following_revocations(stores.redis, contexts.recent))
             app.state.personalizer = EmbeddingPersonalizer(stores.engine)
             app.state.contexts = contexts
             # Published media is read from the bucket when there is one (media/published.py).

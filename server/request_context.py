@@ -42,7 +42,7 @@ def _device_type(request: HTTPConnection) -> str:
 class ContextFactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.recent = RecentSessions()
+        self.recent = RecentSessions(settings.session_cache_seconds)
         self._viewers: Viewers | None = None  # one per process, on the first request's engine
         self.rate_policies = settings.rate_policies()
 

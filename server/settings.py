@@ -19,6 +19,7 @@ from pydantic_settings import (
 )
 
 from auth.rate_policies import QUERY_COST_PER_MINUTE, SEED_POLICIES, Category, Policy
+from auth.sessions import SESSION_CACHE_SECONDS
 from auth.viewer import VIEWER_CACHE_SECONDS
 from core.retention import RETENTION, Data
 from datasources.objects import S3Config
@@ -136,6 +137,9 @@ class Settings(BaseSettings):
     # Sessions and sign-in throttling.
     # Sliding: every use renews it (core/retention.py's rule for sessions).
     session_ttl_seconds: int = int(RETENTION[Data.SESSIONS].hot.total_seconds())
+    # How long a process reuses a session it read while the revocation feed is live
+    # (auth/sessions.py); 0 reads it every time.
+    session_cache_seconds: float = Field(default=SESSION_CACHE_SECONDS, ge=0, le=10)
     # How long a process reuses a viewer it resolved (auth/viewer.py); 0 reads it every time.
     viewer_cache_seconds: float = Field(default=VIEWER_CACHE_SECONDS, ge=0, le=60)
     # How long a worker answers a homepage-only document from its finished body

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from auth.sessions import account_erased
 from datasources.erasure.person import Person, find_person
 from datasources.stores import Stores, open_stores
 from lifecycle import erasure, traces
@@ -88,6 +89,7 @@ async def _erase(settings: Settings, who: str, yes: bool) -> tuple[erasure.Erase
             stores.engine, stores.redis, stores.viewing, stores.events
         )
         erased = await erasure.erase(personal, person)
+        await account_erased(stores.redis, person.account_id)
         return erased, await traces.find_traces(_searched(stores), person.ids(), person.email)
 
 
