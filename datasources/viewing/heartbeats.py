@@ -139,11 +139,14 @@ def _columns(heartbeats: Sequence[Heartbeat], indexes: Sequence[int]) -> dict[st
     }
 
 
-async def write(connection: AsyncConnection, heartbeats: Sequence[Heartbeat]) -> list[Applied]:
-    """Write every heartbeat (in the caller's transaction); what each changed."""
+async def write(
+    connection: AsyncConnection, heartbeats: Sequence[Heartbeat], in_rounds: list[list[int]]
+) -> list[Applied]:
+    """Write every heartbeat, ``rounds(heartbeats)`` as given (several need the caller's
+    transaction; one is a single statement, atomic alone); what each changed."""
     unchanged = Applied(progress=False, title=False)
     applied = [unchanged] * len(heartbeats)
-    for indexes in rounds(heartbeats):
+    for indexes in in_rounds:
         result = await connection.execute(_WRITE, _columns(heartbeats, indexes))
         for ord_, progress_landed, title_landed in result:
             applied[ord_] = Applied(progress=progress_landed, title=title_landed)

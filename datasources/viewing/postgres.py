@@ -56,6 +56,7 @@ class PostgresViewingStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         # Concurrent heartbeats share a statement and a COMMIT (group commit).
         self._heartbeats = GroupCommit(self._write)
 
@@ -65,8 +66,13 @@ class PostgresViewingStore:
         return await self._heartbeats.submit(Heartbeat(update, title, event))
 
     async def _write(self, batch: Sequence[Heartbeat]) -> list[Applied]:
+        in_rounds = heartbeats.rounds(batch)
+        if len(in_rounds) == 1:
+            # One statement commits alone: no BEGIN and COMMIT round trips around it.
+            async with self._autocommit.connect() as connection:
+                return await heartbeats.write(connection, batch, in_rounds)
         async with self._engine.begin() as connection:
-            return await heartbeats.write(connection, batch)
+            return await heartbeats.write(connection, batch, in_rounds)
 
     async def progress(
         self, profile_id: UUID, keys: Sequence[tuple[int, int]]
