@@ -24,7 +24,9 @@ class Script:
         self._source = source
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
-    async def __call__(self, keys: Sequence[str] = (), args: Sequence[str | int | float] = ()) -> Any:
+    async def __call__(
+        self, keys: Sequence[str] = (), args: Sequence[str | int | float] = ()
+    ) -> Any:
         try:
             return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
         except NoScriptError:
