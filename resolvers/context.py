@@ -19,6 +19,7 @@ from datasources.events import EventLog
 from datasources.experiments import RunningExperiments
 from datasources.loaders import Loaders
 from datasources.viewing.store import ViewingStore
+from experiments.logged_exposures import LoggedExposures
 from media.delivery import MediaKeys
 from personalization.homepage import Personalizer
 
@@ -38,6 +39,7 @@ class Context:
     catalog: CatalogSnapshots
     personalizer: Personalizer
     experiments: RunningExperiments
+    logged_exposures: LoggedExposures  # the process's, shared by its requests
     # What the client says it is (X-Device-Type: web, tv, mobile): experiments target it.
     device_type: str
     media: MediaKeys

@@ -188,8 +188,11 @@ async def _expose(ctx: Context, assigned: allocation.Assignment) -> None:
     now = datetime.now(UTC)
     day = now.date().isoformat()
     seen = f"exposure:{day}:{assigned.experiment_key}:{assigned.phase}:{profile.id}"
+    if seen in ctx.logged_exposures:
+        return
     try:
         if not await ctx.redis.set(seen, 1, nx=True, ex=EXPOSURE_DEDUP_SECONDS):
+            ctx.logged_exposures.add(seen)
             return
     except Exception as error:  # without Redis, the idempotent row still dedupes the rest
         log.warning("exposure dedup unavailable", error=repr(error))
@@ -214,6 +217,7 @@ async def _expose(ctx: Context, assigned: allocation.Assignment) -> None:
     }
     msg_id = message_id(assigned.experiment_key, assigned.phase, profile.id, day)
     await ctx.events.publish(Stream.EXPOSURE, assigned.experiment_key, payload, msg_id)
+    ctx.logged_exposures.add(seen)
 
 
 # Results.

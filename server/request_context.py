@@ -17,6 +17,7 @@ from auth.throttle import Throttle, request_subject
 from auth.viewer import Viewers
 from datasources.loaders import Loaders
 from datasources.stores import Stores
+from experiments.logged_exposures import LoggedExposures
 from resolvers.context import Context, RegistrationLimits
 from server.settings import Settings
 
@@ -45,6 +46,7 @@ class ContextFactory:
         self.recent = RecentSessions(settings.session_cache_seconds)
         self._viewers: Viewers | None = None  # one per process, on the first request's engine
         self.rate_policies = settings.rate_policies()
+        self.logged_exposures = LoggedExposures()
 
     def _registration_limiter(self, stores: Stores, name: str) -> RateLimiter:
         return RateLimiter(
@@ -89,6 +91,7 @@ class ContextFactory:
             catalog=stores.catalog,
             personalizer=request.app.state.personalizer,
             experiments=stores.experiments,
+            logged_exposures=self.logged_exposures,
             device_type=_device_type(request),
             media=request.app.state.media,
             loaders=Loaders(stores.reads, stores.viewing, stores.catalog_engine),

@@ -7,6 +7,7 @@ import asyncio
 import signal
 
 import typer
+import uvloop
 from prometheus_client import start_http_server
 
 from server.logging import configure_logging
@@ -52,7 +53,9 @@ def worker(
         typer.secho(str(error), fg="red", err=True)
         raise typer.Exit(2) from None
     try:
-        asyncio.run(_until_signalled(settings))
+        # uvloop, as uvicorn runs the web workers on: the relay's publishes and the
+        # consumers' acknowledgements are a socket write each, and its loop costs less.
+        uvloop.run(_until_signalled(settings))
     except JobStopped as error:
         typer.secho(f"flix worker: {error}", fg="red", err=True)
         raise typer.Exit(1) from None
