@@ -2,7 +2,8 @@
 
 Each event adds to the rows of the experiments the profile was exposed to before the
 event happened. Delivery is at least once, so a redelivered event can count twice; the
-window for that is a lost acknowledgement, rare enough not to move a per-profile mean.
+window for that is a lost acknowledgement (a batch's, when a worker dies mid-batch), rare
+enough not to move a per-profile mean.
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from auth.rate_limit import RateLimiter
 from auth.sessions import SessionStore
 from auth.throttle import Throttle
 from auth.viewer import Viewer
+from core.known_markers import KnownMarkers
 from datasources.catalog_snapshot import CatalogSnapshots
 from datasources.events import EventLog
 from datasources.experiments import RunningExperiments
 from datasources.loaders import Loaders
 from datasources.viewing.store import ViewingStore
-from experiments.logged_exposures import LoggedExposures
 from media.delivery import MediaKeys
 from personalization.homepage import Personalizer
 
@@ -39,7 +39,7 @@ class Context:
     catalog: CatalogSnapshots
     personalizer: Personalizer
     experiments: RunningExperiments
-    logged_exposures: LoggedExposures  # the process's, shared by its requests
+    logged_exposures: KnownMarkers  # the process's, shared by its requests
     # What the client says it is (X-Device-Type: web, tv, mobile): experiments target it.
     device_type: str
     media: MediaKeys

@@ -15,9 +15,9 @@ from auth.rate_limit import RateLimiter
 from auth.sessions import RecentSessions, SessionStore
 from auth.throttle import Throttle, request_subject
 from auth.viewer import Viewers
+from core.known_markers import KnownMarkers
 from datasources.loaders import Loaders
 from datasources.stores import Stores
-from experiments.logged_exposures import LoggedExposures
 from resolvers.context import Context, RegistrationLimits
 from server.settings import Settings
 
@@ -46,7 +46,7 @@ class ContextFactory:
         self.recent = RecentSessions(settings.session_cache_seconds)
         self._viewers: Viewers | None = None  # one per process, on the first request's engine
         self.rate_policies = settings.rate_policies()
-        self.logged_exposures = LoggedExposures()
+        self.logged_exposures = KnownMarkers()
 
     def _registration_limiter(self, stores: Stores, name: str) -> RateLimiter:
         return RateLimiter(

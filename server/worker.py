@@ -23,6 +23,7 @@ from typing import Any
 
 import structlog
 
+from core.known_markers import KnownMarkers
 from datasources.events import Event, Stream
 from datasources.objects import ObjectStore
 from datasources.personalization import trending
@@ -50,8 +51,10 @@ async def _relay(stores: Stores) -> None:
 
 
 async def _trending(stores: Stores) -> None:
+    counted = KnownMarkers()  # the views this worker saw counted today
+
     async def count_view(event: Event) -> None:
-        await trending.count_viewing_event(stores.redis, event.payload)
+        await trending.count_viewing_event(stores.redis, event.payload, counted)
 
     await stores.events.consume(Stream.VIEWING, "trending", count_view)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import nats
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,6 +36,30 @@ REDELIVER_SECONDS = 5
 # How long one pull waits for events: short, since a consumer being stopped can be stuck in
 # it that long (see consume), and an idle pull costs the server next to nothing.
 FETCH_SECONDS = 1.0
+
+
+async def _handled(
+    messages: list[Msg], handle: Callable[[Event], Awaitable[None]], durable: str
+) -> None:
+    """Each message to ``handle`` in order: acknowledged once handled, else redelivered
+    later. The acks go together (a stop included), in one write to the broker rather than
+    one per event between two handlers' waits."""
+    handled: list[Msg] = []
+    try:
+        for message in messages:
+            event = Event(
+                message.metadata.sequence.stream, message.subject, json.loads(message.data)
+            )
+            try:
+                await handle(event)
+            except Exception as error:
+                log.warning("event handler failed", durable=durable, error=repr(error))
+                await message.nak(delay=REDELIVER_SECONDS)
+            else:
+                handled.append(message)
+    finally:
+        for message in handled:
+            await message.ack()
 
 
 class NatsEventLog(OutboxPublisher):
@@ -119,19 +144,7 @@ class NatsEventLog(OutboxPublisher):
                     # request, then waits out the fetch: honour it once the fetch returns.
                     if cancelling():
                         raise asyncio.CancelledError from None
-                    for message in messages:
-                        event = Event(
-                            message.metadata.sequence.stream,
-                            message.subject,
-                            json.loads(message.data),
-                        )
-                        try:
-                            await handle(event)
-                        except Exception as error:
-                            log.warning("event handler failed", durable=durable, error=repr(error))
-                            await message.nak(delay=REDELIVER_SECONDS)
-                        else:
-                            await message.ack()
+                    await _handled(messages, handle, durable)
             finally:
                 # Withdraw the pending pull request: else the server hands the next events to
                 # this gone session, and the next one gets them only after ack_wait.

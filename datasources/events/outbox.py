@@ -32,7 +32,7 @@ RECONNECT_SECONDS = 2.0
 # of a second between polls when idle, none while rows are waiting.
 RELAY_INTERVAL_SECONDS = 0.25
 RELAY_BATCH = 1000
-CLAIM_ROWS = 100  # rows locked per transaction: published one after another, then deleted
+CLAIM_ROWS = 100  # rows locked per transaction: published together, then deleted
 _CLAIM_OLDEST = select(event_outbox).order_by(event_outbox.c.id).with_for_update(skip_locked=True)
 
 
@@ -73,11 +73,16 @@ class OutboxPublisher(ABC):
     async def _send(self, subject: str, payload: Mapping[str, Any], msg_id: str) -> None:
         """Publish one message and wait for the broker's ack, or raise."""
 
+    async def _sealed(
+        self, payload: Mapping[str, Any], msg_id: str
+    ) -> tuple[Mapping[str, Any], str]:
+        """A message as it goes to the broker, published or relayed: personal fields sealed."""
+        if self._sealer is None:
+            return payload, msg_id
+        return await self._sealer.seal(payload, msg_id)
+
     async def _sealed_send(self, subject: str, payload: Mapping[str, Any], msg_id: str) -> None:
-        """How every message reaches the broker, published or relayed: sealed first."""
-        if self._sealer is not None:
-            payload, msg_id = await self._sealer.seal(payload, msg_id)
-        await self._send(subject, payload, msg_id)
+        await self._send(subject, *await self._sealed(payload, msg_id))
 
     async def open(self, event: Event) -> Event:
         if self._sealer is None:
@@ -123,22 +128,33 @@ class OutboxPublisher(ABC):
         return sent
 
     async def _relay_oldest(self, limit: int) -> int:
-        """Publish the oldest rows no other relay has claimed, in order, and delete those
+        """Publish the oldest rows no other relay has claimed, oldest first, and delete those
         sent; returns how many went out."""
         # The claim (row locks other relays skip) is held while publishing, so no two relays
         # publish one row, and the delete commits with it. A relay that dies leaves at most
         # its claim to go out again (at least once; readers drop repeats).
         async with self._engine.begin() as connection:
             rows = (await connection.execute(_CLAIM_OLDEST.limit(limit))).all()
-            sent: list[int] = []
-            for row in rows:
-                try:
-                    await self._sealed_send(row.subject, row.payload, row.message_id)
-                except Exception:
-                    bump = update(event_outbox).where(event_outbox.c.id == row.id)
-                    await connection.execute(bump.values(attempts=event_outbox.c.attempts + 1))
-                    break  # the broker is away: the rest would fail too, and in order
-                sent.append(row.id)
+            # All of the claim in flight at once, oldest first (sealed first, so that the sends
+            # start in order): the broker acks them together, where one after another would
+            # wait out a round trip (and a write) each.
+            sealed = [await self._sealed(row.payload, row.message_id) for row in rows]
+            outcomes = await asyncio.gather(
+                *(
+                    self._send(row.subject, payload, msg_id)
+                    for row, (payload, msg_id) in zip(rows, sealed, strict=True)
+                ),
+                return_exceptions=True,
+            )
+            failed = {
+                row.id: outcome for row, outcome in zip(rows, outcomes, strict=True) if outcome
+            }
+            sent = [row.id for row in rows if row.id not in failed]
+            if failed:  # the broker is away, most likely: they go again on a later round
+                error = next(iter(failed.values()))
+                log.warning("relay: not acknowledged", rows=len(failed), error=repr(error))
+                bump = update(event_outbox).where(event_outbox.c.id.in_(failed))
+                await connection.execute(bump.values(attempts=event_outbox.c.attempts + 1))
             if sent:
                 await connection.execute(delete(event_outbox).where(event_outbox.c.id.in_(sent)))
             return len(sent)

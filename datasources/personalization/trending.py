@@ -15,6 +15,7 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 
+from core.known_markers import KnownMarkers
 from core.viewing_records import STARTED_FROM
 
 HALF_LIFE = timedelta(hours=24)
@@ -41,12 +42,25 @@ def _key(epoch: int, region: str) -> str:
 
 
 async def record_view(
-    redis: Redis, *, profile_id: UUID, video_id: int, country: str, at: datetime
+    redis: Redis,
+    *,
+    profile_id: UUID,
+    video_id: int,
+    country: str,
+    at: datetime,
+    known: KnownMarkers | None = None,
 ) -> bool:
-    """Count a view; False when this profile's view of the title today was counted already."""
+    """Count a view; False when this profile's view of the title today was counted already
+    (``known``: the markers this process saw set, so a title's every later heartbeat that
+    day costs no round trip)."""
     day = math.floor((at - _ORIGIN) / ONE_VIEW_PER)
     seen = f"trending:seen:{day}:{profile_id}:{video_id}"
-    if not await redis.set(seen, 1, nx=True, ex=int(2 * ONE_VIEW_PER.total_seconds())):
+    if known is not None and seen in known:
+        return False
+    counted = await redis.set(seen, 1, nx=True, ex=int(2 * ONE_VIEW_PER.total_seconds()))
+    if known is not None:
+        known.add(seen)
+    if not counted:
         return False
     epoch, weight = _epoch(at), _weight(at)
     async with redis.pipeline(transaction=True) as pipe:
@@ -80,7 +94,9 @@ async def top(redis: Redis, country: str, limit: int, now: datetime | None = Non
     return [video_id for video_id, _ in ranked[:limit]]
 
 
-async def count_viewing_event(redis: Redis, payload: dict[str, Any]) -> None:
+async def count_viewing_event(
+    redis: Redis, payload: dict[str, Any], known: KnownMarkers | None = None
+) -> None:
     """The VIEWING consumer's handler: a heartbeat past STARTED_FROM (5%) is a view."""
     # No profile_id: an erased profile's event (its key is gone). A view counts once per
     # profile and day, which it can no longer be checked against: its view was counted.
@@ -94,4 +110,5 @@ async def count_viewing_event(redis: Redis, payload: dict[str, Any]) -> None:
         video_id=int(payload["video_id"]),
         country=payload.get("country") or GLOBAL,
         at=datetime.fromisoformat(payload["client_timestamp"]),
+        known=known,
     )

@@ -180,15 +180,15 @@ async def _outbox_size(engine: AsyncEngine) -> int:
 
 
 def _counting_sends(log: EventLog, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The events this log's relay sends, in order; each send takes a moment, so that
-    relays running side by side overlap."""
+    """The events this log's relay sends, in the order it starts sending them; each send
+    takes a moment, so that relays running side by side overlap."""
     sent: list[int] = []
     send = log._send  # type: ignore[attr-defined]
 
     async def counted(subject: str, payload: dict[str, Any], msg_id: str) -> None:
+        sent.append(payload["n"])
         await asyncio.sleep(0.01)
         await send(subject, payload, msg_id)
-        sent.append(payload["n"])
 
     monkeypatch.setattr(log, "_send", counted)
     return sent

@@ -1,10 +1,10 @@
-"""The exposures this process knows are logged: a page served again and again (a finished
-homepage body, every poster of a row) asks Redis once per profile, experiment and day, not
-once per request.
+"""The once-a-day markers this process knows Redis holds (``SET NX`` keys: an exposure
+logged, a view counted), so that what repeats all day (a finished homepage body served
+again, a player's heartbeat every 10 seconds) asks Redis once per marker, not every time.
 
-A marker is remembered once Redis said it is set (by this request or by another process's);
-markers carry their day, so a new day asks again. Bounded: the oldest are forgotten first,
-and forgetting one costs a round trip, never a second exposure (Redis still dedupes).
+A marker is remembered once Redis said it is set (by this process or another); markers carry
+their day, so a new day asks again. Bounded: the oldest are forgotten first, and forgetting
+one costs a round trip, never a second count (Redis still dedupes).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import OrderedDict
 MAX_MARKERS = 50_000  # ~100 bytes each: a few MB per process
 
 
-class LoggedExposures:
+class KnownMarkers:
     def __init__(self, size: int = MAX_MARKERS) -> None:
         self._size = size
         self._markers: OrderedDict[str, None] = OrderedDict()
