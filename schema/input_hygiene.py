@@ -8,7 +8,7 @@ A document's literals are checked once, on its first request (``schema/per_docum
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,16 +103,21 @@ def _scan(document: DocumentNode) -> _Scan:
 _SCANS = PerDocument(_scan)
 
 
+def check_variables(document: DocumentNode, variables: Mapping[str, Any]) -> None:
+    """Raises ``BadUserInput`` when a literal of the document or a variable's value is refused."""
+    scan = _SCANS(document)
+    if scan.refusal is not None:
+        raise BadUserInput(scan.refusal)
+    for variable, value in variables.items():
+        _check_value(value, scan.names.get(variable, variable))
+
+
 class InputHygiene(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None:
             try:
-                scan = _SCANS(context.graphql_document)
-                if scan.refusal is not None:
-                    raise BadUserInput(scan.refusal)
-                for variable, value in (context.variables or {}).items():
-                    _check_value(value, scan.names.get(variable, variable))
+                check_variables(context.graphql_document, context.variables or {})
             except BadUserInput as error:
                 # Setting the result before yielding skips execution altogether.
                 context.result = ExecutionResult(

@@ -28,13 +28,13 @@ class OperationLatency(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
-        label = _operation_label(
+        label = operation_label(
             self.execution_context.schema._schema, self.execution_context.graphql_document
         )
         OPERATION_SECONDS.labels(label).observe(time.perf_counter() - started)
 
 
-def _operation_label(schema: GraphQLSchema, document: object) -> str:
+def operation_label(schema: GraphQLSchema, document: object) -> str:
     definitions = getattr(document, "definitions", ())
     operation = next((d for d in definitions if isinstance(d, OperationDefinitionNode)), None)
     if operation is None:

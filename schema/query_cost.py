@@ -2,7 +2,7 @@
 refused with QUERY_TOO_COMPLEX (``cost`` and ``maxCost`` in the error), otherwise its cost
 is charged to the account's per-minute budget (the rate limiter's ``query-cost`` policy).
 Every answer says what its document cost in ``extensions.cost``. A document is priced once
-per operation and list sizes, not once per request (``_price``).
+per operation and list sizes, not once per request (``price``).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _sizing_variables(document: DocumentNode) -> _Prices:
 _PRICES = PerDocument(_sizing_variables)
 
 
-def _price(
+def price(
     schema: GraphQLSchema,
     document: DocumentNode,
     operation_name: str | None,
@@ -96,7 +96,7 @@ class QueryCost(SchemaExtension):
         context = self.execution_context
         # A result already set (input hygiene refused the document) means nothing runs.
         if context.result is None and context.graphql_document is not None:
-            self.cost = _price(
+            self.cost = price(
                 context.schema._schema,
                 context.graphql_document,
                 context.operation_name,

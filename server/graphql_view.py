@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -33,6 +34,8 @@ from resolvers.context import Context
 from resolvers.experiments import expose_again
 from resolvers.personalization.homepage import page_inputs, rendered_fully
 from schema.errors import classify
+from schema.viewing import heartbeat_plan
+from schema.viewing.heartbeat_plan import HeartbeatPlan, HeartbeatPlans
 from server.graphiql_page import graphiql_page
 from server.graphql_media import (
     CONTENT_TYPES,
@@ -158,6 +161,9 @@ class FlixGraphQL(GraphQL[Context, None]):
         super().__init__(*args, **kwargs)
         self.contexts = contexts
         self.bodies = HomepageBodies(contexts.settings.homepage_body_seconds)
+        self.heartbeats = HeartbeatPlans()
+        assert isinstance(self.schema, Schema)
+        self.graphql_schema = self.schema._schema
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -224,6 +230,10 @@ class FlixGraphQL(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if (planned := self._heartbeat_plan(request_adapter, request_data)) is not None:
+            return await self._execute(
+                request, request_adapter, request_data, context, root_value, sub_response, planned
+            )
         fields = (
             homepage_fields(request_data.query, request_data.operation_name)
             if isinstance(request_data, GraphQLRequestData)
@@ -232,9 +242,11 @@ class FlixGraphQL(GraphQL[Context, None]):
             else ()
         )
         if not fields:
-            return await self._execute(
+            result = await self._execute(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
+            self._learn_heartbeat(request_adapter, request_data, result)
+            return result
         assert isinstance(request_data, GraphQLRequestData)
         inputs = await page_inputs(context)
         if inputs is None:
@@ -269,6 +281,62 @@ class FlixGraphQL(GraphQL[Context, None]):
         )
         return ExecutionResult(data=EncodedData(encoded), errors=None, extensions=result.extensions)
 
+    def _heartbeat_plan(
+        self,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+    ) -> HeartbeatPlan | None:
+        """The plan for a heartbeat POSTed in a document this worker has planned already."""
+        if request_adapter.method != "POST" or not isinstance(request_data, GraphQLRequestData):
+            return None
+        query, name = request_data.query, request_data.operation_name
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return None
+        if not isinstance(request_data.variables, dict | None):
+            return None
+        return self.heartbeats.get(query, name)
+
+    def _learn_heartbeat(
+        self,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        result: ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult,
+    ) -> None:
+        """Plan a heartbeat document once the executor has answered it without errors."""
+        if not (
+            request_adapter.method == "POST"
+            and isinstance(request_data, GraphQLRequestData)
+            and isinstance(request_data.query, str)
+            and isinstance(request_data.operation_name, str | None)
+            and heartbeat_plan.FIELD in request_data.query
+            and isinstance(result, ExecutionResult)
+            and result.data is not None
+            and not result.errors
+        ):
+            return
+        if not self.heartbeats.known(request_data.query, request_data.operation_name):
+            self.heartbeats.learn(request_data.query, request_data.operation_name)
+
+    async def _operation(
+        self,
+        planned: HeartbeatPlan | None,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if planned is not None:
+            assert isinstance(request_data, GraphQLRequestData)
+            variables = request_data.variables or {}
+            answer = await heartbeat_plan.answer(planned, self.graphql_schema, context, variables)
+            if answer is not None:
+                return answer
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
     async def _execute(
         self,
         request: Request,
@@ -277,11 +345,12 @@ class FlixGraphQL(GraphQL[Context, None]):
         context: Context,
         root_value: None,
         sub_response: Response,
+        planned: HeartbeatPlan | None = None,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         deadline = self.contexts.settings.operation_deadline_seconds
         left = request.scope["state"][_DEADLINE] - time.monotonic()
-        operation = super().execute_operation(
-            request, request_adapter, request_data, context, root_value, sub_response
+        operation = self._operation(
+            planned, request, request_adapter, request_data, context, root_value, sub_response
         )
         try:
             result = await bounded(operation, deadline_seconds=left, receive=request.receive)
