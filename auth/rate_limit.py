@@ -19,78 +19,87 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from weakref import WeakKeyDictionary
 
 from redis.asyncio import Redis
 
+from datasources.group_commit import GroupCommit
 from datasources.redis_scripts import script
 
-# Several takes in one round trip, in order: a document's cost, then each of its root fields.
-# KEYS: one sorted set per window, take after take. ARGV: nonce, the number of takes, then per
-# take: weight, its number of windows, and window_ms and quota per window. Once a take is
-# refused the ones after it are not tried (their answer is -1 alone), as a refused cost stops
-# a document. Per tried take: admitted (0/1), then per window: used (after it), reset_ms (until
-# its oldest request leaves), retry_ms (until this take would fit; 0 when it did).
+# Several requests' takes in one round trip, each request's in order (a document's cost, then
+# each of its root fields). KEYS: one sorted set per window, take after take. ARGV: nonce, the
+# number of groups (one per request), then per group: its number of takes, and per take:
+# weight, its number of windows, and window_ms and quota per window. Once a take is refused
+# the rest of its group are not tried (their answer is -1 alone), as a refused cost stops a
+# document; other groups go on. Per tried take: admitted (0/1), then per window: used (after
+# it), reset_ms (until its oldest request leaves), retry_ms (until this take would fit; 0
+# when it did).
 _TAKE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
 local answer = {}
 local key_at, arg_at = 0, 2
-local refused = false
-for take = 1, tonumber(ARGV[2]) do
-  local weight = tonumber(ARGV[arg_at + 1])
-  local count = tonumber(ARGV[arg_at + 2])
-  arg_at = arg_at + 2
-  local keys, windows, quotas = {}, {}, {}
-  for i = 1, count do
-    keys[i] = KEYS[key_at + i]
-    windows[i] = tonumber(ARGV[arg_at + 2 * i - 1])
-    quotas[i] = tonumber(ARGV[arg_at + 2 * i])
-  end
-  key_at, arg_at = key_at + count, arg_at + 2 * count
-  if refused then
-    table.insert(answer, -1)
-  else
-    local member = now .. ':' .. weight .. ':' .. ARGV[1] .. ':' .. take
-    local used, entries = {}, {}
-    local admitted = 1
+for group = 1, tonumber(ARGV[2]) do
+  local takes = tonumber(ARGV[arg_at + 1])
+  arg_at = arg_at + 1
+  local refused = false
+  for take = 1, takes do
+    local weight = tonumber(ARGV[arg_at + 1])
+    local count = tonumber(ARGV[arg_at + 2])
+    arg_at = arg_at + 2
+    local keys, windows, quotas = {}, {}, {}
     for i = 1, count do
-      redis.call('ZREMRANGEBYSCORE', keys[i], '-inf', now - windows[i])
-      entries[i] = redis.call('ZRANGE', keys[i], 0, -1, 'WITHSCORES')
-      local sum = 0
-      for j = 1, #entries[i], 2 do
-        sum = sum + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
-      end
-      used[i] = sum
-      if sum + weight > quotas[i] then admitted = 0 end
+      keys[i] = KEYS[key_at + i]
+      windows[i] = tonumber(ARGV[arg_at + 2 * i - 1])
+      quotas[i] = tonumber(ARGV[arg_at + 2 * i])
     end
-    table.insert(answer, admitted)
-    for i = 1, count do
-      local retry = 0
-      if used[i] + weight > quotas[i] then
-        -- The oldest requests leave first: wait until enough weight has left for this one.
-        retry = windows[i]
-        local freed = 0
+    key_at, arg_at = key_at + count, arg_at + 2 * count
+    if refused then
+      table.insert(answer, -1)
+    else
+      local member = now .. ':' .. weight .. ':' .. ARGV[1] .. ':' .. group .. ':' .. take
+      local used, entries = {}, {}
+      local admitted = 1
+      for i = 1, count do
+        redis.call('ZREMRANGEBYSCORE', keys[i], '-inf', now - windows[i])
+        entries[i] = redis.call('ZRANGE', keys[i], 0, -1, 'WITHSCORES')
+        local sum = 0
         for j = 1, #entries[i], 2 do
-          freed = freed + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
-          if used[i] - freed + weight <= quotas[i] then
-            retry = tonumber(entries[i][j + 1]) + windows[i] - now
-            break
+          sum = sum + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
+        end
+        used[i] = sum
+        if sum + weight > quotas[i] then admitted = 0 end
+      end
+      table.insert(answer, admitted)
+      for i = 1, count do
+        local retry = 0
+        if used[i] + weight > quotas[i] then
+          -- The oldest requests leave first: wait until enough weight has left for this one.
+          retry = windows[i]
+          local freed = 0
+          for j = 1, #entries[i], 2 do
+            freed = freed + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
+            if used[i] - freed + weight <= quotas[i] then
+              retry = tonumber(entries[i][j + 1]) + windows[i] - now
+              break
+            end
           end
         end
+        if admitted == 1 then
+          redis.call('ZADD', keys[i], now, member)
+          redis.call('PEXPIRE', keys[i], windows[i])
+          used[i] = used[i] + weight
+        end
+        local reset = windows[i]
+        local oldest = redis.call('ZRANGE', keys[i], 0, 0, 'WITHSCORES')
+        if #oldest > 0 then reset = tonumber(oldest[2]) + windows[i] - now end
+        table.insert(answer, used[i])
+        table.insert(answer, reset)
+        table.insert(answer, retry)
       end
-      if admitted == 1 then
-        redis.call('ZADD', keys[i], now, member)
-        redis.call('PEXPIRE', keys[i], windows[i])
-        used[i] = used[i] + weight
-      end
-      local reset = windows[i]
-      local oldest = redis.call('ZRANGE', keys[i], 0, 0, 'WITHSCORES')
-      if #oldest > 0 then reset = tonumber(oldest[2]) + windows[i] - now end
-      table.insert(answer, used[i])
-      table.insert(answer, reset)
-      table.insert(answer, retry)
+      if admitted == 0 then refused = true end
     end
-    if admitted == 0 then refused = true end
   end
 end
 return answer
@@ -134,35 +143,62 @@ class Take:
     weight: int = 1
 
 
-async def take_all(redis: Redis, takes: Sequence[Take]) -> list[Decision | None]:
-    """Each take in order, in one round trip: admitted if every window has room (recorded in
-    all), else refused (recorded in none, with when it would fit); after a refusal the rest
-    are not tried (None)."""
+async def take_groups(
+    redis: Redis, groups: Sequence[Sequence[Take]]
+) -> list[list[Decision | None]]:
+    """Each group's takes in order, every group in one round trip: a take is admitted if
+    every window has room (recorded in all), else refused (recorded in none, with when it
+    would fit); after a refusal the rest of its group are not tried (None)."""
     keys: list[str] = []
-    args: list[int | str] = [secrets.token_hex(4), len(takes)]
-    for one in takes:
-        keys += [f"ratelimit:{w.name}:{w.seconds}s:{one.subject}" for w in one.windows]
-        args += [one.weight, len(one.windows)]
-        for window in one.windows:
-            args += [window.seconds * 1000, window.quota]
+    args: list[int | str] = [secrets.token_hex(4), len(groups)]
+    for takes in groups:
+        args.append(len(takes))
+        for one in takes:
+            keys += [f"ratelimit:{w.name}:{w.seconds}s:{one.subject}" for w in one.windows]
+            args += [one.weight, len(one.windows)]
+            for window in one.windows:
+                args += [window.seconds * 1000, window.quota]
     answer = [int(v) for v in await script(redis, _TAKE)(keys=keys, args=args)]
-    decisions: list[Decision | None] = []
+    decided: list[list[Decision | None]] = []
     at = 0
-    for one in takes:
-        if answer[at] == -1:
-            decisions.append(None)
-            at += 1
-            continue
-        admitted = answer[at] == 1
-        states = []
-        retry_ms = 0
-        for i, window in enumerate(one.windows):
-            used, reset_ms, window_retry_ms = answer[at + 1 + 3 * i : at + 4 + 3 * i]
-            retry_ms = max(retry_ms, window_retry_ms)
-            states.append(WindowState(window, max(0, window.quota - used), _seconds(reset_ms)))
-        decisions.append(Decision(admitted, 0 if admitted else _seconds(retry_ms), tuple(states)))
-        at += 1 + 3 * len(one.windows)
-    return decisions
+    for takes in groups:
+        decisions: list[Decision | None] = []
+        for one in takes:
+            if answer[at] == -1:
+                decisions.append(None)
+                at += 1
+                continue
+            decisions.append(_decision(one, answer[at : at + 1 + 3 * len(one.windows)]))
+            at += 1 + 3 * len(one.windows)
+        decided.append(decisions)
+    return decided
+
+
+def _decision(one: Take, answer: list[int]) -> Decision:
+    """A tried take's answer: admitted, then (used, reset_ms, retry_ms) per window."""
+    admitted = answer[0] == 1
+    states = []
+    retry_ms = 0
+    for i, window in enumerate(one.windows):
+        used, reset_ms, window_retry_ms = answer[1 + 3 * i : 4 + 3 * i]
+        retry_ms = max(retry_ms, window_retry_ms)
+        states.append(WindowState(window, max(0, window.quota - used), _seconds(reset_ms)))
+    return Decision(admitted, 0 if admitted else _seconds(retry_ms), tuple(states))
+
+
+async def take_all(redis: Redis, takes: Sequence[Take]) -> list[Decision | None]:
+    """One request's takes in order, in one round trip shared with the other requests of
+    this process asking at the same moment (``take_groups``, batched)."""
+    batch = _batches.get(redis)
+    if batch is None:
+        batch = _batches[redis] = GroupCommit(partial(take_groups, redis), window_seconds=0)
+    return await batch.submit(takes)
+
+
+# One batch per client: each app (and each test's) has its own Redis client and event loop.
+_batches: WeakKeyDictionary[Redis, GroupCommit[Sequence[Take], list[Decision | None]]] = (
+    WeakKeyDictionary()
+)
 
 
 async def take(redis: Redis, windows: Sequence[Window], subject: str, weight: int = 1) -> Decision:

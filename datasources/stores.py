@@ -105,8 +105,13 @@ async def open_stores(config: StoreConfig) -> AsyncIterator[Stores]:
     engine = guarded_engine(
         create_async_engine(
             config.database_url,
-            pool_size=10,
-            max_overflow=10,
+            # Kept open: as many as a worker's requests in flight under load (16 in the
+            # benches), since a connection past the pool's size is closed when handed back
+            # and the next burst pays its connect and statement preparation again. The burst
+            # room keeps three processes (two web workers and `flix worker`) within
+            # PostgreSQL's default 100 connections.
+            pool_size=16,
+            max_overflow=8,
             # No ping before each checkout (a round trip per request): a connection that died
             # with its server fails its statement, and that error invalidates the whole pool,
             # so one request per outage sees it.
