@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(settings.metrics_token)),
             # Pages of rows compress ~10x; media (already compressed video) is left alone.
+            # Level 6 (zlib's default), not Starlette's 9: a third of the CPU per homepage
+            # for a body some 10% larger.
             Route(
                 "/graphql",
                 # Persisted queries first: everything after them sees the whole document.
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 else GZipMiddleware(
                     PersistedQueries(IdempotencyKeys(graphql, contexts), settings),
                     minimum_size=1024,
+                    compresslevel=6,
                 ),
                 methods=["GET", "POST"],
             ),
