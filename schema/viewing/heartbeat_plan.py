@@ -187,7 +187,7 @@ def _serialized(schema: GraphQLSchema, plan: HeartbeatPlan, progress: Progress) 
     return answer
 
 
-async def _charged(plan: HeartbeatPlan, schema: GraphQLSchema, context: Context, cost: int) -> bool:
+async def _charged(plan: HeartbeatPlan, context: Context, cost: int) -> bool:
     """The document's cost and the field's rate limit, as the executor charges them; False
     when a limit refuses (or fails closed): the executor then answers the refusal."""
     limits = context.rate_limits
@@ -224,7 +224,7 @@ async def _answer(
     except FlixError:
         return None
     cost = price(schema, plan.document, plan.operation_name, variables)
-    if not await _charged(plan, schema, context, cost):
+    if not await _charged(plan, context, cost):
         return None
     QUERY_COST.observe(cost)
     values: dict[str, Any] = {
