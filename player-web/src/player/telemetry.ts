@@ -25,12 +25,21 @@ function clean(value: number | undefined): number | undefined {
   return value === undefined || !Number.isFinite(value) ? undefined : Math.max(0, value);
 }
 
+interface Batch {
+  events: PlaybackEventInput[];
+  key: string;
+}
+
 export class Telemetry {
   readonly playbackSessionId = crypto.randomUUID();
   private queue: PlaybackEventInput[] = [];
-  // A batch whose answer never came, kept whole with its Idempotency-Key: sent again as it
-  // was, the server answers from its record instead of counting the events (START) twice.
-  private unanswered: { events: PlaybackEventInput[]; key: string } | null = null;
+  // Batches whose answer never came, kept whole with their Idempotency-Key: sent again as they
+  // were, the server answers from its record instead of counting the events (START) twice.
+  private readonly unanswered: Batch[] = [];
+  // Batches on the wire. A flush started while another runs (the page going away) leaves these
+  // to their own request: sent again under the same key, the server would answer 409 (still
+  // running) and the events queued behind them would never go.
+  private readonly inFlight = new Set<Batch>();
   private flushing = false;
   private readonly timer: number;
   private readonly onHide = () => {
@@ -70,26 +79,50 @@ export class Telemetry {
   /** Send what is queued; `keepalive` when the page may be going away. */
   async flush(keepalive = false): Promise<void> {
     if (this.flushing && !keepalive) return;
+    const owner = !this.flushing;
     this.flushing = true;
     try {
-      while (this.unanswered || this.queue.length) {
-        const batch = this.unanswered ?? { events: this.queue.splice(0, MAX_BATCH), key: newIdempotencyKey() };
-        this.unanswered = batch;
-        try {
-          await mutateOnce(MUTATION, { events: batch.events }, { keepalive, idempotencyKey: batch.key });
-          this.unanswered = null;
-        } catch (error) {
-          if (!(error instanceof ApiError) || retryableWithSameKey(error)) return; // next time, as it was
-          // Answered, and the answer is stored under the key: a transient failure goes back in
-          // the queue for a new key; a refusal for good (bad input) drops the batch.
-          this.unanswered = null;
-          if (error.transient) this.queue.unshift(...batch.events);
-          return;
-        }
+      for (let batch = this.nextBatch(); batch; batch = this.nextBatch()) {
+        if (!(await this.send(batch, keepalive))) return;
       }
     } finally {
-      this.flushing = false;
+      if (owner) this.flushing = false;
     }
+  }
+
+  /** An unanswered batch no request is carrying, else the next events queued. */
+  private nextBatch(): Batch | undefined {
+    const again = this.unanswered.find((batch) => !this.inFlight.has(batch));
+    if (again) return again;
+    if (!this.queue.length) return undefined;
+    return { events: this.queue.splice(0, MAX_BATCH), key: newIdempotencyKey() };
+  }
+
+  /** Whether the server answered the batch; if not, it is kept, requeued or dropped. */
+  private async send(batch: Batch, keepalive: boolean): Promise<boolean> {
+    this.inFlight.add(batch);
+    try {
+      await mutateOnce(MUTATION, { events: batch.events }, { keepalive, idempotencyKey: batch.key });
+      this.forget(batch);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApiError) || retryableWithSameKey(error)) {
+        if (!this.unanswered.includes(batch)) this.unanswered.push(batch); // next time, as it was
+        return false;
+      }
+      // Answered, and the answer is stored under the key: a transient failure goes back in
+      // the queue for a new key; a refusal for good (bad input) drops the batch.
+      this.forget(batch);
+      if (error.transient) this.queue.unshift(...batch.events);
+      return false;
+    } finally {
+      this.inFlight.delete(batch);
+    }
+  }
+
+  private forget(batch: Batch): void {
+    const at = this.unanswered.indexOf(batch);
+    if (at >= 0) this.unanswered.splice(at, 1);
   }
 
   dispose(): void {
