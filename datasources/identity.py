@@ -127,9 +127,11 @@ async def session_identity(
     engine: AsyncEngine, account_id: UUID, profile_id: UUID | None
 ) -> tuple[Account, set[str], Profile | None] | None:
     """The account, its stored roles and (if it is the account's) the profile, in one query."""
-    query = _SESSION_IDENTITY.params(account_id=account_id, profile_id=profile_id)
+    # The values go in as execute()'s parameters: .params() would build a new statement,
+    # whose cache key SQLAlchemy then computes again on every call.
+    parameters = {"account_id": account_id, "profile_id": profile_id}
     async with engine.connect() as connection:
-        row = (await connection.execute(query)).one_or_none()
+        row = (await connection.execute(_SESSION_IDENTITY, parameters)).one_or_none()
     if row is None:
         return None
     values = row._mapping
