@@ -36,6 +36,7 @@ from resolvers.personalization.homepage import page_inputs, rendered_fully
 from schema.errors import classify
 from schema.viewing import heartbeat_plan
 from schema.viewing.heartbeat_plan import HeartbeatPlan, HeartbeatPlans
+from server import compression
 from server.graphiql_page import graphiql_page
 from server.graphql_media import (
     CONTENT_TYPES,
@@ -71,6 +72,7 @@ CANCELLED = Counter(
 _DEADLINE = "flix_deadline"
 _MEDIA_TYPE = "flix_media_type"
 _REQUEST_ERROR = "flix_request_error"
+_BODY_HIT = "flix_homepage_body"  # the key of the finished homepage body that answered
 
 
 class MutationOverGet(HTTPException):
@@ -193,7 +195,19 @@ class FlixGraphQL(GraphQL[Context, None]):
         # The type, the status and, for a browser's GET, the page itself depend on Accept:
         # a shared cache (a CDN in front of GET queries) must key on it.
         response.headers.add_vary_header("accept")
+        if (key := state.get(_BODY_HIT)) is not None:
+            self._precompressed(request, response, key)
         await _labelled(response, media_type, state)(scope, receive, send)
+
+    def _precompressed(self, request: Request, response: Response, key: str) -> None:
+        """A homepage hit's answer, gzipped once per body (GZipMiddleware passes an encoded
+        answer through as it is)."""
+        if not compression.accepts_gzip(request) or len(response.body) < compression.MINIMUM_BYTES:
+            return
+        response.body = self.bodies.gzipped(key, bytes(response.body))
+        response.headers["content-encoding"] = "gzip"
+        response.headers["content-length"] = str(len(response.body))
+        response.headers.add_vary_header("accept-encoding")
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_page()
@@ -257,6 +271,7 @@ class FlixGraphQL(GraphQL[Context, None]):
         key = body_key(inputs, request_data)
         if (body := self.bodies.get(key)) is not None and await _charged(context, body):
             OUTCOMES.labels("hit").inc()
+            request.scope["state"][_BODY_HIT] = key
             await expose_again(context, body.experiments)
             sub_response.headers.update(rate_limit_headers(context.rate_limits.decisions))
             return ExecutionResult(

@@ -146,3 +146,28 @@ def _forget_todays_exposures() -> None:
         await redis.aclose()
 
     blocking(forget())
+
+
+def test_a_hit_goes_out_gzipped_and_reads_as_the_plain_answer(
+    api: Api, catalog: dict[str, int]
+) -> None:
+    _viewer(api, catalog)
+    # Big enough to be compressed (1 KB and up, server/compression.py).
+    page = {
+        "query": "{ homepage(rows: 6, itemsPerRow: 20) { rows { kind title items { id title } } } }"
+    }
+    headers = {"authorization": f"Bearer {api.token}"}
+    api.client.post("/graphql", json=page, headers=headers)  # the miss that keeps the body
+    before = _outcomes()["hit"]
+    gzipped, again, plain = [
+        api.client.post("/graphql", json=page, headers={**headers, "accept-encoding": encoding})
+        for encoding in ("gzip", "gzip", "identity")
+    ]
+    assert _outcomes()["hit"] == before + 3
+    assert len(plain.content) >= 1024
+    assert "content-encoding" not in plain.headers
+    for answer in (gzipped, again):
+        assert answer.headers["content-encoding"] == "gzip"
+        assert "accept-encoding" in answer.headers["vary"].lower()
+        assert answer.content == plain.content  # as httpx decoded it
+        assert int(answer.headers["content-length"]) < len(plain.content) / 2
