@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.session_revocations import following_revocations
+from core.garbage_collection import tune_for_serving
 from datasources.stores import check_ready, open_stores
 from media import drm
 from media.delivery import MediaKeys
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await stack.enter_async_context(running_jobs(stores))
             if proxy is not None:
                 stack.push_async_callback(proxy.aclose)
+            tune_for_serving()  # the startup's objects made, before the first request
             yield
 
     contexts = ContextFactory(settings)

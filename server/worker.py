@@ -23,6 +23,7 @@ from typing import Any
 
 import structlog
 
+from core.garbage_collection import tune_for_serving
 from core.known_markers import KnownMarkers
 from datasources.events import Event, Stream
 from datasources.objects import ObjectStore
@@ -134,6 +135,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     async with open_stores(settings.store_config()) as stores:
         await stores.events.ensure_streams()
         scheduler = nightly_scheduler(settings, stores, stores.objects)
+        tune_for_serving()
         async with running_jobs(stores) as tasks:
             # Beside the consumers (apart from JOBS: the in-process test app runs those only).
             tasks["nightly"] = asyncio.create_task(scheduler.run_forever(), name="nightly")
