@@ -1,6 +1,5 @@
 """The PostgreSQL engine and the Redis client every request uses, each call under its
-store's circuit breaker (``datasources.breakers``); the Redis client's commands of one
-event-loop turn go as one pipeline (``datasources.redis_batching``).
+store's circuit breaker (``datasources.breakers``).
 
 They are the library's own classes with one override where a round trip starts, so the
 datasources keep their usual types (``AsyncEngine``, ``Redis``) and know nothing of breakers.
@@ -17,14 +16,11 @@ import pybreaker
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from datasources.breakers import StoreBreaker
-from datasources.group_commit import GroupCommit
-from datasources.redis_batching import Command, batches, joins_batch
 
 
 class GuardedConnection(AsyncConnection):
@@ -113,17 +109,11 @@ class _GuardedPipeline(Pipeline):
 
 class GuardedRedis(Redis):
     breaker: StoreBreaker  # set by guarded_redis
-    batch: GroupCommit[Command, Any]  # likewise: commands of one loop turn, pipelined together
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         # Scripts (evalsha) come through here as well.
         with _redis_guard(self.breaker):
-            if not joins_batch(args):
-                return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
-            answer = await self.batch.submit((args, options))
-            if isinstance(answer, ResponseError):
-                raise answer
-            return answer
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
 
     def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
         pipeline = _GuardedPipeline(
@@ -136,5 +126,4 @@ class GuardedRedis(Redis):
 def guarded_redis(url: str, breaker: StoreBreaker, **options: Any) -> GuardedRedis:
     redis = cast(GuardedRedis, GuardedRedis.from_url(url, **options))  # from_url builds cls
     redis.breaker = breaker
-    redis.batch = batches(redis)
     return redis
