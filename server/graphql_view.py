@@ -72,7 +72,8 @@ CANCELLED = Counter(
 _DEADLINE = "flix_deadline"
 _MEDIA_TYPE = "flix_media_type"
 _REQUEST_ERROR = "flix_request_error"
-_BODY_HIT = "flix_homepage_body"  # the key of the finished homepage body that answered
+# The key of the finished homepage body the answer is (a hit) or was just kept as (a miss).
+_BODY_KEY = "flix_homepage_body"
 
 
 class MutationOverGet(HTTPException):
@@ -195,13 +196,14 @@ class FlixGraphQL(GraphQL[Context, None]):
         # The type, the status and, for a browser's GET, the page itself depend on Accept:
         # a shared cache (a CDN in front of GET queries) must key on it.
         response.headers.add_vary_header("accept")
-        if (key := state.get(_BODY_HIT)) is not None:
+        if (key := state.get(_BODY_KEY)) is not None:
             self._precompressed(request, response, key)
         await _labelled(response, media_type, state)(scope, receive, send)
 
     def _precompressed(self, request: Request, response: Response, key: str) -> None:
-        """A homepage hit's answer, gzipped once per body (GZipMiddleware passes an encoded
-        answer through as it is)."""
+        """A finished homepage body's answer, gzipped once per body: when it is kept (the
+        miss would be compressed anyway), and reused by its hits (GZipMiddleware passes an
+        encoded answer through as it is)."""
         if not compression.accepts_gzip(request) or len(response.body) < compression.MINIMUM_BYTES:
             return
         response.body = self.bodies.gzipped(key, bytes(response.body))
@@ -271,7 +273,7 @@ class FlixGraphQL(GraphQL[Context, None]):
         key = body_key(inputs, request_data)
         if (body := self.bodies.get(key)) is not None and await _charged(context, body):
             OUTCOMES.labels("hit").inc()
-            request.scope["state"][_BODY_HIT] = key
+            request.scope["state"][_BODY_KEY] = key
             await expose_again(context, body.experiments)
             sub_response.headers.update(rate_limit_headers(context.rate_limits.decisions))
             return ExecutionResult(
@@ -294,6 +296,7 @@ class FlixGraphQL(GraphQL[Context, None]):
         self.bodies.put(
             key, Body(encoded, cost, fields, tuple(context.treatments), time.monotonic())
         )
+        request.scope["state"][_BODY_KEY] = key  # compressed now, for the hits to come
         return ExecutionResult(data=EncodedData(encoded), errors=None, extensions=result.extensions)
 
     def _heartbeat_plan(

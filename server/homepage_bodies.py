@@ -22,8 +22,8 @@ answered, while its inputs stand, with the ``data`` bytes the first rendering pr
 The cache is per process (a worker's own memory, no round trip); the page version, read from
 Redis on each request, is what makes a change anywhere take effect everywhere at once.
 
-A hit's whole answer is the same bytes every time (its data and its cost), so it is gzipped
-once (``gzipped``) rather than by the middleware on every request.
+A body's whole answer is the same bytes every time (its data and its cost), so it is gzipped
+once (``gzipped``), as it is kept, rather than by the middleware on every hit.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class HomepageBodies:
             self._gzipped.pop(gone, None)
 
     def gzipped(self, key: str, answer: bytes) -> bytes:
-        """A hit's whole answer, gzipped: compressed again only when its bytes are not the
+        """A body's whole answer, gzipped: compressed again only when its bytes are not the
         ones compressed last for this body (a digest, not a second copy, tells)."""
         digest = hashlib.blake2b(answer, digest_size=16).digest()
         found = self._gzipped.get(key)
