@@ -63,7 +63,14 @@ async def viewer_facts(
     viewer = ViewerFacts(watching, started, finished, listed.items, thumbs, score)
     fresh = worth_recommending(allowed, viewer)
     seeds = [allowed[vid] for vid in started if vid in allowed][:SIMILAR_SEEDS]
+    # Asked among every allowed title, then the viewer's finished and disliked left out: that
+    # order is the same for every profile at this maturity, so the personalizer keeps it.
     similar = {
-        seed.id: await stores.personalizer.similar(seed, fresh, SIMILAR_DEPTH) for seed in seeds
+        seed.id: [
+            vid
+            for vid in await stores.personalizer.similar(seed, allowed, len(allowed))
+            if vid in fresh
+        ][:SIMILAR_DEPTH]
+        for seed in seeds
     }
     return replace(viewer, similar=similar)

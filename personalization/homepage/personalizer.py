@@ -7,11 +7,15 @@ functions do.
 
 from __future__ import annotations
 
+import itertools
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.records import Video
@@ -29,8 +33,40 @@ class Personalizer(Protocol):
         ...
 
     async def similar(self, video: Video, allowed: Mapping[int, Video], limit: int) -> list[int]:
-        """Titles like ``video`` among ``allowed``, most similar first."""
+        """Titles like ``video`` among ``allowed``, most similar first. How two titles compare
+        does not depend on the rest of ``allowed``: the order among a subset is the order
+        among the whole with the others left out."""
         ...
+
+
+ORDERS_KEPT = 2048  # seeds (the long tail of titles started) across maturity levels
+POOLS_KEPT = 16  # pools of titles told apart: a maturity level's each, per catalogue
+
+
+class _Pools:
+    """A number for each distinct pool of titles: the same number for another request's dict
+    of the same titles, as the same records (a catalogue edit makes new ones)."""
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[int, tuple[Mapping[int, Video], int]] = OrderedDict()
+        self._numbers = itertools.count()
+
+    def number(self, pool: Mapping[int, Video]) -> int:
+        found = self._seen.get(len(pool))  # a maturity level's pool differs in size
+        if found is not None and _same(found[0], pool):
+            self._seen.move_to_end(len(pool))
+            return found[1]
+        number = next(self._numbers)
+        self._seen[len(pool)] = (pool, number)
+        while len(self._seen) > POOLS_KEPT:
+            self._seen.popitem(last=False)
+        return number
+
+
+def _same(kept: Mapping[int, Video], pool: Mapping[int, Video]) -> bool:
+    return pool is kept or (
+        len(pool) == len(kept) and all(kept.get(vid) is video for vid, video in pool.items())
+    )
 
 
 class EmbeddingPersonalizer:
@@ -40,6 +76,13 @@ class EmbeddingPersonalizer:
         # Built once per title: a homepage asks for similar titles of three seeds, each
         # against the whole catalogue.
         self._facts: dict[Video, TitleFacts] = {}
+        # By model version, seed and pool: a seed's order among a maturity level's titles is
+        # the same for every profile that asks (three seeds per cold homepage, a fifth of its
+        # CPU when ranked each time), so each is ranked once per model and catalogue.
+        self._pools = _Pools()
+        self._orders: OrderedDict[tuple[str | None, Video, int], npt.NDArray[np.int64]] = (
+            OrderedDict()
+        )
 
     def _fact(self, video: Video) -> TitleFacts:
         found = self._facts.get(video)
@@ -70,7 +113,15 @@ class EmbeddingPersonalizer:
 
     async def similar(self, video: Video, allowed: Mapping[int, Video], limit: int) -> list[int]:
         served = await self._models.current(self._engine)
-        facts = [self._fact(candidate) for candidate in allowed.values()]
-        return similar_titles(
-            self._fact(video), facts, served.titles if served else {}, limit=limit
-        )
+        key = (served.version if served else None, video, self._pools.number(allowed))
+        order = self._orders.get(key)
+        if order is None:
+            facts = [self._fact(candidate) for candidate in allowed.values()]
+            titles = served.titles if served else {}
+            ranked = similar_titles(self._fact(video), facts, titles, limit=len(facts))
+            order = self._orders[key] = np.asarray(ranked, dtype=np.int64)  # 8 bytes a title
+            while len(self._orders) > ORDERS_KEPT:
+                self._orders.popitem(last=False)
+        self._orders.move_to_end(key)
+        ids: list[int] = order[:limit].tolist()
+        return ids

@@ -62,3 +62,30 @@ def test_a_source_without_genres_or_embedding_falls_back_to_popularity() -> None
     source = TitleFacts(99, 1.0)
     pool = [FACTS[2], FACTS[7], FACTS[6]]
     assert similar_titles(source, pool, VECTORS, limit=3) == [7, 6, 2]
+
+
+def test_the_order_among_a_subset_is_the_order_among_the_whole_with_the_rest_left_out() -> None:
+    # What lets the personalizer rank a seed once per catalogue and serve every profile's
+    # own subset from it (personalization/homepage/personalizer.py).
+    rng = np.random.default_rng(7)
+    genres = ["Drama", "Comedy", "Horror", "Crime", "Western"]
+    for _ in range(50):
+        count = int(rng.integers(5, 60))
+        facts = [
+            TitleFacts(
+                i,
+                float(rng.choice([0.0, 3.0, 10.0, float(rng.integers(0, 1000))])),
+                frozenset(g for g in genres if rng.random() < 0.4),
+            )
+            for i in range(1, count + 1)
+        ]
+        vectors = {
+            f.video_id: rng.normal(size=4).astype(np.float32) for f in facts if rng.random() < 0.7
+        }
+        source = facts[int(rng.integers(0, count))]
+        whole = similar_titles(source, facts, vectors, limit=count)
+        subset = [f for f in facts if rng.random() < 0.6]
+        kept = {f.video_id for f in subset}
+        assert similar_titles(source, subset, vectors, limit=count) == [
+            vid for vid in whole if vid in kept
+        ]

@@ -1,0 +1,36 @@
+"""The personalizer ranks a seed's similar titles once per model, seed and pool of titles."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from personalization.homepage.personalizer import EmbeddingPersonalizer
+from personalization.similar import similar_titles
+from tests.personalization.homepage.titles import catalogue, video
+
+
+async def test_a_seeds_order_is_reused_for_the_same_titles_and_made_again_for_new_records(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ranked: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> list[int]:
+        ranked.append(1)
+        return similar_titles(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("personalization.homepage.personalizer.similar_titles", counted)
+    titles = EmbeddingPersonalizer(engine)  # no model trained: genres and popularity
+    shelf = catalogue(30, "Drama")
+    seed = shelf[1]
+    first = await titles.similar(seed, shelf, 30)  # all of them
+    assert await titles.similar(seed, dict(shelf), 5) == first[:5]  # another request's dict
+    assert len(ranked) == 1
+
+    edited = {**shelf, 2: video(2, "Drama", popularity=0.0)}  # a catalogue edit: new records
+    again = await titles.similar(seed, edited, 30)
+    assert len(ranked) == 2
+    assert 2 not in again[:1] and again != first
+    smaller = {vid: title for vid, title in shelf.items() if vid != 3}  # another pool
+    assert await titles.similar(seed, smaller, 10) == [vid for vid in first if vid != 3][:10]
+    assert len(ranked) == 3
