@@ -50,6 +50,7 @@ from datasources.postgres_dumps import (
 __all__ = [
     "BACKUP_PREFIX",
     "KEEP_DAYS",
+    "SCRATCH_PREFIX",
     "BackupInvalid",
     "BackupManifest",
     "BackupResult",
@@ -70,6 +71,7 @@ __all__ = [
 
 BACKUP_PREFIX = "backups/postgres"
 KEEP_DAYS = 7
+SCRATCH_PREFIX = "flix_verify_"  # the databases verification restores into, dropped after
 MANIFEST_FORMAT = 1
 _STAMP = "%Y%m%dT%H%M%SZ"
 
@@ -360,7 +362,8 @@ async def verify_backup(
     bars = progress or silent()
     started = time.monotonic()
     manifest = await _find(objects, which)
-    scratch = f"flix_verify_{uuid.uuid4().hex[:12]}"
+    # Named after its source, so whose a leftover scratch database was is plain to see.
+    scratch = f"{SCRATCH_PREFIX}{db.database_name(database_url)[:30]}_{uuid.uuid4().hex[:12]}"
     checks: list[Check] = []
     tables: list[TableReport] = []
     async with temporary_folder(work_dir) as folder:

@@ -15,6 +15,7 @@ preset 12), since the demo encodes on whatever laptop it starts on.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +79,9 @@ async def demo_source(name: str, cache_dir: Path) -> Path:
     if target.is_file():
         return target
     await asyncio.to_thread(cache_dir.mkdir, parents=True, exist_ok=True)
-    # Made beside it and renamed: an interrupted run leaves no half-written source behind.
-    partial = target.with_suffix(".partial.mp4")
+    # Made beside it and renamed: an interrupted run leaves no half-written source behind,
+    # and processes making it at once each write their own.
+    partial = target.with_suffix(f".{os.getpid()}.partial.mp4")
     if name == "cartoon":
         await generate_cartoon(partial, seconds=20, width=1920, height=1080)
     else:

@@ -32,7 +32,13 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from personalization.vectors import FloatArray, Vector, cosine_similarity, has_direction
+from personalization.vectors import (
+    FloatArray,
+    Vector,
+    has_direction,
+    require_same_size,
+    unit_rows,
+)
 
 SECONDS_PER_YEAR = 365.25 * 86_400.0
 NEUTRAL_COSINE = 0.0
@@ -120,16 +126,61 @@ def combine(
     return scores
 
 
-def candidate_cosines(
-    profile_vector: Vector, candidate_ids: Sequence[int], title_vectors: Mapping[int, Vector]
-) -> FloatArray:
-    """cos(profile, title) per candidate, NEUTRAL_COSINE for titles without a vector."""
-    cosines = np.full(len(candidate_ids), NEUTRAL_COSINE)
-    known = [i for i, video_id in enumerate(candidate_ids) if video_id in title_vectors]
+@dataclass(frozen=True, slots=True, eq=False)
+class RankingPool:
+    """The half of :func:`rank` no profile changes, for one set of candidates: popularity,
+    recency and the titles' unit vectors. Built once, it ranks the set for any profile."""
+
+    ids: npt.NDArray[np.int64]
+    popularity: FloatArray
+    recency: FloatArray
+    # (titles, d) unit rows, zeros for a title without a vector (its cosine is then
+    # NEUTRAL_COSINE); None when no candidate has one.
+    units: FloatArray | None
+    weights: RankWeights
+
+    def rank(self, profile_vector: Vector | None, limit: int | None = None) -> list[int]:
+        """The candidates' ids for this profile, best first (see :func:`rank`)."""
+        similarity: FloatArray | None = None
+        if profile_vector is not None and has_direction(profile_vector):
+            cosines = np.full(len(self.ids), NEUTRAL_COSINE)
+            if self.units is not None:
+                require_same_size(len(profile_vector), self.units.shape[1])
+                # Rounding can step just outside [-1, 1]; the factors assume the closed range.
+                cosines = np.clip(self.units @ unit_rows(profile_vector)[0], -1.0, 1.0)
+            similarity = similarity_factor(cosines)
+        scores = combine(similarity, self.popularity, self.recency, self.weights)
+        order = np.lexsort((self.ids, -self.recency, -self.popularity, -scores))
+        chosen: list[int] = self.ids[order if limit is None else order[:limit]].tolist()
+        return chosen
+
+
+def ranking_pool(
+    candidates: Sequence[Candidate],
+    title_vectors: Mapping[int, Vector],
+    *,
+    now: datetime,
+    weights: RankWeights = DEFAULT_RANK_WEIGHTS,
+    max_popularity: float | None = None,
+) -> RankingPool:
+    ids = [candidate.video_id for candidate in candidates]
+    popularity = popularity_factor([c.popularity for c in candidates], max_popularity)
+    ages = title_age_years(
+        [c.release_year for c in candidates], [c.added_at for c in candidates], now
+    )
+    known = [i for i, video_id in enumerate(ids) if video_id in title_vectors]
+    units: FloatArray | None = None
     if known:
-        matrix = np.stack([title_vectors[candidate_ids[i]] for i in known])
-        cosines[known] = cosine_similarity(profile_vector, matrix)
-    return cosines
+        found = unit_rows(np.stack([title_vectors[ids[i]] for i in known]))
+        units = np.zeros((len(ids), found.shape[1]))
+        units[known] = found
+    return RankingPool(
+        ids=np.asarray(ids, dtype=np.int64),
+        popularity=popularity,
+        recency=recency_factor(ages, weights.half_life_years),
+        units=units,
+        weights=weights,
+    )
 
 
 def rank(
@@ -150,19 +201,10 @@ def rank(
     """
     if not candidates:
         return []
-    ids = [candidate.video_id for candidate in candidates]
-    popularity = popularity_factor([c.popularity for c in candidates], max_popularity)
-    ages = title_age_years(
-        [c.release_year for c in candidates], [c.added_at for c in candidates], now
+    pool = ranking_pool(
+        candidates, title_vectors, now=now, weights=weights, max_popularity=max_popularity
     )
-    recency = recency_factor(ages, weights.half_life_years)
-    similarity: FloatArray | None = None
-    if profile_vector is not None and has_direction(profile_vector):
-        similarity = similarity_factor(candidate_cosines(profile_vector, ids, title_vectors))
-    scores = combine(similarity, popularity, recency, weights)
-    order = np.lexsort((np.asarray(ids), -recency, -popularity, -scores))
-    chosen = order if limit is None else order[:limit]
-    return [ids[i] for i in chosen]
+    return pool.rank(profile_vector, limit)
 
 
 def _decimal_year(moment: datetime) -> float:

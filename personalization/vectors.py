@@ -28,6 +28,12 @@ def has_direction(vector: npt.ArrayLike) -> bool:
     return bool(np.linalg.norm(np.asarray(vector, dtype=np.float64)) > MIN_NORM)
 
 
+def require_same_size(left: int, right: int) -> None:
+    """Vectors of two models (a profile's from an older one, say) do not compare."""
+    if left != right:
+        raise ValueError(f"vectors of different sizes: {left} and {right}")
+
+
 def cosine_similarity(left: npt.ArrayLike, right: npt.ArrayLike) -> FloatArray:
     """Cosines between the rows of ``left`` (u, d) and ``right`` (n, d), as (u, n).
 
@@ -35,10 +41,7 @@ def cosine_similarity(left: npt.ArrayLike, right: npt.ArrayLike) -> FloatArray:
     """
     left_array = np.asarray(left, dtype=np.float64)
     right_units = unit_rows(right)
-    if left_array.shape[-1] != right_units.shape[-1]:
-        raise ValueError(
-            f"vectors of different sizes: {left_array.shape[-1]} and {right_units.shape[-1]}"
-        )
+    require_same_size(left_array.shape[-1], right_units.shape[-1])
     cosines: FloatArray = unit_rows(left_array) @ right_units.T
     # Rounding can step just outside [-1, 1]; downstream factors assume the closed range.
     np.clip(cosines, -1.0, 1.0, out=cosines)

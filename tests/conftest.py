@@ -19,6 +19,7 @@ from tests.helpers.aio import blocking
 from tests.helpers.api import Api
 from tests.helpers.catalog import seed_catalog
 from tests.helpers.live_app import live_app
+from tests.helpers.scheduling import SharedSetupScheduling
 from tests.helpers.stores import (
     ADMIN_URL,
     REDIS_URL,
@@ -31,6 +32,14 @@ from tests.helpers.stores import (
 )
 
 WORKER_JOBS = {job.name for job in JOBS}
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under `-p no:xdist`
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` (as scripts/test runs the suite) by file and shared setup."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    return SharedSetupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

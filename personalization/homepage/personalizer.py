@@ -8,6 +8,7 @@ functions do.
 from __future__ import annotations
 
 import itertools
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.records import Video
 from datasources.personalization.embeddings import profile_vector
 from personalization.model_cache import ModelCache
-from personalization.ranking import Candidate, rank
+from personalization.ranking import Candidate, RankingPool, ranking_pool
 from personalization.similar import TitleFacts, similar_titles
 
 
@@ -41,6 +42,7 @@ class Personalizer(Protocol):
 
 ORDERS_KEPT = 2048  # seeds (the long tail of titles started) across maturity levels
 POOLS_KEPT = 16  # pools of titles told apart: a maturity level's each, per catalogue
+RANKINGS_KEPT = 8  # ranking pools (a unit vector per title: ~0.5 MB for 2,000 titles)
 
 
 class _Pools:
@@ -63,6 +65,10 @@ class _Pools:
         return number
 
 
+def _hour() -> int:
+    return int(time.time() // 3600)
+
+
 def _same(kept: Mapping[int, Video], pool: Mapping[int, Video]) -> bool:
     return pool is kept or (
         len(pool) == len(kept) and all(kept.get(vid) is video for vid, video in pool.items())
@@ -83,6 +89,9 @@ class EmbeddingPersonalizer:
         self._orders: OrderedDict[tuple[str | None, Video, int], npt.NDArray[np.int64]] = (
             OrderedDict()
         )
+        # By model version, pool and hour: the profile-independent half of ranking (a cold
+        # homepage's scorer rebuilt it for every profile, a seventh of the page's CPU).
+        self._rankings: OrderedDict[tuple[str | None, int, int], RankingPool] = OrderedDict()
 
     def _fact(self, video: Video) -> TitleFacts:
         found = self._facts.get(video)
@@ -102,11 +111,19 @@ class EmbeddingPersonalizer:
             if served
             else None
         )
-        candidates = [
-            Candidate(video.id, video.popularity, release_year=video.release_year)
-            for video in allowed.values()
-        ]
-        order = rank(candidates, vector, titles, now=datetime.now(UTC))
+        # Per hour: ages are counted in years, and an hour's drift moves no title's factor.
+        key = (served.version if served else None, self._pools.number(allowed), _hour())
+        pool = self._rankings.get(key)
+        if pool is None:
+            candidates = [
+                Candidate(video.id, video.popularity, release_year=video.release_year)
+                for video in allowed.values()
+            ]
+            pool = self._rankings[key] = ranking_pool(candidates, titles, now=datetime.now(UTC))
+            while len(self._rankings) > RANKINGS_KEPT:
+                self._rankings.popitem(last=False)
+        self._rankings.move_to_end(key)
+        order = pool.rank(vector)
         # Rank positions as scores: higher is better, and the order is the model's.
         scores = {video_id: float(len(order) - position) for position, video_id in enumerate(order)}
         return lambda video: scores.get(video.id, 0.0)

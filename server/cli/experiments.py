@@ -19,7 +19,6 @@ from server.cli.migrate import require_database_url
 from server.settings import Settings
 
 app = typer.Typer(help="Experiment commands.", no_args_is_help=True)
-console = Console(soft_wrap=True)
 
 
 async def _report(database_url: str, key: str) -> ExperimentReport | None:
@@ -74,6 +73,8 @@ def report(
 ) -> None:
     """Per-metric lifts with confidence intervals, the SRM check, and a PNG of the lifts."""
     found = asyncio.run(_report(require_database_url(Settings()), key))
+    # Made now, not at import: the width is the terminal's (or COLUMNS) when the command runs.
+    console = Console(soft_wrap=True)
     if found is None:
         console.print(f"[red]no experiment with key {key!r}")
         raise typer.Exit(1)

@@ -31,9 +31,17 @@ KAFKA_BOOTSTRAP = os.environ.get("FLIX_TEST_KAFKA_BOOTSTRAP", "")
 CASSANDRA_HOSTS = os.environ.get("FLIX_TEST_CASSANDRA_HOSTS", "")
 
 
-def redis_database(offset: int) -> str:
-    """A Redis database of this test process: parallel runs on one server keep apart."""
-    return f"{REDIS_SERVER}/{1 + (os.getpid() + offset) % 15}"
+def _process_slot() -> int:
+    """Which of the parallel test processes this is: pytest-xdist's worker number (scripts/test
+    runs one worker per core), or a number from the pid for runs started side by side."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ...
+    return int(worker[2:]) if worker.startswith("gw") else os.getpid()
+
+
+def redis_database(purpose: int) -> str:
+    """A Redis database of this test process for ``purpose`` (0: the unit tests', 1: the
+    browser tests' server's): parallel processes on one server keep apart (up to 7 workers)."""
+    return f"{REDIS_SERVER}/{1 + (2 * _process_slot() + purpose) % 15}"
 
 
 REDIS_URL = redis_database(0)
