@@ -78,8 +78,8 @@ def _wait_until(page: Page, predicate: str, timeout_ms: float = 30_000) -> None:
     )
 
 
-# Kept by the page itself: Chromium's network emulation (the throttled test's) hides request
-# bodies from playwright's request events, but not from the page's own fetch.
+# Kept by the page itself, so what it sent is read the same whatever the network conditions
+# (the throttled test's emulation among them).
 _RECORD_GRAPHQL = """(() => {
   const sent = (window.__flixGraphqlBodies = []);
   const send = window.fetch.bind(window);
@@ -91,13 +91,15 @@ _RECORD_GRAPHQL = """(() => {
 })()"""
 
 
-def _record_graphql(page: Page, field: str) -> Callable[[], list[dict[str, Any]]]:
-    """Every /graphql request body that mentions `field`, as the page sends them (call it)."""
+def _record_graphql(page: Page, variable: str) -> Callable[[], list[dict[str, Any]]]:
+    """Every /graphql request body, as the page sends them, whose variables hold `variable`
+    (call it). By a variable, not the field: a persisted query sends its hash, not its text."""
     page.add_init_script(_RECORD_GRAPHQL)
 
     def sent() -> list[dict[str, Any]]:
         bodies: list[str] = page.evaluate("() => window.__flixGraphqlBodies || []")
-        return [json.loads(body) for body in bodies if field in body]
+        found = [json.loads(body) for body in bodies]
+        return [body for body in found if variable in (body.get("variables") or {})]
 
     return sent
 
@@ -114,7 +116,7 @@ def test_play_saves_progress_and_resumes_on_a_second_device(
     first = new_context()
     email = api_register(first)
     page = first.new_page()
-    events = _record_graphql(page, "reportPlaybackEvents")
+    events = _record_graphql(page, "events")  # reportPlaybackEvents
     _start_watching(page, media.plain)
     _wait_until(page, "p.state === 'playing'")
     _wait_until(page, "v.currentTime >= 15", timeout_ms=45_000)
@@ -216,7 +218,7 @@ def test_a_throttled_network_switches_to_a_lower_rung_and_keeps_playing(
     context = new_context()
     api_register(context)
     page = context.new_page()
-    reports = _record_graphql(page, "reportPlaybackEvents")
+    reports = _record_graphql(page, "events")  # reportPlaybackEvents
     _start_watching(page, media.plain)
     # Unthrottled, the rule climbs to the top rung (480p here) once 10 s are buffered.
     _wait_until(page, "p.state === 'playing' && Number(p.height) >= 480", timeout_ms=30_000)
@@ -261,7 +263,8 @@ def test_a_throttled_network_switches_to_a_lower_rung_and_keeps_playing(
         if any(rate * 1000 < top_bandwidth for rate in rates()):
             break
         page.wait_for_timeout(250)
-    assert any(rate * 1000 < top_bandwidth for rate in rates()), rates()
+    sent = [(e["type"], e.get("bitrateKbps")) for b in reports() for e in b["variables"]["events"]]
+    assert any(rate * 1000 < top_bandwidth for rate in rates()), (top_bandwidth, sent)
     cdp.send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
