@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from core.records import Video
+from personalization.homepage.ranked import by_popularity
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class PageFacts:
     @cached_property
     def fresh(self) -> dict[int, Video]:
         return worth_recommending(self.allowed, self.viewer)
+
+    @cached_property
+    def popular(self) -> list[int]:
+        """The fresh titles, most popular first: the trending and Top 10 rows both top up
+        from it, so a page sorts the catalogue once."""
+        return by_popularity(self.fresh.values())
 
 
 def worth_recommending(

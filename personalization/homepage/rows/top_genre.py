@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from core.records import Video
 from personalization.homepage.facts import PageFacts, ViewerFacts
 from personalization.homepage.model import RowKind, RowPlan
-from personalization.homepage.rows.ranked import by_popularity, ranked
+from personalization.homepage.ranked import by_popularity, ranked
 
 GENRES = 3
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from personalization.homepage.facts import PageFacts
 from personalization.homepage.model import RowKind, RowPlan
-from personalization.homepage.rows.ranked import by_popularity
 
 FULL = 10
 
@@ -21,7 +20,7 @@ def window(facts: PageFacts) -> tuple[Sequence[int], list[int]]:
     The top-up leaves out what the viewer's own rows already show: a title in Continue
     Watching or My List is no discovery, and every extra row it appeared in would take its
     second place on the page from a recommendation row."""
-    popular = by_popularity(facts.fresh.values())
+    popular = facts.popular
     chart = facts.trending or popular  # no chart at all: all-time popularity is the chart
     own = set(facts.viewer.watching) | set(facts.viewer.listed) if facts.viewer else set()
     return chart, [video_id for video_id in popular if video_id not in own]

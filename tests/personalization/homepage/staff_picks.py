@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from personalization.homepage import PageFacts, RowKind, RowPlan
-from personalization.homepage.rows.ranked import by_popularity
+from personalization.homepage.ranked import by_popularity
 
 # A real kind adds its member to RowKind (the GraphQL vocabulary); a test cannot add
 # a member to an enum, so the value stands in for it.
