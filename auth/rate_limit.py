@@ -28,16 +28,52 @@ from datasources.group_commit import GroupCommit
 from datasources.redis_scripts import script
 
 # Several requests' takes in one round trip, each request's in order (a document's cost, then
-# each of its root fields). KEYS: one sorted set per window, take after take. ARGV: nonce, the
-# number of groups (one per request), then per group: its number of takes, and per take:
-# weight, its number of windows, and window_ms and quota per window. Once a take is refused
-# the rest of its group are not tried (their answer is -1 alone), as a refused cost stops a
-# document; other groups go on. Per tried take: admitted (0/1), then per window: used (after
-# it), reset_ms (until its oldest request leaves), retry_ms (until this take would fit; 0
-# when it did).
+# each of its root fields). KEYS: two per window, take after take: its sorted set and its
+# running total. ARGV: nonce, the number of groups (one per request), then per group: its
+# number of takes, and per take: weight, its number of windows, and window_ms and quota per
+# window. Once a take is refused the rest of its group are not tried (their answer is -1
+# alone), as a refused cost stops a document; other groups go on. Per tried take: admitted
+# (0/1), then per window: used (after it), reset_ms (until its oldest request leaves),
+# retry_ms (until this take would fit; 0 when it did).
+#
+# A window's use is its running total less what has left it since the last take, so an
+# admitted take reads each request twice in all (as it enters, as it leaves) however full
+# the window is: summing the whole set on every take made Redis the bottleneck of a busy
+# account (a scaled quota of thousands a minute). Only a refusal walks the set, to say when
+# the take would fit.
 _TAKE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+
+local function weight_of(member)
+  return tonumber(string.match(member, '^%d+:(%d+):'))
+end
+
+-- The weight in the window now, once what has left it is dropped. The total is summed from
+-- the set when it is missing (a set written before totals were kept) or cannot be right.
+local function in_use(key, total_key, window)
+  local gone = redis.call('ZRANGEBYSCORE', key, '-inf', now - window)
+  if #gone > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window) end
+  if redis.call('ZCARD', key) == 0 then
+    redis.call('DEL', total_key)
+    return 0
+  end
+  local total = tonumber(redis.call('GET', total_key))
+  if total ~= nil and #gone == 0 then return total end
+  if total ~= nil then
+    for j = 1, #gone do total = total - weight_of(gone[j]) end
+  end
+  if total == nil or total < 0 then
+    total = 0
+    for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+      total = total + weight_of(member)
+    end
+  end
+  redis.call('SET', total_key, total, 'KEEPTTL')
+  if redis.call('PTTL', total_key) < 0 then redis.call('PEXPIRE', total_key, window) end
+  return total
+end
+
 local answer = {}
 local key_at, arg_at = 0, 2
 for group = 1, tonumber(ARGV[2]) do
@@ -48,28 +84,23 @@ for group = 1, tonumber(ARGV[2]) do
     local weight = tonumber(ARGV[arg_at + 1])
     local count = tonumber(ARGV[arg_at + 2])
     arg_at = arg_at + 2
-    local keys, windows, quotas = {}, {}, {}
+    local keys, totals, windows, quotas = {}, {}, {}, {}
     for i = 1, count do
-      keys[i] = KEYS[key_at + i]
+      keys[i] = KEYS[key_at + 2 * i - 1]
+      totals[i] = KEYS[key_at + 2 * i]
       windows[i] = tonumber(ARGV[arg_at + 2 * i - 1])
       quotas[i] = tonumber(ARGV[arg_at + 2 * i])
     end
-    key_at, arg_at = key_at + count, arg_at + 2 * count
+    key_at, arg_at = key_at + 2 * count, arg_at + 2 * count
     if refused then
       table.insert(answer, -1)
     else
       local member = now .. ':' .. weight .. ':' .. ARGV[1] .. ':' .. group .. ':' .. take
-      local used, entries = {}, {}
+      local used = {}
       local admitted = 1
       for i = 1, count do
-        redis.call('ZREMRANGEBYSCORE', keys[i], '-inf', now - windows[i])
-        entries[i] = redis.call('ZRANGE', keys[i], 0, -1, 'WITHSCORES')
-        local sum = 0
-        for j = 1, #entries[i], 2 do
-          sum = sum + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
-        end
-        used[i] = sum
-        if sum + weight > quotas[i] then admitted = 0 end
+        used[i] = in_use(keys[i], totals[i], windows[i])
+        if used[i] + weight > quotas[i] then admitted = 0 end
       end
       table.insert(answer, admitted)
       for i = 1, count do
@@ -77,11 +108,12 @@ for group = 1, tonumber(ARGV[2]) do
         if used[i] + weight > quotas[i] then
           -- The oldest requests leave first: wait until enough weight has left for this one.
           retry = windows[i]
+          local entries = redis.call('ZRANGE', keys[i], 0, -1, 'WITHSCORES')
           local freed = 0
-          for j = 1, #entries[i], 2 do
-            freed = freed + tonumber(string.match(entries[i][j], '^%d+:(%d+):'))
+          for j = 1, #entries, 2 do
+            freed = freed + weight_of(entries[j])
             if used[i] - freed + weight <= quotas[i] then
-              retry = tonumber(entries[i][j + 1]) + windows[i] - now
+              retry = tonumber(entries[j + 1]) + windows[i] - now
               break
             end
           end
@@ -90,6 +122,7 @@ for group = 1, tonumber(ARGV[2]) do
           redis.call('ZADD', keys[i], now, member)
           redis.call('PEXPIRE', keys[i], windows[i])
           used[i] = used[i] + weight
+          redis.call('SET', totals[i], used[i], 'PX', windows[i])
         end
         local reset = windows[i]
         local oldest = redis.call('ZRANGE', keys[i], 0, 0, 'WITHSCORES')
@@ -154,7 +187,9 @@ async def take_groups(
     for takes in groups:
         args.append(len(takes))
         for one in takes:
-            keys += [f"ratelimit:{w.name}:{w.seconds}s:{one.subject}" for w in one.windows]
+            for window in one.windows:
+                key = f"ratelimit:{window.name}:{window.seconds}s:{one.subject}"
+                keys += [key, f"{key}:total"]
             args += [one.weight, len(one.windows)]
             for window in one.windows:
                 args += [window.seconds * 1000, window.quota]
