@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from datasources import experiments as store
 from experiments import codec
 from experiments.analysis import ExperimentReport
-from experiments.plot import plot_report
 from resolvers.experiments import report_for
 from server.cli.migrate import require_database_url
 from server.settings import Settings
@@ -84,4 +83,8 @@ def report(
     console.print(
         f"sample ratio: observed {dict(srm.observed)}, p = {_number(srm.p_value)}: {verdict}"
     )
+    # matplotlib is imported here, not with the command line: every other `flix` command,
+    # `flix worker` among them, would pay its 0.4 s import at each start.
+    from experiments.plot import plot_report
+
     console.print(f"plot written to {plot_report(found, plot)}")
