@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from core.records import Video
-from personalization.homepage.ranked import by_popularity
+from personalization.homepage.ranked import by_popularity_within
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class PageFacts:
     def popular(self) -> list[int]:
         """The fresh titles, most popular first: the trending and Top 10 rows both top up
         from it, so a page sorts the catalogue once."""
-        return by_popularity(self.fresh.values())
+        return by_popularity_within(self.allowed, self.fresh)
 
 
 def worth_recommending(

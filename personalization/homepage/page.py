@@ -6,6 +6,7 @@ else a generic page of trending and popular titles: the front door never shows a
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,6 +21,7 @@ from personalization.homepage.compose import compose
 from personalization.homepage.facts import PageFacts
 from personalization.homepage.gather import Stores
 from personalization.homepage.model import Row, RowKind, RowPlan
+from personalization.homepage.ranked import POOLS_KEPT
 
 log = structlog.get_logger("flix.homepage")
 
@@ -54,11 +56,31 @@ class PageRequest:
     stores: Stores
 
 
+_pools: OrderedDict[tuple[int, int], tuple[Mapping[int, Video], dict[int, Video]]]
+_pools = OrderedDict()
+
+
+def allowed_at(catalog: Mapping[int, Video], level: int) -> dict[int, Video]:
+    """The catalogue at a maturity level: one dict per catalogue and level, shared by every
+    page at that level (never edited), so what is derived from the pool alone (its orders,
+    the personalizer's rankings) is found by the pool's identity instead of recomputed."""
+    key = (id(catalog), level)  # the catalogue is held below: its id is not reused
+    found = _pools.get(key)
+    if found is not None and found[0] is catalog:
+        _pools.move_to_end(key)
+        return found[1]
+    allowed = {vid: v for vid, v in catalog.items() if v.maturity_level <= level}
+    _pools[key] = (catalog, allowed)
+    while len(_pools) > POOLS_KEPT:
+        _pools.popitem(last=False)
+    return allowed
+
+
 async def homepage(
     request: PageRequest, builders: Mapping[RowKind, registry.RowBuilder] = registry.ROWS
 ) -> Homepage:
     level = request.maturity_level
-    allowed = {vid: v for vid, v in request.catalog.items() if v.maturity_level <= level}
+    allowed = allowed_at(request.catalog, level)
     shape = f"{request.rows}x{request.items_per_row}:{','.join(request.order)}"
     redis = request.stores.redis
     last_good_key = cache.last_good_key(request.profile_id, shape)
