@@ -4,6 +4,7 @@ percentiles, CPU per request, and ratios against the floor."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from collections import Counter
@@ -140,6 +141,12 @@ async def alternate(
         await before_batch(range(warmup))
     for side in sides:
         await run_batch(side.call, range(warmup), concurrency, Tally())
+    # The bench's own full collections walked everything its setup made (a homepage run's
+    # seeded profiles: 130-160 ms each, logged with gc.callbacks) and stopped every request in
+    # flight meanwhile, so whichever side was running took the pause into its p99. Frozen, the
+    # setup is not walked again: what a pause remains is the requests' own.
+    gc.collect()
+    gc.freeze()
     tallies = {side.name: Tally() for side in sides}
     batches = -(-requests // step)
     for number, first in enumerate(range(0, requests, step), 1):
