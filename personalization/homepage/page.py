@@ -6,7 +6,6 @@ else a generic page of trending and popular titles: the front door never shows a
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +16,7 @@ import structlog
 
 from core.records import Video
 from personalization.homepage import cache, gather, registry
+from personalization.homepage.by_pool import ByPool
 from personalization.homepage.compose import compose
 from personalization.homepage.facts import PageFacts
 from personalization.homepage.gather import Stores
@@ -56,24 +56,16 @@ class PageRequest:
     stores: Stores
 
 
-_pools: OrderedDict[tuple[int, int], tuple[Mapping[int, Video], dict[int, Video]]]
-_pools = OrderedDict()
+_allowed: ByPool[dict[int, Video]] = ByPool(kept=POOLS_KEPT)
 
 
 def allowed_at(catalog: Mapping[int, Video], level: int) -> dict[int, Video]:
     """The catalogue at a maturity level: one dict per catalogue and level, shared by every
     page at that level (never edited), so what is derived from the pool alone (its orders,
     the personalizer's rankings) is found by the pool's identity instead of recomputed."""
-    key = (id(catalog), level)  # the catalogue is held below: its id is not reused
-    found = _pools.get(key)
-    if found is not None and found[0] is catalog:
-        _pools.move_to_end(key)
-        return found[1]
-    allowed = {vid: v for vid, v in catalog.items() if v.maturity_level <= level}
-    _pools[key] = (catalog, allowed)
-    while len(_pools) > POOLS_KEPT:
-        _pools.popitem(last=False)
-    return allowed
+    return _allowed.get(
+        catalog, level, lambda: {vid: v for vid, v in catalog.items() if v.maturity_level <= level}
+    )
 
 
 async def homepage(
